@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs the compiled tests (dist/**/*.test.js) with node:test.
+//   node scripts/run-tests.js          every test (unit, integration, fault, e2e)
+//   node scripts/run-tests.js unit     only unit tests (no broker, no processes)
+// Files run one at a time: integration tests start real clusters on fixed local ports.
+import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const mode = process.argv[2] ?? 'all';
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist');
+const files = [];
+(function walk(dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.js')) files.push(p);
+  }
+})(root);
+const isSlow = (f) => /\.(integration|fault|e2e)\.test\.js$/.test(f);
+// Unit tests first: they fail fast and cheaply.
+const selected = (mode === 'unit' ? files.filter((f) => !isSlow(f)) : [...files.filter((f) => !isSlow(f)), ...files.filter(isSlow)]);
+if (selected.length === 0) {
+  console.error('no test files found under dist/: did the build run?');
+  process.exit(1);
+}
+const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], { stdio: 'inherit' });
+process.exit(res.status ?? 1);

@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { loadClusterConfig, gatewayPorts } from '../common/config/cluster.js';
+import { UsageError } from '../common/errors/index.js';
+import { runClient } from '../client/client.js';
+import type { ClientSummary } from '../client/options.js';
+
+/** The local cluster's gateways, as `127.0.0.1:port`. */
+export function localGateways(): string[] {
+  const cluster = loadClusterConfig();
+  return Array.from({ length: cluster.replicas.gateway }, (_, i) => `127.0.0.1:${gatewayPorts(cluster, i).port}`);
+}
+
+export function printSummary(s: ClientSummary, out: string): void {
+  const mb = s.inputBytes / 1e6;
+  const rows = Object.values(s.rows).reduce((a, b) => a + b, 0);
+  process.stdout.write(
+    `session ${s.session}: ${rows} rows (${mb.toFixed(1)} MB) in ${s.seconds.toFixed(2)} s, ${(mb / s.seconds).toFixed(1)} MB/s; reports in ${out}` +
+      (s.rejected > 0 ? `; ${s.rejected} rows rejected (see ${s.rejectsFile})` : '') +
+      (s.reconnects > 0 ? `; resumed ${s.reconnects} time(s) after a gateway loss` : '') +
+      '\n',
+  );
+}
+
+/** `coffee-analysis client --data DIR --out DIR [--gateways host:port,...]` */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      gateways: { type: 'string' },
+      'batch-kb': { type: 'string' },
+      window: { type: 'string' },
+      'retry-for': { type: 'string' },
+      'no-progress': { type: 'boolean', default: false },
+    },
+  });
+  if (!values.data) throw new UsageError('client: --data DIR is required');
+  if (!values.out) throw new UsageError('client: --out DIR is required');
+  const gateways = values.gateways ? values.gateways.split(',').map((s) => s.trim()).filter(Boolean) : localGateways();
+  const num = (v: string | undefined, name: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`client: --${name} must be a positive number`);
+    return n;
+  };
+  const summary = await runClient({
+    data: path.resolve(values.data),
+    out: path.resolve(values.out),
+    gateways,
+    maxBatchBytes: num(values['batch-kb'], 'batch-kb') !== undefined ? num(values['batch-kb'], 'batch-kb')! * 1024 : undefined,
+    window: num(values.window, 'window'),
+    retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
+    progress: values['no-progress'] ? false : undefined,
+    onNotice: (line) => process.stderr.write(`${line}\n`),
+  });
+  printSummary(summary, values.out);
+  return 0;
+}

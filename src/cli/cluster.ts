@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../common/errors/index.js';
+import { startLocalCluster } from '../cluster/local-cluster.js';
+
+const READY_TIMEOUT_MS = 60_000;
+
+/** `coffee-analysis cluster [--config FILE]`: the local cluster in the foreground until SIGINT/SIGTERM. */
+export async function run(argv: string[]): Promise<number> {
+  let configFile: string | undefined;
+  try {
+    configFile = parseArgs({ args: argv, options: { config: { type: 'string' } } }).values.config;
+  } catch (err) {
+    throw new UsageError(`cluster: ${(err as Error).message}`);
+  }
+  const cluster = await startLocalCluster({ configFile, output: 'prefix' });
+  let stopping: Promise<number> | undefined;
+  const stop = (code: number): Promise<number> =>
+    (stopping ??= (async () => {
+      process.stderr.write('cluster: stopping…\n');
+      await cluster.stop();
+      process.stderr.write('cluster: stopped\n');
+      return code;
+    })());
+  const signalled = new Promise<number>((resolve) => {
+    process.once('SIGINT', () => resolve(stop(0)));
+    process.once('SIGTERM', () => resolve(stop(0)));
+  });
+  try {
+    await Promise.race([cluster.waitReady(READY_TIMEOUT_MS), signalled]);
+  } catch (err) {
+    process.stderr.write(`coffee-analysis: ${(err as Error).message}\n`);
+    return stop(1);
+  }
+  if (!stopping) process.stdout.write(`cluster ready: gateways ${cluster.gateways().join(', ')} (Ctrl-C to stop)\n`);
+  return signalled;
+}

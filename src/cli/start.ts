@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../common/config/paths.js';
+import { logDir } from '../common/config/cluster.js';
+import { UsageError } from '../common/errors/index.js';
+import { generateDataset } from '../generator/index.js';
+import { startLocalCluster } from '../cluster/local-cluster.js';
+import { runClient } from '../client/client.js';
+import { printSummary } from './client.js';
+
+/** The sample `npm start` makes when there is none: small, with every hard case. */
+export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.002, seed: 42 };
+
+/**
+ * `npm start [-- --data DIR ... --out DIR]`: the main job. Makes the sample dataset if
+ * needed, starts the local cluster, runs one client per --data (at once), writes the reports,
+ * prints a summary, stops the cluster.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } });
+  const datas = (values.data ?? []).map((d) => path.resolve(d));
+  const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'results'));
+  if (datas.length === 0) {
+    if (!existsSync(path.join(SAMPLE.dir, 'transactions'))) {
+      process.stdout.write(`making the sample dataset in ${path.relative(process.cwd(), SAMPLE.dir) || SAMPLE.dir} (scale ${SAMPLE.scale}, seed ${SAMPLE.seed}, hard cases included)\n`);
+      await generateDataset({ out: SAMPLE.dir, scale: SAMPLE.scale, seed: SAMPLE.seed, hardCases: true, badRows: false });
+    }
+    datas.push(SAMPLE.dir);
+  }
+  for (const d of datas) if (!existsSync(d)) throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
+
+  const started = Date.now();
+  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });
+  const stop = (): void => void cluster.stop().then(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await cluster.waitReady(30_000);
+    process.stdout.write(`cluster up (${cluster.nodes().length} nodes, logs in ${path.relative(process.cwd(), logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
+    const summaries = await Promise.all(
+      datas.map((data, i) => runClient({ data, out: outs[i]!, gateways: cluster.gateways(), progress: datas.length === 1 ? undefined : false, onNotice: (l) => process.stderr.write(`${l}\n`) })),
+    );
+    summaries.forEach((s, i) => printSummary(s, path.relative(process.cwd(), outs[i]!) || outs[i]!));
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await cluster.stop();
+  }
+  process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return 0;
+}

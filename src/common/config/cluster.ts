@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { loadConfig } from './load.js';
+import { REPO_ROOT } from './paths.js';
+
+/** Every kind of node the cluster runs, named as in SYSTEM.md. */
+export const NODE_KINDS = [
+  'egg-of-life',
+  'controller',
+  'gateway',
+  'tx-filter',
+  'item-filter',
+  'q1-sort',
+  'q2-agg',
+  'q3-agg',
+  'q4-count',
+  'q4-top',
+] as const;
+export type NodeKind = (typeof NODE_KINDS)[number];
+
+export const WORKER_KINDS = ['tx-filter', 'item-filter', 'q1-sort', 'q2-agg', 'q3-agg', 'q4-count', 'q4-top'] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
+
+const replicas = z.number().int().min(1).max(32);
+
+/**
+ * The cluster config (`config/cluster.yaml`): what runs and where. Every node loads it to
+ * learn the topology (replica counts are partition counts) and the queue prefix.
+ */
+export const ClusterConfigSchema = z.object({
+  /** Prefix of every queue and exchange; lets several clusters share one broker. */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('coffee'),
+  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).default({ address: 'amqp://guest:guest@localhost:5672/' }),
+  /** Pid files, logs and every node's state folder live under this folder. */
+  run_dir: z.string().default('.run'),
+  replicas: z
+    .object({
+      'egg-of-life': replicas.default(3),
+      controller: replicas.default(2),
+      gateway: replicas.default(2),
+      'tx-filter': replicas.default(2),
+      'item-filter': replicas.default(2),
+      'q1-sort': replicas.default(2),
+      'q2-agg': replicas.default(2),
+      'q3-agg': replicas.default(2),
+      'q4-count': replicas.default(2),
+      'q4-top': replicas.default(2),
+    })
+    .prefault({}),
+  ports: z
+    .object({
+      /** Gateway i listens for clients on gateway + 2i and serves /ping on gateway + 2i + 1. */
+      gateway: z.number().int().min(1).max(65000).default(8080),
+      /** Egg of Life replica i receives UDP heartbeats on heartbeat + i. */
+      heartbeat: z.number().int().min(1).max(65000).default(7777),
+      /** Egg of Life replica i takes part in the Bully election on TCP election + i. */
+      election: z.number().int().min(1).max(65000).default(7800),
+    })
+    .prefault({}),
+  heartbeat: z.object({ interval: z.number().int().min(10).default(200) }).prefault({}),
+  log: z.object({ level: z.string().default('info') }).prefault({}),
+});
+export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
+
+export const DEFAULT_CLUSTER_CONFIG = path.join(REPO_ROOT, 'config', 'cluster.yaml');
+
+/** Loads the cluster config named by `COFFEE_CLUSTER_CONFIG` (or the given file, or the default). */
+export function loadClusterConfig(file = process.env.COFFEE_CLUSTER_CONFIG ?? DEFAULT_CLUSTER_CONFIG): Readonly<ClusterConfig> {
+  // Cluster-level overrides use COFFEE_CLUSTER__ so they do not collide with component keys.
+  const env: NodeJS.ProcessEnv = {};
+  if (process.env.AMQP_URL) env.AMQP_URL = process.env.AMQP_URL;
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('COFFEE_CLUSTER__')) env[`COFFEE__${k.slice('COFFEE_CLUSTER__'.length)}`] = v;
+  return loadConfig(ClusterConfigSchema, file, env);
+}
+
+export function nodeId(kind: NodeKind, index: number): string {
+  return `${kind}-${index}`;
+}
+
+export function runDir(cluster: ClusterConfig): string {
+  return path.resolve(REPO_ROOT, cluster.run_dir);
+}
+export function pidDir(cluster: ClusterConfig): string {
+  return path.join(runDir(cluster), 'pids');
+}
+export function stateDir(cluster: ClusterConfig, id: string): string {
+  return path.join(runDir(cluster), 'state', id);
+}
+export function logDir(cluster: ClusterConfig): string {
+  return path.join(runDir(cluster), 'logs');
+}
+
+export function gatewayPorts(cluster: ClusterConfig, index: number): { port: number; healthcheck: number } {
+  return { port: cluster.ports.gateway + 2 * index, healthcheck: cluster.ports.gateway + 2 * index + 1 };
+}
+export function eggPorts(cluster: ClusterConfig, index: number): { udp: number; election: number } {
+  return { udp: cluster.ports.heartbeat + index, election: cluster.ports.election + index };
+}

@@ -1,0 +1,51 @@
+import dgram from 'node:dgram';
+import { encodeHeartbeat } from './message.js';
+
+export interface HeartbeatTarget {
+  host: string;
+  port: number;
+}
+
+export interface HeartbeatSenderOptions {
+  id: string;
+  kind: string;
+  /** Every Egg of Life replica gets every heartbeat, so any of them can take over as leader. */
+  targets: HeartbeatTarget[];
+  /** ms between heartbeats (SYSTEM.md: 200). */
+  intervalMs: number;
+}
+
+/** Sends a UDP heartbeat to every Egg of Life replica every `intervalMs` until stopped. */
+export class HeartbeatSender {
+  private readonly socket = dgram.createSocket('udp4');
+  private timer: NodeJS.Timeout | undefined;
+  private readonly payload: Buffer;
+
+  constructor(private readonly options: HeartbeatSenderOptions) {
+    this.payload = encodeHeartbeat({ id: options.id, kind: options.kind, pid: process.pid, ts: 0 });
+    // A missing receiver (ICMP port unreachable) must never take the node down.
+    this.socket.on('error', () => undefined);
+    this.socket.unref();
+  }
+
+  start(): this {
+    if (this.timer) return this;
+    const beat = (): void => {
+      for (const t of this.options.targets) this.socket.send(this.payload, t.port, t.host, () => undefined);
+    };
+    beat();
+    this.timer = setInterval(beat, this.options.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { loadConfig } from '../common/config/load.js';
+import { componentConfigFile } from '../common/config/paths.js';
+
+export const ControllerConfigSchema = z.object({
+  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
+  max: z
+    .object({
+      /** Sessions this controller runs at once; a new one beyond it is refused as busy. */
+      clients: z.number().int().min(1).max(10_000).default(16),
+      /** Counter messages handled before their group is persisted and acked (the prefetch). */
+      unacked_counters: z.number().int().min(1).max(100_000).default(256),
+    })
+    .prefault({}),
+  storage: z.object({ path: z.string().default('') }).prefault({}),
+  log: z.object({ level: z.string().default('info') }).prefault({}),
+});
+export type ControllerConfig = z.infer<typeof ControllerConfigSchema>;
+
+export function loadControllerConfig(): Readonly<ControllerConfig> {
+  return loadConfig(ControllerConfigSchema, componentConfigFile('controller'));
+}

@@ -1,0 +1,145 @@
+import type { Broker, InMessage } from '../common/middleware/broker.js';
+import { STAGES, WORKER_STAGES, type Topology } from '../common/middleware/topology.js';
+import type { WorkerKind } from '../common/config/cluster.js';
+import type { Logger } from '../common/log/index.js';
+import { decodeCounterReport } from '../common/counters/report.js';
+import { isSessionId } from '../common/protocol/session-id.js';
+import { SessionProgress } from './progress.js';
+import { SessionStore, type SessionRecord } from './session-store.js';
+
+interface Session {
+  progress: SessionProgress;
+  eosSent: Set<WorkerKind>;
+  completeSent: boolean;
+}
+
+export interface OpenReply {
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * The controller's sessions: admission (max.clients), counting, EOS per stage, completion,
+ * clean-up. Every decision is derived from the persisted records, so a restarted controller
+ * re-derives the same decisions and re-sends what it may not have sent (receivers are
+ * idempotent).
+ */
+export class Coordinator {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly topology: Topology,
+    private readonly store: SessionStore,
+    private readonly maxClients: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Rebuilds every unfinished session from disk and re-drives it. */
+  async recover(): Promise<number> {
+    const loaded = this.store.load();
+    for (const [id, records] of loaded) {
+      const s = this.newSession();
+      for (const rec of records) this.replay(s, rec);
+      this.sessions.set(id, s);
+      // Sent flags are only hints on replay: re-send, receivers de-duplicate.
+      s.eosSent.clear();
+      s.completeSent = false;
+      await this.broker.declareQueues([this.topology.resultsQueue(id)]);
+      await this.drive(id, s);
+    }
+    return loaded.size;
+  }
+
+  get active(): number {
+    return this.sessions.size;
+  }
+
+  async handle(msg: InMessage): Promise<void> {
+    switch (msg.type) {
+      case 'open':
+        return this.open(msg);
+      case 'counter':
+        return this.counter(msg);
+      case 'delivered':
+        return this.delivered(msg.session);
+      default:
+        this.log.warn({ type: msg.type }, 'ignoring unknown control message');
+    }
+  }
+
+  private async open(msg: InMessage): Promise<void> {
+    const session = msg.session;
+    let reply: OpenReply;
+    if (!isSessionId(session)) reply = { ok: false, code: 'ERR_SESSION_ID', message: 'invalid session id' };
+    else if (this.store.finished.has(session)) reply = { ok: false, code: 'ERR_SESSION_FINISHED', message: `session ${session} already finished` };
+    else if (this.sessions.has(session)) reply = { ok: true };
+    else if (this.sessions.size >= this.maxClients) reply = { ok: false, code: 'ERR_BUSY', message: `the system is busy (${this.maxClients} sessions running on this controller): retry later` };
+    else {
+      await this.broker.declareQueues([this.topology.resultsQueue(session)]);
+      this.sessions.set(session, this.newSession());
+      await this.store.append(session, { k: 'open' });
+      this.log.info({ session, active: this.sessions.size }, 'session opened');
+      reply = { ok: true };
+    }
+    if (msg.replyTo) {
+      await this.broker.publish({ queue: msg.replyTo, type: 'open-reply', id: `open-reply:${session}`, session, correlationId: msg.correlationId, body: Buffer.from(JSON.stringify(reply)) });
+    }
+  }
+
+  private async counter(msg: InMessage): Promise<void> {
+    const s = this.sessions.get(msg.session);
+    if (!s) return; // a late report of a finished (or never opened) session
+    const report = decodeCounterReport(msg.body);
+    if (!report) {
+      this.log.warn({ id: msg.id }, 'ignoring malformed counter report');
+      return;
+    }
+    s.progress.apply(report);
+    await this.store.append(msg.session, { k: 'counter', r: report });
+    await this.drive(msg.session, s);
+  }
+
+  /** Sends whatever the counters now allow: EOS to stages whose inputs are complete, then completion. */
+  private async drive(session: string, s: Session): Promise<void> {
+    for (const stage of s.progress.readyForEos()) {
+      if (s.eosSent.has(stage)) continue;
+      s.eosSent.add(stage);
+      const queues = this.topology.stageQueues(stage);
+      await this.broker.publishAll(queues.map((queue, p) => ({ queue, type: 'eos', id: `eos:${stage}.${p}`, session, body: Buffer.alloc(0) })));
+      await this.store.append(session, { k: 'eos', stage });
+      this.log.info({ session, stage }, 'end of stream');
+    }
+    const results = s.progress.resultsReady();
+    if (results !== null && !s.completeSent) {
+      s.completeSent = true;
+      await this.broker.publish({ queue: this.topology.resultsQueue(session), type: 'complete', id: `complete:${session}`, session, body: Buffer.from(JSON.stringify({ results })) });
+      await this.store.append(session, { k: 'complete' });
+      this.log.info({ session, results }, 'session complete');
+    }
+  }
+
+  /** The client has its reports: delete everything the session left anywhere. */
+  private async delivered(session: string): Promise<void> {
+    if (!this.sessions.has(session)) return;
+    const cleanups = WORKER_STAGES.filter((st) => STAGES[st].partitioned).flatMap((stage) =>
+      this.topology.stageQueues(stage).map((queue, p) => ({ queue, type: 'cleanup', id: `cleanup:${stage}.${p}`, session, body: Buffer.alloc(0) })),
+    );
+    await this.broker.publishAll(cleanups);
+    await this.broker.deleteQueue(this.topology.resultsQueue(session)).catch(() => undefined);
+    await this.store.finish(session);
+    this.sessions.delete(session);
+    this.log.info({ session, active: this.sessions.size }, 'session cleaned up');
+  }
+
+  private newSession(): Session {
+    return { progress: new SessionProgress((st) => this.topology.partitions(st)), eosSent: new Set(), completeSent: false };
+  }
+
+  private replay(s: Session, rec: SessionRecord): void {
+    if (rec.k === 'counter') s.progress.apply(rec.r);
+    else if (rec.k === 'eos') s.eosSent.add(rec.stage);
+    else if (rec.k === 'complete') s.completeSent = true;
+  }
+}

@@ -1,0 +1,27 @@
+import type { NodeContext } from '../common/node/context.js';
+import { Broker } from '../common/middleware/broker.js';
+import { Topology } from '../common/middleware/topology.js';
+import { loadControllerConfig } from './config.js';
+import { SessionStore } from './session-store.js';
+import { Coordinator } from './coordinator.js';
+
+/**
+ * Controller i: owns the sessions whose id hashes to i. Admits sessions (max.clients),
+ * counts messages per stage, sends EOS per stage and session, announces completion, and
+ * cleans up once the client has its reports. State: one log per session (session-store.ts).
+ */
+export async function main(ctx: NodeContext): Promise<void> {
+  const config = loadControllerConfig();
+  const topology = new Topology(ctx.cluster);
+  const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
+  ctx.onShutdown(() => broker.close());
+  await broker.declareQueues(topology.allSharedQueues());
+
+  const store = new SessionStore(config.storage.path || ctx.stateDir);
+  const coordinator = new Coordinator(broker, topology, store, config.max.clients, ctx.log);
+  const recovered = await coordinator.recover();
+
+  const window = config.max.unacked_counters;
+  broker.consume({ queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window }, (msg) => coordinator.handle(msg));
+  ctx.log.info({ recovered, maxClients: config.max.clients }, 'controller ready');
+}

@@ -1,0 +1,67 @@
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { WriteAheadLog } from '../common/storage/wal.js';
+import { Tombstones } from '../common/storage/tombstones.js';
+import { isSessionId } from '../common/protocol/session-id.js';
+import type { CounterReport } from '../common/counters/report.js';
+import type { WorkerKind } from '../common/config/cluster.js';
+
+/** One record of a session's log: how the controller's view of it changed. */
+export type SessionRecord =
+  | { k: 'open' }
+  | { k: 'counter'; r: CounterReport }
+  | { k: 'eos'; stage: WorkerKind }
+  | { k: 'complete' };
+
+/**
+ * The controller's durable state: one append-only log per session (`sessions/<id>.wal`),
+ * replayed on start, plus the list of finished sessions. Counter messages are acked only
+ * after their record is on disk.
+ */
+export class SessionStore {
+  private readonly dir: string;
+  private readonly logs = new Map<string, WriteAheadLog>();
+  readonly finished: Tombstones;
+
+  constructor(stateDir: string) {
+    this.dir = path.join(stateDir, 'sessions');
+    mkdirSync(this.dir, { recursive: true });
+    this.finished = new Tombstones(stateDir);
+  }
+
+  /** Every unfinished session on disk with its records, in order. */
+  load(): Map<string, SessionRecord[]> {
+    const out = new Map<string, SessionRecord[]>();
+    for (const name of readdirSync(this.dir)) {
+      const session = name.replace(/\.wal$/, '');
+      if (!name.endsWith('.wal') || !isSessionId(session)) continue;
+      const log = this.log(session);
+      if (this.finished.has(session)) {
+        log.destroy();
+        this.logs.delete(session);
+        continue;
+      }
+      out.set(session, log.readAll().map((b) => JSON.parse(b.toString('utf8')) as SessionRecord));
+    }
+    return out;
+  }
+
+  append(session: string, rec: SessionRecord): Promise<void> {
+    return this.log(session).append(Buffer.from(JSON.stringify(rec), 'utf8'));
+  }
+
+  async finish(session: string): Promise<void> {
+    await this.finished.add(session);
+    this.log(session).destroy();
+    this.logs.delete(session);
+  }
+
+  private log(session: string): WriteAheadLog {
+    let log = this.logs.get(session);
+    if (!log) {
+      log = new WriteAheadLog(path.join(this.dir, `${session}.wal`));
+      this.logs.set(session, log);
+    }
+    return log;
+  }
+}

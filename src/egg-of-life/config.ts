@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { loadConfig } from '../common/config/load.js';
+import { componentConfigFile } from '../common/config/paths.js';
+
+const ms = z.number().int().min(1);
+
+/** The Egg of Life's config (src/egg-of-life/config.yaml), every key with its default. */
+export const EggConfigSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    /** UDP port receiving heartbeats. */
+    port: z.number().int().min(1).max(65535).default(7777),
+    /**
+     * ms a node may stay silent before it is dead. 1000 = five heartbeat intervals (200 ms): a
+     * few lost datagrams or a short event-loop stall are tolerated, yet a crash is noticed
+     * within about a second.
+     */
+    timeout_interval: ms.default(1000),
+    /** ms between liveness checks; bounds the detection latency beyond timeout_interval. */
+    check_interval: ms.default(250),
+    /**
+     * ms a node gets to send its first heartbeat, when we start and after each restart we
+     * issue: a Node process loading its modules on a busy machine can take seconds, and must
+     * not be killed while booting. A restarted process that exits is noticed without waiting.
+     */
+    startup_grace: ms.default(5000),
+    leader_election: z
+      .object({
+        port: z.number().int().min(1).max(65535).default(7800),
+        /** ms between checks that the leader is alive. */
+        interval: ms.default(500),
+        /** ms to wait for a peer's reply (a frozen peer accepts connections but never answers). */
+        timeout: ms.default(300),
+        /** `host:port` of each replica's election server, by index; empty: derived from the cluster config. */
+        peers: z.array(z.string().regex(/^[^:\s]+:\d+$/)).default([]),
+      })
+      .prefault({}),
+    log: z.object({ level: z.string().default('info') }).prefault({}),
+  })
+  .refine((c) => c.timeout_interval > c.check_interval, { message: 'timeout_interval must be greater than check_interval' });
+export type EggConfig = z.infer<typeof EggConfigSchema>;
+
+export function loadEggConfig(env: NodeJS.ProcessEnv = process.env): Readonly<EggConfig> {
+  return loadConfig(EggConfigSchema, componentConfigFile('egg-of-life'), env);
+}

@@ -1,0 +1,91 @@
+import { statSync } from 'node:fs';
+import { eggPorts, logDir } from '../common/config/cluster.js';
+import type { NodeContext } from '../common/node/context.js';
+import { readRegistry, registryFile } from '../cluster/registry.js';
+import type { NodeSpec } from '../cluster/node-spec.js';
+import { LocalProcessRunner } from '../cluster/restart-runner.js';
+import { isNodeProcess, pidFileOf, readPidFile, signal, waitFor } from '../cluster/processes.js';
+import { BullyElection, type BullyPeer } from './bully.js';
+import { loadEggConfig, type EggConfig } from './config.js';
+import { HeartbeatReceiver } from './heartbeat-receiver.js';
+import { Monitor } from './monitor.js';
+
+/** Election addresses of every replica: configured, or the local cluster's (election port + i). */
+export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster'>): BullyPeer[] {
+  if (config.leader_election.peers.length > 0) {
+    return config.leader_election.peers.map((addr, index) => {
+      const at = addr.lastIndexOf(':');
+      return { index, host: addr.slice(0, at), port: Number(addr.slice(at + 1)) };
+    });
+  }
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const peers: BullyPeer[] = [];
+  for (let i = 0; i < ctx.cluster.replicas['egg-of-life']; i++) peers.push({ index: i, host, port: eggPorts(ctx.cluster, i).election });
+  return peers;
+}
+
+/** The Egg of Life: heartbeat receiver + Bully election + monitor that restarts the dead (leader only). */
+export async function main(ctx: NodeContext): Promise<void> {
+  const config = loadEggConfig();
+  const log = ctx.log;
+  log.level = config.log.level === 'development' ? 'debug' : config.log.level;
+
+  // The registry is re-read whenever the cluster rewrites it.
+  const file = registryFile(ctx.cluster);
+  let specs: NodeSpec[] = [];
+  let mtime = -1;
+  const registry = (): NodeSpec[] => {
+    try {
+      const m = statSync(file).mtimeMs;
+      if (m !== mtime) {
+        specs = readRegistry(file);
+        mtime = m;
+      }
+    } catch (err) {
+      if (mtime !== -2) log.warn({ err: (err as Error).message }, `node registry ${file} unavailable: nothing to restart yet`);
+      mtime = -2;
+    }
+    return specs;
+  };
+
+  const election = new BullyElection({
+    index: ctx.index,
+    host: config.host,
+    port: config.leader_election.port,
+    peers: electionPeers(config, ctx),
+    intervalMs: config.leader_election.interval,
+    timeoutMs: config.leader_election.timeout,
+    log,
+  });
+  const monitor = new Monitor({
+    selfId: ctx.id,
+    registry,
+    runner: new LocalProcessRunner(logDir(ctx.cluster)),
+    isLeader: () => election.isLeader(),
+    timeoutMs: config.timeout_interval,
+    checkMs: config.check_interval,
+    startupGraceMs: Math.max(config.startup_grace, config.timeout_interval),
+    pidFromFile: (id) => readPidFile(pidFileOf(ctx.cluster, id)),
+    isNodeProcess,
+    kill: (pid) => signal(pid, 'SIGKILL'),
+    waitGone: (pids, id) => waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10),
+    log,
+  });
+  const receiver = new HeartbeatReceiver(config.host, config.port, (hb) => monitor.onHeartbeat(hb));
+  await receiver.start();
+  await election.start();
+  const sync = setInterval(() => {
+    registry();
+    monitor.sync();
+  }, 1000);
+  monitor.start();
+  log.info({ udp: config.port, election: config.leader_election.port, timeoutMs: config.timeout_interval }, 'egg of life started');
+
+  // Shutdown runs in reverse: stop restarting first, then leave the election, then stop listening.
+  ctx.onShutdown(() => receiver.stop());
+  ctx.onShutdown(() => election.stop());
+  ctx.onShutdown(() => {
+    clearInterval(sync);
+    monitor.stop();
+  });
+}

@@ -1,0 +1,197 @@
+import type { Heartbeat } from '../common/heartbeat/message.js';
+import type { NodeSpec } from '../cluster/node-spec.js';
+import type { RestartRunner } from '../cluster/restart-runner.js';
+
+/** What the monitor needs from the world; injected so its logic is testable without processes. */
+export interface MonitorOptions {
+  /** This replica's own id: never restarts itself. */
+  selfId: string;
+  /** The registry (re-read by the caller when it changes). */
+  registry: () => NodeSpec[];
+  runner: RestartRunner;
+  isLeader: () => boolean;
+  timeoutMs: number;
+  checkMs: number;
+  startupGraceMs: number;
+  /** The pid in the node's pid file, if any. */
+  pidFromFile: (id: string) => number | undefined;
+  /** Whether `pid` is alive and is node `id`. */
+  isNodeProcess: (pid: number, id: string) => boolean;
+  kill: (pid: number) => void;
+  /** Resolves when every pid is gone (bounded). */
+  waitGone: (pids: number[], id: string) => Promise<boolean>;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Monotonic clock, ms. */
+  now?: () => number;
+}
+
+interface NodeState {
+  spec: NodeSpec;
+  lastSeen: number;
+  /** Not dead before this, whatever the silence (our start, or a restart we issued). */
+  graceUntil: number;
+  lastPid?: number;
+  /** pid → last heartbeat from it: two live pids for one id are a duplicate. */
+  pids: Map<number, number>;
+  deadSince?: number;
+  restarting: boolean;
+  /** The pid of our last restart, until it heartbeats. */
+  startedPid?: number;
+  awaitingFirst: boolean;
+  /** Not heard from since we started tracking it, and not restarted by us. */
+  neverHeard: boolean;
+  /** Restarts in a row that never heartbeated: backs off a node that crashes at boot. */
+  failedStarts: number;
+  nextAttemptAt: number;
+}
+
+export interface RestartEvent {
+  id: string;
+  oldPids: number[];
+  newPid: number;
+  silentMs: number;
+}
+
+/**
+ * Tracks the last heartbeat of every node of the registry on our own monotonic clock. A node
+ * silent for longer than timeoutMs is dead; only the leader acts: it kills what is left of it
+ * (a frozen process would otherwise come back as a duplicate) and starts it again with the
+ * same spec. Every replica tracks the dead, so a new leader acts on them at its first check.
+ */
+export class Monitor {
+  private readonly states = new Map<string, NodeState>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unknown = new Set<string>();
+  readonly restarts: RestartEvent[] = [];
+
+  constructor(private readonly o: MonitorOptions) {
+    this.now = o.now ?? (() => performance.now());
+    this.sync();
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.check(), this.o.checkMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  onHeartbeat(hb: Heartbeat): void {
+    const st = this.states.get(hb.id);
+    if (!st) {
+      if (!this.unknown.has(hb.id)) this.o.log.debug({ id: hb.id }, 'heartbeat from a node not in the registry: ignored');
+      this.unknown.add(hb.id);
+      return;
+    }
+    const now = this.now();
+    st.lastSeen = now;
+    st.lastPid = hb.pid;
+    st.pids.set(hb.pid, now);
+    if (st.deadSince !== undefined) this.o.log.debug({ id: hb.id, pid: hb.pid }, 'node is back');
+    st.deadSince = undefined;
+    // The grace only covers the wait for a first heartbeat: from now on silence counts.
+    st.graceUntil = 0;
+    st.awaitingFirst = false;
+    st.neverHeard = false;
+    st.failedStarts = 0;
+    st.nextAttemptAt = 0;
+  }
+
+  /** Silent nodes (dead by our rules), whether or not we lead. */
+  dead(): string[] {
+    return [...this.states.values()].filter((s) => s.deadSince !== undefined).map((s) => s.spec.id);
+  }
+
+  /** Adds registry entries we do not track yet (with a startup grace) and drops removed ones. */
+  sync(): void {
+    const now = this.now();
+    const specs = this.o.registry();
+    const ids = new Set(specs.map((s) => s.id));
+    for (const id of this.states.keys()) if (!ids.has(id)) this.states.delete(id);
+    for (const spec of specs) {
+      if (spec.id === this.o.selfId) continue;
+      const st = this.states.get(spec.id);
+      if (st) st.spec = spec;
+      else this.states.set(spec.id, { spec, lastSeen: now, graceUntil: now + this.o.startupGraceMs, pids: new Map(), restarting: false, awaitingFirst: false, neverHeard: true, failedStarts: 0, nextAttemptAt: 0 });
+    }
+  }
+
+  /** One round: mark the silent dead; if leader, restart them and remove duplicates. */
+  async check(): Promise<void> {
+    const now = this.now();
+    const leader = this.o.isLeader();
+    const work: Array<Promise<void>> = [];
+    for (const st of this.states.values()) {
+      if (st.restarting) continue;
+      const id = st.spec.id;
+      // The startup grace is for a node still booting. One that wrote its pid file has booted
+      // (the runtime heartbeats right after writing it), so silence counts at once.
+      const booted = st.neverHeard && this.o.pidFromFile(id) !== undefined;
+      let dead = now - st.lastSeen > this.o.timeoutMs && (now > st.graceUntil || booted);
+      // A process we restarted that already exited need not wait out its grace.
+      if (!dead && st.awaitingFirst && st.startedPid !== undefined && !this.o.isNodeProcess(st.startedPid, id)) dead = true;
+      if (dead) {
+        if (st.deadSince === undefined) {
+          st.deadSince = now;
+          this.o.log.debug({ id, silentMs: Math.round(now - st.lastSeen) }, 'node is silent: dead');
+        }
+        if (leader && now >= st.nextAttemptAt) work.push(this.restart(st));
+      } else if (leader) {
+        this.dedupe(st, now);
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private async restart(st: NodeState): Promise<void> {
+    const id = st.spec.id;
+    st.restarting = true;
+    const silentMs = Math.round(this.now() - st.lastSeen);
+    try {
+      const candidates = new Set<number>();
+      for (const pid of [st.lastPid, this.o.pidFromFile(id), st.startedPid, ...st.pids.keys()]) if (pid !== undefined) candidates.add(pid);
+      const victims = [...candidates].filter((pid) => this.o.isNodeProcess(pid, id));
+      for (const pid of victims) this.o.kill(pid);
+      if (victims.length > 0 && !(await this.o.waitGone(victims, id))) {
+        this.o.log.warn({ id, pids: victims }, 'could not kill the old process yet; will retry');
+        st.nextAttemptAt = this.now() + this.o.checkMs;
+        return;
+      }
+      if (!this.o.isLeader()) return; // lost the lead while killing: the new leader takes over
+      const newPid = await this.o.runner.start(st.spec);
+      const t = this.now();
+      st.failedStarts = st.awaitingFirst ? st.failedStarts + 1 : 0;
+      st.nextAttemptAt = st.failedStarts === 0 ? 0 : t + Math.min(this.o.startupGraceMs, 500 * 2 ** (st.failedStarts - 1));
+      st.startedPid = newPid;
+      st.awaitingFirst = true;
+      st.neverHeard = false;
+      st.graceUntil = t + this.o.startupGraceMs;
+      st.deadSince = undefined;
+      st.pids.clear();
+      this.restarts.push({ id, oldPids: victims, newPid, silentMs });
+      this.o.log.info({ id, silentMs, killed: victims, pid: newPid }, `restarted ${id} (silent ${silentMs} ms): new pid ${newPid}`);
+    } catch (err) {
+      st.nextAttemptAt = this.now() + this.o.startupGraceMs;
+      this.o.log.error({ id, err }, `could not restart ${id}`);
+    } finally {
+      st.restarting = false;
+    }
+  }
+
+  /** Two live processes heartbeating as one node (a restart raced a boot): keep the pid file's. */
+  private dedupe(st: NodeState, now: number): void {
+    for (const [pid, seen] of st.pids) if (now - seen > this.o.timeoutMs) st.pids.delete(pid);
+    if (st.pids.size < 2) return;
+    const keep = this.o.pidFromFile(st.spec.id);
+    if (keep === undefined || !st.pids.has(keep)) return;
+    for (const pid of st.pids.keys()) {
+      if (pid === keep || !this.o.isNodeProcess(pid, st.spec.id)) continue;
+      this.o.log.warn({ id: st.spec.id, pid, keep }, `duplicate process of ${st.spec.id}: killed pid ${pid}`);
+      this.o.kill(pid);
+      st.pids.delete(pid);
+    }
+  }
+}

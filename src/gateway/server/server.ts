@@ -1,0 +1,26 @@
+import net from 'node:net';
+import type { ClientManager } from '../sessions/manager/client-manager.js';
+
+/** The TCP server clients connect to; each connection is handed to the client manager. */
+export class GatewayServer {
+  private readonly server: net.Server;
+
+  constructor(private readonly manager: ClientManager) {
+    this.server = net.createServer((socket) => this.manager.accept(socket));
+  }
+
+  listen(port: number, host = '0.0.0.0'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  /** Stops accepting; existing connections are drained by the manager. */
+  stopAccepting(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

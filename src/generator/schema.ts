@@ -1,0 +1,19 @@
+/** The dataset's tables: folder names and exact header rows (SYSTEM.md, "The dataset"). */
+
+export const TABLES = ['transactions', 'transaction_items', 'users', 'stores', 'menu_items', 'payment_methods', 'vouchers'] as const;
+export type TableName = (typeof TABLES)[number];
+
+export const HEADERS: Record<TableName, string> = {
+  transactions: 'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at',
+  transaction_items: 'transaction_id,item_id,quantity,unit_price,subtotal,created_at',
+  users: 'user_id,gender,birthdate,registered_at',
+  stores: 'store_id,store_name,street,postal_code,city,state,latitude,longitude',
+  menu_items: 'item_id,item_name,category,price,is_seasonal,available_from,available_to',
+  payment_methods: 'payment_method_id,payment_method_name',
+  vouchers: 'voucher_id,voucher_code,discount_type,discount_value,valid_from,valid_to',
+};
+
+/** Path of a table's file relative to the dataset folder, e.g. `transactions/transactions_202401.csv`. */
+export function tableFile(table: TableName, suffix?: string): string {
+  return suffix === undefined ? `${table}/${table}.csv` : `${table}/${table}_${suffix}.csv`;
+}

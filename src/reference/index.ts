@@ -1,0 +1,1 @@
+export { computeReference, writeReports, type ReferenceResult } from './compute.js';

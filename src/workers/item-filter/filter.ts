@@ -1,0 +1,40 @@
+import type { InMessage } from '../../common/middleware/broker.js';
+import type { Topology } from '../../common/middleware/topology.js';
+import { decodeBatch } from '../../common/dataset/batch-codec.js';
+import { BatchDecodeError } from '../../common/errors/index.js';
+import { inRange, monthKey } from '../shared/calendar.js';
+import { encodeTuples, type Q2Partial } from '../payloads/json.js';
+import type { Emit } from '../runtime/emit.js';
+
+/**
+ * Filters a batch of transaction items to 2024–2025 and sums quantity and subtotal per
+ * (month, item); the partial goes to the q2-agg partition owning the month.
+ */
+export function filterItems(msg: InMessage, topology: Topology): Emit[] {
+  const batch = decodeBatch(msg.body);
+  if (batch.table !== 'transaction_items') throw new BatchDecodeError(`item-filter got a ${batch.table} batch`);
+  const sums = new Map<number, Map<number, [number, number]>>(); // month -> item -> [qty, cents]
+  const { count, itemId, quantity, subtotalCents, createdAt } = batch;
+  for (let i = 0; i < count; i++) {
+    const ts = createdAt[i]!;
+    if (!inRange(ts)) continue;
+    const mk = monthKey(ts);
+    let items = sums.get(mk);
+    if (!items) sums.set(mk, (items = new Map()));
+    const item = itemId[i]!;
+    const acc = items.get(item);
+    if (acc) {
+      acc[0] += quantity[i]!;
+      acc[1] += subtotalCents[i]!;
+    } else items.set(item, [quantity[i]!, subtotalCents[i]!]);
+  }
+  const p2 = topology.partitions('q2-agg');
+  const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
+  for (const [mk, items] of sums) for (const [item, [qty, cents]] of items) parts[mk % p2]!.push([mk, item, qty, cents]);
+  const out: Emit[] = [];
+  parts.forEach((rows, p) => {
+    if (rows.length === 0) return;
+    out.push({ stage: 'q2-agg', queue: topology.stageQueue('q2-agg', p), type: 'q2-partial', id: `${msg.id}>q2-agg.${p}`, session: msg.session, body: encodeTuples(rows) });
+  });
+  return out;
+}

@@ -1,0 +1,11 @@
+import type { NodeContext } from '../../common/node/context.js';
+import { connectWorker } from '../shared/start.js';
+import { runStateless } from '../runtime/stateless.js';
+import { filterItems } from './filter.js';
+
+/** item-filter: stateless, replicas compete on one queue; see filter.ts for what it emits. */
+export async function main(ctx: NodeContext): Promise<void> {
+  const env = await connectWorker(ctx);
+  runStateless({ stage: 'item-filter', nodeId: ctx.id, log: ctx.log, ...env, handler: (msg) => filterItems(msg, env.topology) });
+  ctx.log.info('item-filter ready');
+}

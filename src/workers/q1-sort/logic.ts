@@ -1,0 +1,53 @@
+import type { Topology } from '../../common/middleware/topology.js';
+import type { PartitionedLogic } from '../runtime/partitioned.js';
+import { forEachQ1Row, Q1RowsWriter } from '../payloads/q1-rows.js';
+import { resultEmit } from '../shared/results.js';
+
+/** Result chunks stay well under the broker's sweet spot for message size. */
+const CHUNK_BYTES = 256 * 1024;
+
+export interface Q1State {
+  chunks: Buffer[];
+}
+
+/**
+ * Q1 partition: keeps the rows of its transaction-id shard (as received, no per-row objects)
+ * and on EOS emits them sorted by transaction id (UTF-8 byte order, then amount) in chunks;
+ * the client merges the partitions' sorted runs.
+ */
+export function q1SortLogic(topology: Topology): PartitionedLogic<Q1State> {
+  return {
+    newState: () => ({ chunks: [] }),
+    apply(state, msg) {
+      if (msg.type !== 'q1-rows') return;
+      forEachQ1Row(msg.body, () => undefined); // validate before keeping
+      state.chunks.push(msg.body);
+    },
+    finalize(state, { session, partition }) {
+      const all = Buffer.concat(state.chunks);
+      const starts: number[] = [];
+      forEachQ1Row(all, (s) => starts.push(s));
+      const idEnd = (s: number): number => s + all[s - 1]!;
+      const order = Uint32Array.from(starts.keys());
+      order.sort((a, b) => {
+        const sa = starts[a]!;
+        const sb = starts[b]!;
+        const c = Buffer.compare(all.subarray(sa, idEnd(sa)), all.subarray(sb, idEnd(sb)));
+        return c !== 0 ? c : all.readInt32LE(idEnd(sa)) - all.readInt32LE(idEnd(sb));
+      });
+      const emits = [];
+      let w = new Q1RowsWriter();
+      let k = 0;
+      for (const i of order) {
+        const s = starts[i]!;
+        w.add(all, s, idEnd(s), all.readInt32LE(idEnd(s)));
+        if (w.byteLength >= CHUNK_BYTES) {
+          emits.push(resultEmit(topology, session, 'q1', partition, k++, w.finish()));
+          w = new Q1RowsWriter();
+        }
+      }
+      if (w.rows > 0 || k === 0) emits.push(resultEmit(topology, session, 'q1', partition, k++, w.finish()));
+      return emits;
+    },
+  };
+}

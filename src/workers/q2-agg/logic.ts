@@ -1,0 +1,55 @@
+import type { Topology } from '../../common/middleware/topology.js';
+import type { PartitionedLogic } from '../runtime/partitioned.js';
+import { decodeBatch, stringAt } from '../../common/dataset/batch-codec.js';
+import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '../payloads/json.js';
+import { NameTable, sourceSeq } from '../shared/name-table.js';
+import { resultEmit } from '../shared/results.js';
+import { monthLabel } from '../shared/calendar.js';
+
+export interface Q2State {
+  /** month -> item -> [qty, cents] */
+  sums: Map<number, Map<number, [number, number]>>;
+  items: NameTable;
+}
+
+/**
+ * Q2 partition (owns months by hash): merges per-(month, item) partial sums; on EOS picks
+ * per month the best-selling item and the most profitable one (ties: smaller item_id) and
+ * joins their names from menu_items (broadcast to every partition).
+ */
+export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
+  return {
+    newState: () => ({ sums: new Map(), items: new NameTable() }),
+    apply(state, msg) {
+      if (msg.type === 'data') {
+        const b = decodeBatch(msg.body);
+        if (b.table !== 'menu_items') return;
+        const seq = sourceSeq(msg.id);
+        for (let i = 0; i < b.count; i++) state.items.set(b.itemId[i]!, stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
+        return;
+      }
+      if (msg.type !== 'q2-partial') return;
+      for (const [mk, item, qty, cents] of decodeTuples<Q2Partial>(msg.body, 4, 'q2 partial')) {
+        let items = state.sums.get(mk);
+        if (!items) state.sums.set(mk, (items = new Map()));
+        const acc = items.get(item);
+        if (acc) {
+          acc[0] += qty;
+          acc[1] += cents;
+        } else items.set(item, [qty, cents]);
+      }
+    },
+    finalize(state, { session, partition }) {
+      const rows: Q2ResultRow[] = [];
+      for (const mk of [...state.sums.keys()].sort((a, b) => a - b)) {
+        let qItem = -1, qBest = -Infinity, pItem = -1, pBest = -Infinity;
+        for (const [item, [qty, cents]] of state.sums.get(mk)!) {
+          if (qty > qBest || (qty === qBest && item < qItem)) [qItem, qBest] = [item, qty];
+          if (cents > pBest || (cents === pBest && item < pItem)) [pItem, pBest] = [item, cents];
+        }
+        rows.push([monthLabel(mk), state.items.get(qItem), qBest, state.items.get(pItem), pBest]);
+      }
+      return [resultEmit(topology, session, 'q2', partition, 0, encodeTuples(rows))];
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import type { NodeContext } from '../../common/node/context.js';
+import { runPartitioned } from '../shared/partitioned-main.js';
+import { q2AggLogic } from './logic.js';
+
+/** q2-agg: partitioned by month; best-selling and most-profitable item per month. */
+export async function main(ctx: NodeContext): Promise<void> {
+  await runPartitioned(ctx, 'q2-agg', q2AggLogic);
+}

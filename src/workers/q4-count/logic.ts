@@ -1,0 +1,59 @@
+import type { Topology } from '../../common/middleware/topology.js';
+import type { PartitionedLogic } from '../runtime/partitioned.js';
+import { decodeBatch, stringAt } from '../../common/dataset/batch-codec.js';
+import { forEachQ4Count } from '../payloads/q4-counts.js';
+import { encodeTuples, type Q4Candidate } from '../payloads/json.js';
+import { NameTable, sourceSeq } from '../shared/name-table.js';
+import { topK } from '../shared/top-k.js';
+import type { Emit } from '../runtime/emit.js';
+
+export interface Q4CountState {
+  /** store -> user -> purchases */
+  counts: Map<number, Map<number, number>>;
+  birthdates: NameTable;
+}
+
+/**
+ * Q4 partition (owns users by id): counts purchases per (store, user) and keeps the
+ * birthdates of its own users (users are broadcast; each partition keeps its share). On EOS
+ * it sends each store's local top 3, birthdate joined, to the q4-top partition of the store.
+ */
+export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState> {
+  const partitions = topology.partitions('q4-count');
+  return {
+    newState: () => ({ counts: new Map(), birthdates: new NameTable() }),
+    apply(state, msg) {
+      if (msg.type === 'data') {
+        const b = decodeBatch(msg.body);
+        if (b.table !== 'users') return;
+        const seq = sourceSeq(msg.id);
+        const own = Number(/>q4-count\.(\d+)$/.exec(msg.id)?.[1] ?? -1);
+        for (let i = 0; i < b.count; i++) {
+          const user = b.userId[i]!;
+          if (user % partitions !== own) continue;
+          state.birthdates.set(user, stringAt(b.birthdateOffsets, b.birthdateHeap, i), seq, i);
+        }
+        return;
+      }
+      if (msg.type !== 'q4-counts') return;
+      forEachQ4Count(msg.body, (store, user, count) => {
+        let users = state.counts.get(store);
+        if (!users) state.counts.set(store, (users = new Map()));
+        users.set(user, (users.get(user) ?? 0) + count);
+      });
+    },
+    finalize(state, { session, partition }) {
+      const pTop = topology.partitions('q4-top');
+      const parts: Q4Candidate[][] = Array.from({ length: pTop }, () => []);
+      for (const [store, users] of state.counts) {
+        for (const [user, purchases] of topK(users, 3)) parts[store % pTop]!.push([store, user, purchases, state.birthdates.get(user)]);
+      }
+      const out: Emit[] = [];
+      parts.forEach((rows, p) => {
+        if (rows.length === 0) return;
+        out.push({ stage: 'q4-top', queue: topology.stageQueue('q4-top', p), type: 'q4-candidates', id: `fin:q4-count.${partition}>q4-top.${p}`, session, body: encodeTuples(rows) });
+      });
+      return out;
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import type { NodeContext } from '../../common/node/context.js';
+import { runPartitioned } from '../shared/partitioned-main.js';
+import { q4CountLogic } from './logic.js';
+
+/** q4-count: partitioned by user; purchases per (store, user) and the users' birthdates. */
+export async function main(ctx: NodeContext): Promise<void> {
+  await runPartitioned(ctx, 'q4-count', q4CountLogic);
+}

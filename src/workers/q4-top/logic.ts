@@ -1,0 +1,43 @@
+import type { Topology } from '../../common/middleware/topology.js';
+import type { PartitionedLogic } from '../runtime/partitioned.js';
+import { decodeBatch, stringAt } from '../../common/dataset/batch-codec.js';
+import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../payloads/json.js';
+import { NameTable, sourceSeq } from '../shared/name-table.js';
+import { topK } from '../shared/top-k.js';
+import { resultEmit } from '../shared/results.js';
+
+export interface Q4TopState {
+  /** store -> user -> [purchases, birthdate] */
+  candidates: Map<number, Map<number, [number, string]>>;
+  stores: NameTable;
+}
+
+/** Q4 top-K (owns stores by id): the global top 3 per store from the partitions' top 3s. */
+export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
+  return {
+    newState: () => ({ candidates: new Map(), stores: new NameTable() }),
+    apply(state, msg) {
+      if (msg.type === 'data') {
+        const b = decodeBatch(msg.body);
+        if (b.table !== 'stores') return;
+        const seq = sourceSeq(msg.id);
+        for (let i = 0; i < b.count; i++) state.stores.set(b.storeId[i]!, stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
+        return;
+      }
+      if (msg.type !== 'q4-candidates') return;
+      for (const [store, user, purchases, birthdate] of decodeTuples<Q4Candidate>(msg.body, 4, 'q4 candidates')) {
+        let users = state.candidates.get(store);
+        if (!users) state.candidates.set(store, (users = new Map()));
+        users.set(user, [purchases, birthdate]);
+      }
+    },
+    finalize(state, { session, partition }) {
+      const rows: Q4ResultRow[] = [];
+      for (const [store, users] of state.candidates) {
+        const counts = [...users].map(([user, [purchases]]): [number, number] => [user, purchases]);
+        for (const [user, purchases] of topK(counts, 3)) rows.push([store, state.stores.get(store), user, users.get(user)![1], purchases]);
+      }
+      return [resultEmit(topology, session, 'q4', partition, 0, encodeTuples(rows))];
+    },
+  };
+}

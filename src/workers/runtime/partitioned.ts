@@ -1,0 +1,187 @@
+import { readdirSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Broker, InMessage } from '../../common/middleware/broker.js';
+import type { Topology } from '../../common/middleware/topology.js';
+import type { WorkerKind } from '../../common/config/cluster.js';
+import type { Logger } from '../../common/log/index.js';
+import { CounterReporter } from '../../common/counters/reporter.js';
+import { EOS_ENTRY_PREFIX } from '../../common/counters/report.js';
+import { WriteAheadLog } from '../../common/storage/wal.js';
+import { Tombstones } from '../../common/storage/tombstones.js';
+import { isSessionId } from '../../common/protocol/session-id.js';
+import { countByStage, type Emit } from './emit.js';
+import type { WorkerConfig } from './config.js';
+
+/** What a partitioned (stateful) stage computes; the runtime handles durability and EOS. */
+export interface PartitionedLogic<S> {
+  newState(): S;
+  /** Folds one input message into the session state. Must be deterministic. */
+  apply(state: S, msg: AppliedMessage): void;
+  /** The session's outputs once every input has arrived (called on EOS; may be called again). */
+  finalize(state: S, ctx: { session: string; partition: number }): Emit[];
+}
+
+export interface AppliedMessage {
+  type: string;
+  id: string;
+  body: Buffer;
+}
+
+interface SessionSlot<S> {
+  state: S;
+  applied: Set<string>;
+  wal: WriteAheadLog;
+}
+
+/**
+ * A partitioned stage: replica p consumes `<stage>.<p>` and owns that shard of every session.
+ * Per data message: skip if already applied (redelivery), else fold it in and append it to the
+ * session's write-ahead log (group-committed, fsynced); then report to the controller; then
+ * ack. On start, every session's log is replayed. On `eos` the session's outputs are published
+ * and reported; on `cleanup` the session's state and files are deleted and the session is
+ * remembered as finished, so late redeliveries are dropped.
+ */
+export class PartitionedWorker<S> {
+  private readonly sessions = new Map<string, SessionSlot<S>>();
+  private readonly sessionsDir: string;
+  private readonly tombstones: Tombstones;
+  private readonly reporter: CounterReporter;
+
+  constructor(
+    private readonly opts: {
+      stage: WorkerKind;
+      partition: number;
+      nodeId: string;
+      broker: Broker;
+      topology: Topology;
+      config: WorkerConfig;
+      log: Logger;
+      stateDir: string;
+      logic: PartitionedLogic<S>;
+    },
+  ) {
+    this.sessionsDir = path.join(opts.stateDir, 'sessions');
+    mkdirSync(this.sessionsDir, { recursive: true });
+    this.tombstones = new Tombstones(opts.stateDir);
+    this.reporter = new CounterReporter(opts.broker, opts.topology, opts.stage, opts.nodeId);
+  }
+
+  /** Replays every session log left by a previous run. */
+  recover(): number {
+    let n = 0;
+    for (const name of readdirSync(this.sessionsDir)) {
+      const session = name.replace(/\.wal$/, '');
+      if (!name.endsWith('.wal') || !isSessionId(session)) continue;
+      if (this.tombstones.has(session)) {
+        new WriteAheadLog(path.join(this.sessionsDir, name)).destroy();
+        continue;
+      }
+      const slot = this.slot(session);
+      for (const rec of slot.wal.readAll()) {
+        const msg = decodeRecord(rec);
+        if (slot.applied.has(msg.id)) continue;
+        this.opts.logic.apply(slot.state, msg);
+        slot.applied.add(msg.id);
+      }
+      n++;
+    }
+    return n;
+  }
+
+  start(): void {
+    const { broker, topology, stage, partition, config } = this.opts;
+    broker.consume({ queue: topology.stageQueue(stage, partition), prefetch: config.prefetch, concurrency: config.concurrency }, (msg) => this.handle(msg));
+  }
+
+  private async handle(msg: InMessage): Promise<void> {
+    const session = msg.session;
+    if (!isSessionId(session)) {
+      this.opts.log.error({ id: msg.id }, 'dropping message without a valid session id');
+      return;
+    }
+    if (this.tombstones.has(session)) return;
+    switch (msg.type) {
+      case 'cleanup':
+        return this.cleanup(session);
+      case 'eos':
+        return this.finalize(session);
+      default:
+        return this.apply(session, msg);
+    }
+  }
+
+  private async apply(session: string, msg: InMessage): Promise<void> {
+    const slot = this.slot(session);
+    if (!slot.applied.has(msg.id)) {
+      try {
+        this.opts.logic.apply(slot.state, msg);
+      } catch (err) {
+        // Undecodable input: counted as consumed so the session can still end, never applied.
+        this.opts.log.error({ err: String(err), id: msg.id, session }, 'dropping undecodable message');
+        await this.reporter.report(session, msg.id, {});
+        return;
+      }
+      slot.applied.add(msg.id);
+      try {
+        await slot.wal.append(encodeRecord(msg));
+      } catch (err) {
+        // Memory and disk disagree now: restart from the log rather than carry on.
+        this.opts.log.fatal({ err: String(err) }, 'cannot persist state; exiting so the Egg of Life restarts this node from its log');
+        process.exit(1);
+      }
+    }
+    await this.reporter.report(session, msg.id, {});
+  }
+
+  private async finalize(session: string): Promise<void> {
+    const slot = this.slot(session);
+    const emits = this.opts.logic.finalize(slot.state, { session, partition: this.opts.partition });
+    await this.opts.broker.publishAll(emits);
+    await this.reporter.report(session, `${EOS_ENTRY_PREFIX}${this.opts.partition}`, countByStage(emits));
+  }
+
+  private async cleanup(session: string): Promise<void> {
+    const slot = this.sessions.get(session);
+    await this.tombstones.add(session);
+    if (slot) slot.wal.destroy();
+    else new WriteAheadLog(this.walFile(session)).destroy();
+    this.sessions.delete(session);
+  }
+
+  private slot(session: string): SessionSlot<S> {
+    let slot = this.sessions.get(session);
+    if (!slot) {
+      slot = { state: this.opts.logic.newState(), applied: new Set(), wal: new WriteAheadLog(this.walFile(session)) };
+      this.sessions.set(session, slot);
+    }
+    return slot;
+  }
+
+  private walFile(session: string): string {
+    return path.join(this.sessionsDir, `${session}.wal`);
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+}
+
+/** Log record: u16 id length | id | u8 type length | type | body. */
+function encodeRecord(msg: AppliedMessage): Buffer {
+  const id = Buffer.from(msg.id, 'utf8');
+  const type = Buffer.from(msg.type, 'utf8');
+  const head = Buffer.allocUnsafe(3 + id.length + type.length);
+  head.writeUInt16LE(id.length, 0);
+  id.copy(head, 2);
+  head[2 + id.length] = type.length;
+  type.copy(head, 3 + id.length);
+  return Buffer.concat([head, msg.body]);
+}
+
+function decodeRecord(rec: Buffer): AppliedMessage {
+  const idLen = rec.readUInt16LE(0);
+  const id = rec.toString('utf8', 2, 2 + idLen);
+  const typeLen = rec[2 + idLen]!;
+  const type = rec.toString('utf8', 3 + idLen, 3 + idLen + typeLen);
+  return { id, type, body: rec.subarray(3 + idLen + typeLen) };
+}

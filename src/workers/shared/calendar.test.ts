@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inRange, inHourWindow, monthKey, halfKey, monthLabel, halfLabel } from './calendar.js';
+
+const ts = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`) / 1000;
+
+test('year range includes 2024-01-01 00:00:00 and 2025-12-31 23:59:59 only', () => {
+  assert.equal(inRange(ts('2023-12-31 23:59:59')), false);
+  assert.equal(inRange(ts('2024-01-01 00:00:00')), true);
+  assert.equal(inRange(ts('2025-12-31 23:59:59')), true);
+  assert.equal(inRange(ts('2026-01-01 00:00:00')), false);
+});
+
+test('hour window is 06:00:00..23:00:00 inclusive', () => {
+  assert.equal(inHourWindow(ts('2024-05-05 05:59:59')), false);
+  assert.equal(inHourWindow(ts('2024-05-05 06:00:00')), true);
+  assert.equal(inHourWindow(ts('2024-05-05 23:00:00')), true);
+  assert.equal(inHourWindow(ts('2024-05-05 23:00:01')), false);
+});
+
+test('month and half keys at their boundaries', () => {
+  assert.equal(monthKey(ts('2024-01-01 00:00:00')), 202401);
+  assert.equal(monthKey(ts('2024-02-29 23:59:59')), 202402);
+  assert.equal(monthKey(ts('2024-03-01 00:00:00')), 202403);
+  assert.equal(monthKey(ts('2025-12-31 23:59:59')), 202512);
+  assert.equal(halfKey(ts('2024-06-30 23:59:59')), 20241);
+  assert.equal(halfKey(ts('2024-07-01 00:00:00')), 20242);
+  assert.equal(monthLabel(202407), '2024-07');
+  assert.equal(halfLabel(20252), '2025-H2');
+});

@@ -1,0 +1,21 @@
+import type { NodeContext } from '../../common/node/context.js';
+import type { WorkerKind } from '../../common/config/cluster.js';
+import type { Topology } from '../../common/middleware/topology.js';
+import { connectWorker } from './start.js';
+import { PartitionedWorker, type PartitionedLogic } from '../runtime/partitioned.js';
+
+/** Starts a partitioned worker kind: replica `ctx.index` owns partition `ctx.index`. */
+export async function runPartitioned<S>(ctx: NodeContext, stage: WorkerKind, makeLogic: (topology: Topology) => PartitionedLogic<S>): Promise<void> {
+  const env = await connectWorker(ctx);
+  const worker = new PartitionedWorker({
+    stage,
+    partition: ctx.index,
+    nodeId: ctx.id,
+    log: ctx.log,
+    logic: makeLogic(env.topology),
+    ...env,
+  });
+  const recovered = worker.recover();
+  worker.start();
+  ctx.log.info({ partition: ctx.index, recovered }, `${stage} ready`);
+}
