@@ -13,11 +13,14 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`cluster: ${(err as Error).message}`);
   }
   const cluster = await startLocalCluster({ configFile, output: 'prefix' });
+  // The nodes are detached and unref'd: without this, nothing would keep this process alive.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   let stopping: Promise<number> | undefined;
   const stop = (code: number): Promise<number> =>
     (stopping ??= (async () => {
       process.stderr.write('cluster: stopping…\n');
       await cluster.stop();
+      clearInterval(keepAlive);
       process.stderr.write('cluster: stopped\n');
       return code;
     })());

@@ -12,6 +12,12 @@ export const ControllerConfigSchema = z.object({
       unacked_counters: z.number().int().min(1).max(100_000).default(256),
     })
     .prefault({}),
+  session: z
+    .object({
+      /** A session with no open/counter activity for this long (its client vanished) is cleaned up. */
+      idle_timeout: z.number().int().min(1000).default(600_000),
+    })
+    .prefault({}),
   storage: z.object({ path: z.string().default('') }).prefault({}),
   log: z.object({ level: z.string().default('info') }).prefault({}),
 });

@@ -9,6 +9,8 @@ import { SessionStore, type SessionRecord } from './session-store.js';
 
 interface Session {
   progress: SessionProgress;
+  /** Last open/counter activity (monotonic ms): an abandoned session expires. */
+  lastActivity: number;
   eosSent: Set<WorkerKind>;
   completeSent: boolean;
 }
@@ -43,9 +45,7 @@ export class Coordinator {
       const s = this.newSession();
       for (const rec of records) this.replay(s, rec);
       this.sessions.set(id, s);
-      // Sent flags are only hints on replay: re-send, receivers de-duplicate.
-      s.eosSent.clear();
-      s.completeSent = false;
+      // A marker is written only after its message was confirmed, so what is unmarked is re-sent.
       await this.broker.declareQueues([this.topology.resultsQueue(id)]);
       await this.drive(id, s);
     }
@@ -69,8 +69,20 @@ export class Coordinator {
     }
   }
 
+  /** Cleans up sessions idle for longer than `idleMs` (their client is gone for good). */
+  async expireIdle(idleMs: number): Promise<void> {
+    const now = performance.now();
+    for (const [id, s] of this.sessions) {
+      if (now - s.lastActivity < idleMs) continue;
+      this.log.warn({ session: id, idleMs }, 'session abandoned: cleaning it up');
+      await this.delivered(id);
+    }
+  }
+
   private async open(msg: InMessage): Promise<void> {
     const session = msg.session;
+    const existing = this.sessions.get(session);
+    if (existing) existing.lastActivity = performance.now();
     let reply: OpenReply;
     if (!isSessionId(session)) reply = { ok: false, code: 'ERR_SESSION_ID', message: 'invalid session id' };
     else if (this.store.finished.has(session)) reply = { ok: false, code: 'ERR_SESSION_FINISHED', message: `session ${session} already finished` };
@@ -91,6 +103,7 @@ export class Coordinator {
   private async counter(msg: InMessage): Promise<void> {
     const s = this.sessions.get(msg.session);
     if (!s) return; // a late report of a finished (or never opened) session
+    s.lastActivity = performance.now();
     const report = decodeCounterReport(msg.body);
     if (!report) {
       this.log.warn({ id: msg.id }, 'ignoring malformed counter report');
@@ -134,7 +147,7 @@ export class Coordinator {
   }
 
   private newSession(): Session {
-    return { progress: new SessionProgress((st) => this.topology.partitions(st)), eosSent: new Set(), completeSent: false };
+    return { progress: new SessionProgress((st) => this.topology.partitions(st)), lastActivity: performance.now(), eosSent: new Set(), completeSent: false };
   }
 
   private replay(s: Session, rec: SessionRecord): void {

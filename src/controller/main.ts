@@ -23,5 +23,8 @@ export async function main(ctx: NodeContext): Promise<void> {
 
   const window = config.max.unacked_counters;
   broker.consume({ queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window }, (msg) => coordinator.handle(msg));
-  ctx.log.info({ recovered, maxClients: config.max.clients }, 'controller ready');
+  const idle = config.session.idle_timeout;
+  const expiry = setInterval(() => void coordinator.expireIdle(idle).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')), Math.max(250, idle / 4));
+  ctx.onShutdown(() => clearInterval(expiry));
+  ctx.log.info({ recovered, maxClients: config.max.clients, idleTimeoutMs: idle }, 'controller ready');
 }

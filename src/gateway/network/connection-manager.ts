@@ -8,6 +8,7 @@ export class FramedConnection {
   private readonly decoder: FrameDecoder;
   private closed = false;
   private readonly closeHandlers: Array<() => void> = [];
+  private readonly failHandlers: Array<(err: unknown) => void> = [];
   readonly remote: string;
 
   constructor(
@@ -32,6 +33,11 @@ export class FramedConnection {
         this.fail(err);
       }
     });
+  }
+
+  /** Called when the connection is closed because of a protocol (or internal) error. */
+  onFail(handler: (err: unknown) => void): void {
+    this.failHandlers.push(handler);
   }
 
   onClose(handler: () => void): void {
@@ -63,8 +69,10 @@ export class FramedConnection {
     const message = err instanceof Error ? err.message : String(err);
     if (!isCoffeeError(err)) this.log.error({ err: String(err), remote: this.remote }, 'internal error on a client connection');
     else this.log.warn({ code, message, remote: this.remote }, 'closing client connection');
-    if (!this.closed) this.socket.end(encodeJsonFrame(FrameType.ERROR, { code, message }));
+    const first = !this.closed;
+    if (first) this.socket.end(encodeJsonFrame(FrameType.ERROR, { code, message }));
     this.markClosed();
+    if (first) for (const h of this.failHandlers.splice(0)) h(err);
   }
 
   end(last?: Buffer): void {

@@ -41,6 +41,22 @@ export class ClientSession {
   ) {
     conn.onFrames((frame) => this.onFrame(frame));
     conn.onClose(() => void this.onClose());
+    conn.onFail(() => void this.abort());
+  }
+
+  /**
+   * A client that broke the protocol loses its session: the controller cleans it up as if
+   * delivered (a disconnect without an error, in contrast, keeps it for a resume).
+   */
+  private async abort(): Promise<void> {
+    if (!this.session || this.phase === 'done') return;
+    this.phase = 'done';
+    try {
+      await this.handler.finishSession(this.session);
+      this.log.warn({ session: this.session }, 'session aborted after a protocol error');
+    } catch (err) {
+      this.log.error({ err: String(err), session: this.session }, 'could not abort session');
+    }
   }
 
   private onFrame(frame: Frame): void {

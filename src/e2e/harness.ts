@@ -1,0 +1,134 @@
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
+import { loadClusterConfig } from '../common/config/cluster.js';
+import { Broker } from '../common/middleware/broker.js';
+import { Topology } from '../common/middleware/topology.js';
+import { createLogger } from '../common/log/index.js';
+import { generateDataset } from '../generator/index.js';
+import { computeReference } from '../reference/index.js';
+import { REPORT_FILES } from '../common/report/index.js';
+
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
+
+/** Ports far from the defaults so a test never meets a developer's running cluster. */
+let portBlock = 0;
+
+export interface TestCluster {
+  cluster: LocalCluster;
+  dir: string;
+  configFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real local cluster (real processes, the real broker) with its own queue prefix,
+ * run folder and ports. `replicas` and `env` override the defaults of config/cluster.yaml.
+ */
+export async function startTestCluster(opts: { replicas?: Record<string, number>; env?: Record<string, string>; heartbeatMs?: number } = {}): Promise<TestCluster> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
+  const name = `t${process.pid}x${portBlock}`;
+  const base = 20000 + ((process.pid * 7 + portBlock * 100) % 20000);
+  portBlock++;
+  const replicas = Object.entries(opts.replicas ?? {})
+    .map(([k, v]) => `  ${k}: ${v}\n`)
+    .join('');
+  const configFile = path.join(dir, 'cluster.yaml');
+  writeFileSync(
+    configFile,
+    `name: ${name}\nmiddleware:\n  address: "${AMQP_URL}"\nrun_dir: ${path.join(dir, 'run')}\n` +
+      (replicas ? `replicas:\n${replicas}` : '') +
+      `ports:\n  gateway: ${base}\n  heartbeat: ${base + 40}\n  election: ${base + 60}\nheartbeat:\n  interval: ${opts.heartbeatMs ?? 200}\nlog:\n  level: info\n`,
+  );
+  const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
+  try {
+    await cluster.waitReady(30_000);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return {
+    cluster,
+    dir,
+    configFile,
+    stop: async () => {
+      await cluster.stop();
+      await deleteQueues(cluster);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deletes the test cluster's shared queues from the broker. */
+async function deleteQueues(cluster: LocalCluster): Promise<void> {
+  const broker = await Broker.connect(AMQP_URL, createLogger('test', 'silent'), 'test-cleanup');
+  try {
+    for (const q of new Topology(cluster.config).allSharedQueues()) await broker.deleteQueue(q).catch(() => undefined);
+  } finally {
+    await broker.close();
+  }
+}
+
+/** Datasets are cached per (scale, seed, flags) for the whole test process. */
+const datasets = new Map<string, string>();
+export async function dataset(opts: { scale: number; seed: number; hardCases?: boolean; badRows?: boolean }): Promise<string> {
+  const key = JSON.stringify(opts);
+  const cached = datasets.get(key);
+  if (cached && existsSync(cached)) return cached;
+  const out = mkdtempSync(path.join(os.tmpdir(), 'coffee-data-'));
+  await generateDataset({ out, scale: opts.scale, seed: opts.seed, hardCases: opts.hardCases ?? true, badRows: opts.badRows ?? false });
+  datasets.set(key, out);
+  return out;
+}
+
+/** Asserts the five reports in `outDir` are byte-identical to the reference on `dataDir`. */
+export async function assertMatchesReference(dataDir: string, outDir: string): Promise<void> {
+  const { reports } = await computeReference(dataDir);
+  for (const [name, file] of Object.entries(REPORT_FILES) as Array<[keyof typeof REPORT_FILES, string]>) {
+    const got = readFileSync(path.join(outDir, file), 'utf8');
+    const want = reports[name];
+    if (got !== want) {
+      const g = got.split('\n');
+      const w = want.split('\n');
+      const i = g.findIndex((line, j) => line !== w[j]);
+      assert.fail(`${file} differs from the reference at line ${i + 1}: got ${JSON.stringify(g[i])}, want ${JSON.stringify(w[i])} (${g.length} vs ${w.length} lines)`);
+    }
+  }
+}
+
+/** Session folders left in any node's state: must be none once sessions are delivered. */
+export function leftoverSessionFiles(tc: TestCluster): string[] {
+  const stateRoot = path.join(tc.dir, 'run', 'state');
+  if (!existsSync(stateRoot)) return [];
+  const out: string[] = [];
+  for (const node of readdirSync(stateRoot)) {
+    const sessions = path.join(stateRoot, node, 'sessions');
+    if (existsSync(sessions)) for (const f of readdirSync(sessions)) out.push(`${node}/${f}`);
+  }
+  return out;
+}
+
+export async function resultsQueueExists(tc: TestCluster, session: string): Promise<boolean> {
+  const broker = await Broker.connect(AMQP_URL, createLogger('test', 'silent'), 'test-probe');
+  try {
+    return (await broker.queueDepth(new Topology(loadClusterConfig(tc.configFile)).resultsQueue(session))) !== null;
+  } finally {
+    await broker.close();
+  }
+}
+
+/** Polls a condition until true or the deadline (never a fixed sleep). */
+export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
