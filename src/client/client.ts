@@ -35,6 +35,7 @@ function deferred<T>(): Deferred<T> {
  */
 export class CoffeeClient {
   private link: Link | undefined;
+  private pending: Link | undefined;
   private session: string | undefined;
   private readonly window: number;
   private readonly inflight = new Map<string, Buffer[]>();
@@ -49,6 +50,7 @@ export class CoffeeClient {
   private reconnecting = false;
   private failed = false;
   reconnects = 0;
+  private acked = 0;
   private readonly collector: ResultCollector;
 
   constructor(private readonly opts: ClientOptions) {
@@ -81,6 +83,7 @@ export class CoffeeClient {
           const frame = encodeBatchFrame(TABLE_CODES[table], seq, b.payload);
           this.inflight.set(`${TABLE_CODES[table]}:${seq}`, frame);
           this.link?.send(frame);
+          if (this.opts.sendEachBatchTwice) this.link?.send(frame);
           seq++;
           if (this.link) await this.link.drained();
         }
@@ -88,6 +91,7 @@ export class CoffeeClient {
         this.link?.send(encodeJsonFrame(FrameType.TABLE_END, { table, batches: seq }));
       }
       progress.stop();
+      this.opts.onEvent?.({ type: 'uploaded' });
       await this.finished.promise;
     } finally {
       progress.stop();
@@ -126,7 +130,9 @@ export class CoffeeClient {
         } catch {
           continue;
         }
-        this.link = link;
+        // The link becomes the client's link only once the session is open on it: until then
+        // the upload must not use it (the gateway takes no batch before the session).
+        this.pending = link;
         this.hello = deferred<string>();
         link.listen(
           (f) => this.onFrame(f),
@@ -135,7 +141,10 @@ export class CoffeeClient {
         link.send(encodeJsonFrame(FrameType.HELLO, resume ? { version: PROTOCOL_VERSION, resume } : { version: PROTOCOL_VERSION }));
         this.awaitingHello = true;
         try {
-          return await this.hello.promise;
+          const session = await this.hello.promise;
+          this.link = link;
+          this.opts.onEvent?.({ type: 'connected', address, session, resumed: resume !== undefined });
+          return session;
         } catch (err) {
           link.close();
           if (err instanceof CoffeeError && err.code === 'ERR_SESSION_FINISHED' && this.reportsWritten) return resume!;
@@ -149,6 +158,7 @@ export class CoffeeClient {
           throw err;
         } finally {
           this.awaitingHello = false;
+          this.pending = undefined;
         }
       }
       if (Date.now() > deadline) throw lastBusy ? new BusyError(lastBusy.message) : new NoGatewayError(this.opts.gateways);
@@ -167,7 +177,7 @@ export class CoffeeClient {
         }
         case FrameType.BATCH_ACK: {
           const { tableCode, seq } = decodeBatchAck(f);
-          this.inflight.delete(`${tableCode}:${seq}`);
+          if (this.inflight.delete(`${tableCode}:${seq}`)) this.opts.onEvent?.({ type: 'batch-acked', table: String(tableCode), seq, acked: ++this.acked });
           if (this.windowWaiter && this.inflight.size < this.window) this.windowWaiter.resolve();
           return;
         }
@@ -227,8 +237,11 @@ export class CoffeeClient {
   }
 
   private onLinkClosed(link: Link, reason?: Error): void {
+    if (link === this.pending) {
+      this.hello?.reject(new CoffeeError('ERR_LINK', `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
+      return;
+    }
     if (link !== this.link) return;
-    this.hello?.reject(new CoffeeError('ERR_LINK', `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
     if (this.failed || !this.session) return;
     if (this.doneSent && this.reportsWritten) {
       // BYE may have been lost with the connection; the reports are written either way.

@@ -16,7 +16,19 @@ export interface ClientOptions {
   progress?: boolean;
   /** Called with one-line status messages (reconnects, busy retries). */
   onNotice?: (line: string) => void;
+  /** Progress events, for tools and tests that act at a given point of a run. */
+  onEvent?: (event: ClientEvent) => void;
+  /**
+   * Sends every batch twice (same table, same sequence number), as a client that lost its
+   * acks would after a reconnect. A testing aid: the system must drop the duplicates.
+   */
+  sendEachBatchTwice?: boolean;
 }
+
+export type ClientEvent =
+  | { type: 'connected'; address: string; session: string; resumed: boolean }
+  | { type: 'batch-acked'; table: string; seq: number; acked: number }
+  | { type: 'uploaded' };
 
 export const CLIENT_DEFAULTS = {
   maxBatchBytes: 256 * 1024,

@@ -20,6 +20,10 @@ export interface TestCluster {
   cluster: LocalCluster;
   dir: string;
   configFile: string;
+  /** SIGKILLs every node at once (Egg of Life included) and starts the whole cluster again on the same state. */
+  crashAndRestart(): Promise<void>;
+  /** The gateway node id serving `host:port`. */
+  gatewayNodeOf(address: string): string;
   stop(): Promise<void>;
 }
 
@@ -42,23 +46,37 @@ export async function startTestCluster(opts: { replicas?: Record<string, number>
       (replicas ? `replicas:\n${replicas}` : '') +
       `ports:\n  gateway: ${base}\n  heartbeat: ${base + 40}\n  election: ${base + 60}\nheartbeat:\n  interval: ${opts.heartbeatMs ?? 200}\nlog:\n  level: info\n`,
   );
-  const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
-  try {
-    await cluster.waitReady(30_000);
-  } catch (err) {
-    await cluster.stop();
-    throw err;
-  }
-  return {
-    cluster,
+  const start = async (): Promise<LocalCluster> => {
+    const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
+    try {
+      await cluster.waitReady(30_000);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  };
+  const tc: TestCluster = {
+    cluster: await start(),
     dir,
     configFile,
+    crashAndRestart: async () => {
+      tc.cluster.kill('SIGKILL');
+      await eventually(() => tc.cluster.nodes().length === 0, 10_000, 'every node to be dead');
+      tc.cluster = await start();
+    },
+    gatewayNodeOf: (address) => {
+      const i = tc.cluster.gateways().indexOf(address);
+      assert.ok(i >= 0, `${address} is not a gateway of the test cluster`);
+      return `gateway-${i}`;
+    },
     stop: async () => {
-      await cluster.stop();
-      await deleteQueues(cluster);
-      rmSync(dir, { recursive: true, force: true });
+      await tc.cluster.stop();
+      await deleteQueues(tc.cluster);
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return tc;
 }
 
 /** Deletes the test cluster's shared queues from the broker. */

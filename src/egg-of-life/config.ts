@@ -15,7 +15,7 @@ export const EggConfigSchema = z
      * few lost datagrams or a short event-loop stall are tolerated, yet a crash is noticed
      * within about a second.
      */
-    timeout_interval: ms.default(1000),
+    timeout_interval: ms.default(2000),
     /** ms between liveness checks; bounds the detection latency beyond timeout_interval. */
     check_interval: ms.default(250),
     /**
@@ -30,7 +30,7 @@ export const EggConfigSchema = z
         /** ms between checks that the leader is alive. */
         interval: ms.default(500),
         /** ms to wait for a peer's reply (a frozen peer accepts connections but never answers). */
-        timeout: ms.default(300),
+        timeout: ms.default(1000),
         /** `host:port` of each replica's election server, by index; empty: derived from the cluster config. */
         peers: z.array(z.string().regex(/^[^:\s]+:\d+$/)).default([]),
       })

@@ -146,3 +146,13 @@ test('monitor: a node never heard since our start but with a pid file has booted
   await monitor.check();
   assert.deepEqual(w.started, ['tx-filter-0']);
 });
+
+test('monitor: a node booting under load (pid file written, process alive, no heartbeat yet) keeps its startup grace', async () => {
+  const { w, monitor, beat } = world();
+  w.pidFiles.set('tx-filter-0', 600);
+  w.alive.add(600);
+  w.t = 2500; // past timeout_interval, inside the startup grace
+  beat('egg-of-life-1', 11);
+  await monitor.check();
+  assert.deepEqual(w.started, [], 'a live, still-silent booting node is not restarted during the grace');
+});

@@ -127,10 +127,12 @@ export class Monitor {
     for (const st of this.states.values()) {
       if (st.restarting) continue;
       const id = st.spec.id;
-      // The startup grace is for a node still booting. One that wrote its pid file has booted
-      // (the runtime heartbeats right after writing it), so silence counts at once.
-      const booted = st.neverHeard && this.o.pidFromFile(id) !== undefined;
-      let dead = now - st.lastSeen > this.o.timeoutMs && (now > st.graceUntil || booted);
+      // The startup grace is for a node still booting: under a boot storm (20 processes on
+      // 2 cores) its first heartbeats can be late. A node whose pid-file process is already
+      // gone gets no grace: it is dead now.
+      const filePid = st.neverHeard ? this.o.pidFromFile(id) : undefined;
+      const gone = filePid !== undefined && !this.o.isNodeProcess(filePid, id);
+      let dead = now - st.lastSeen > this.o.timeoutMs && (now > st.graceUntil || gone);
       // A process we restarted that already exited need not wait out its grace.
       if (!dead && st.awaitingFirst && st.startedPid !== undefined && !this.o.isNodeProcess(st.startedPid, id)) dead = true;
       if (dead) {

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { loadClusterConfig, nodeId, pidDir, stateDir, type NodeKind } from '../config/cluster.js';
+import { loadClusterConfig, nodeId, pidDir, runDir, stateDir, type NodeKind } from '../config/cluster.js';
 import { createLogger } from '../log/index.js';
 import { HeartbeatSender } from '../heartbeat/sender.js';
 import { eggTargets } from '../heartbeat/targets.js';
@@ -38,6 +38,9 @@ export function startNode(options: StartNodeOptions): NodeContext {
     heartbeat = new HeartbeatSender({ id, kind: options.kind, targets: eggTargets(cluster), intervalMs: cluster.heartbeat.interval }).start();
   }
 
+  const writeStats = statsWriter(path.join(runDir(cluster), 'stats'), id, options.kind);
+  setInterval(writeStats, 1000).unref();
+
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -54,6 +57,7 @@ export function startNode(options: StartNodeOptions): NodeContext {
       }
     }
     rmSync(pidFile, { force: true });
+    writeStats();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -67,5 +71,25 @@ export function startNode(options: StartNodeOptions): NodeContext {
     stateDir: dir,
     log,
     onShutdown: (step) => steps.push(step),
+  };
+}
+
+/**
+ * Writes this process's peak RSS and CPU time to `<run>/stats/<id>.json` (read by the
+ * benchmark). Atomic (temp + rename) so a reader never sees half a file; never throws.
+ */
+function statsWriter(dir: string, id: string, kind: NodeKind): () => void {
+  const file = path.join(dir, `${id}.json`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  return () => {
+    try {
+      const u = process.resourceUsage();
+      const stats = { id, kind, pid: process.pid, maxRssBytes: u.maxRSS * 1024, cpuUserMs: u.userCPUTime / 1000, cpuSystemMs: u.systemCPUTime / 1000, at: Date.now() };
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, JSON.stringify(stats));
+      renameSync(tmp, file);
+    } catch {
+      // Stats are best effort: a full disk or a removed run dir must not hurt the node.
+    }
   };
 }

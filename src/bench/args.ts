@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { UsageError } from '../common/errors/index.js';
+import { REPO_ROOT } from '../common/config/paths.js';
+import { MAX_SCALE, MIN_SCALE } from '../generator/index.js';
+
+export const BENCH_USAGE =
+  'usage: coffee-analysis bench [--scale X] [--clients K] [--json FILE] [--seed N] [--data-cache DIR] [--keep]\n' +
+  `  --scale X         dataset size, 1 = real size (~3 GB); ${MIN_SCALE}..${MAX_SCALE} (default 0.1)\n` +
+  '  --clients K       clients at once, each with its own dataset (seeds N, N+1, ...) (default 1)\n' +
+  '  --json FILE       where the results go (default bench-results/bench-<scale>-<K>.json)\n' +
+  '  --seed N          seed of the first dataset (default 1)\n' +
+  '  --data-cache DIR  generated datasets are kept and reused here (default data/bench)\n' +
+  '  --keep            keep the temporary folder (cluster run dir, client outputs, reference reports)\n';
+
+export interface BenchArgs {
+  scale: number;
+  clients: number;
+  seed: number;
+  json: string;
+  dataCache: string;
+  keep: boolean;
+}
+
+const MAX_CLIENTS = 16;
+
+/** Parses and validates the flags; relative paths are taken from the current folder. */
+export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scale: { type: 'string' },
+        clients: { type: 'string' },
+        json: { type: 'string' },
+        seed: { type: 'string' },
+        'data-cache': { type: 'string' },
+        keep: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`bench: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  if (values.help) return 'help';
+  const scaleText = values.scale ?? '0.1';
+  const scale = /^\s*$/.test(scaleText) ? NaN : Number(scaleText);
+  if (!Number.isFinite(scale) || scale < MIN_SCALE || scale > MAX_SCALE) {
+    throw new UsageError(`bench: --scale must be a number between ${MIN_SCALE} and ${MAX_SCALE}, got '${scaleText}'`);
+  }
+  const clientsText = values.clients ?? '1';
+  const clients = /^\d+$/.test(clientsText) ? Number(clientsText) : NaN;
+  if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS) throw new UsageError(`bench: --clients must be an integer between 1 and ${MAX_CLIENTS}, got '${clientsText}'`);
+  const seedText = values.seed ?? '1';
+  const seed = /^\d+$/.test(seedText) ? Number(seedText) : NaN;
+  if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(seed + clients)) throw new UsageError(`bench: --seed must be a non-negative integer, got '${seedText}'`);
+  if (values.json !== undefined && values.json.trim() === '') throw new UsageError('bench: --json needs a file name');
+  if (values['data-cache'] !== undefined && values['data-cache'].trim() === '') throw new UsageError('bench: --data-cache needs a folder');
+  return {
+    scale,
+    clients,
+    seed,
+    json: values.json !== undefined ? path.resolve(cwd, values.json) : defaultJsonFile(scale, clients),
+    dataCache: values['data-cache'] !== undefined ? path.resolve(cwd, values['data-cache']) : path.join(REPO_ROOT, 'data', 'bench'),
+    keep: values.keep === true,
+  };
+}
+
+export function defaultJsonFile(scale: number, clients: number, dir = path.join(REPO_ROOT, 'bench-results')): string {
+  return path.join(dir, `bench-${scale}-${clients}.json`);
+}

@@ -1,0 +1,89 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runClient } from '../client/client.js';
+import type { ClientEvent } from '../client/options.js';
+import { runChaos, type ChaosKill } from '../chaos/chaos.js';
+import { signal } from '../cluster/processes.js';
+import { NODE_KINDS } from '../common/config/cluster.js';
+import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, eventually, tempDir, type TestCluster } from './harness.js';
+
+/**
+ * Crash recovery against real processes and the real broker: SIGKILL of any node at any time,
+ * gateway failover, a whole-cluster crash, duplicated messages. Every run ends with reports
+ * byte-identical to the single-process reference.
+ */
+let tc: TestCluster;
+before(async () => {
+  tc = await startTestCluster();
+});
+after(async () => {
+  await tc?.stop();
+});
+
+test('three clients, different datasets, while chaos SIGKILLs a random node (any kind) every second: exact reports', async () => {
+  const datas = await Promise.all([21, 22, 23].map((seed) => dataset({ scale: 0.03, seed, hardCases: true })));
+  const outs = datas.map(() => tempDir('coffee-out-'));
+  const abort = new AbortController();
+  const kills: ChaosKill[] = [];
+  // Rounds rotate over the node kinds (random node of the kind) so that every kind is hit.
+  const kindsCycle = [...NODE_KINDS];
+  let round = 0;
+  const listNodes = (): ReturnType<typeof tc.cluster.nodes> => {
+    const kind = kindsCycle[round++ % kindsCycle.length];
+    return tc.cluster.nodes().filter((n) => n.kind === kind);
+  };
+  const chaos = runChaos({ cluster: tc.cluster.config, intervalMs: 1000, kill: 1, signal: abort.signal, onKill: (k) => kills.push(k), listNodes });
+  try {
+    const summaries = await Promise.all(datas.map((data, i) => runClient({ data, out: outs[i]!, gateways: tc.cluster.gateways(), progress: false, retryForMs: 120_000 })));
+    assert.equal(new Set(summaries.map((s) => s.session)).size, 3);
+  } finally {
+    abort.abort();
+    await chaos;
+  }
+  for (let i = 0; i < 3; i++) await assertMatchesReference(datas[i]!, outs[i]!);
+  const kinds = new Set(kills.map((k) => k.id.replace(/-\d+$/, '')));
+  process.stdout.write(`# chaos: ${kills.length} kills survived (${[...kinds].sort().join(', ')})\n`);
+  assert.ok(kills.length >= NODE_KINDS.length, `chaos killed only ${kills.length} nodes`);
+  assert.equal(kinds.size, NODE_KINDS.length, 'every node kind was killed at least once');
+  // Every killed node kind is back (the Egg of Life restarted it) before the next test.
+  await eventually(() => tc.cluster.nodes().length === 21, 30_000, 'every node to be running again');
+});
+
+test('a gateway SIGKILLed mid-upload: the client resumes on the other gateway and its reports are exact', async () => {
+  const data = await dataset({ scale: 0.01, seed: 24, hardCases: true });
+  const out = tempDir('coffee-out-');
+  let killed = '';
+  const onEvent = (e: ClientEvent): void => {
+    if (e.type === 'connected' && !killed) killed = e.address;
+    if (e.type === 'batch-acked' && e.acked === 15) {
+      const node = tc.cluster.nodes().find((n) => n.id === tc.gatewayNodeOf(killed));
+      assert.ok(node, 'the serving gateway is running');
+      signal(node.pid, 'SIGKILL');
+    }
+  };
+  const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent });
+  assert.ok(summary.reconnects >= 1, 'the client had to resume its session elsewhere');
+  await assertMatchesReference(data, out);
+});
+
+test('every batch published twice changes no report', async () => {
+  const data = await dataset({ scale: 0.002, seed: 25, hardCases: true });
+  const out = tempDir('coffee-out-');
+  await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, sendEachBatchTwice: true });
+  await assertMatchesReference(data, out);
+});
+
+test('the whole cluster SIGKILLed mid-run and started again: the session completes with exact reports', async () => {
+  const data = await dataset({ scale: 0.01, seed: 26, hardCases: true });
+  const out = tempDir('coffee-out-');
+  let crash: Promise<void> | undefined;
+  const onEvent = (e: ClientEvent): void => {
+    if (e.type === 'batch-acked' && e.acked === 20) crash = tc.crashAndRestart();
+  };
+  const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent, retryForMs: 120_000 });
+  assert.ok(crash, 'the crash happened during the run');
+  await crash;
+  assert.ok(summary.reconnects >= 1);
+  await assertMatchesReference(data, out);
+  await eventually(() => leftoverSessionFiles(tc).length === 0, 20_000, `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`);
+});
