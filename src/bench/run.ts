@@ -72,7 +72,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
   }
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'coffee-bench-'));
-  let failure: ReportDifference[] = [];
+  const failure: ReportDifference[] = [];
   try {
     log('starting the bench cluster');
     const bc = await startBenchCluster(tmp);
@@ -161,11 +161,10 @@ export async function runBench(args: BenchArgs): Promise<number> {
       ratioToReference: rate(wallSeconds, refSeconds),
       scaling: baseline ? { ...baseline, wallOverSingle: rate(wallSeconds, baseline.singleClientSeconds) } : null,
       nodes: nodeStats,
-      nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: 0 },
+      nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0) },
       staleStats,
       client: { maxRssBytes: clientPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakResetBeforeRun: peakReset },
     };
-    result.nodeTotals.sumPeakRssBytes = nodeStats.reduce((a, k) => a + k.maxRssBytes * k.replicas, 0);
     process.stdout.write(formatResult(result));
     if (failure.length > 0) {
       // A wrong answer has no meaningful speed: no JSON, non-zero exit.

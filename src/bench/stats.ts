@@ -18,6 +18,8 @@ export interface KindStats {
   replicas: number;
   /** Largest peak RSS among the replicas. */
   maxRssBytes: number;
+  /** Sum of the replicas' peak RSS (an upper bound of what they held at once). */
+  sumRssBytes: number;
   /** CPU seconds (user + system) of all replicas during the measured run. */
   cpuSeconds: number;
 }
@@ -71,9 +73,10 @@ export function aggregateByKind(before: Map<string, NodeStats>, after: Map<strin
   for (const s of after.values()) {
     const b = before.get(s.id);
     const spent = b !== undefined && b.pid === s.pid ? cpuMs(s) - cpuMs(b) : cpuMs(s);
-    const k = byKind.get(s.kind) ?? { kind: s.kind, replicas: 0, maxRssBytes: 0, cpuSeconds: 0 };
+    const k = byKind.get(s.kind) ?? { kind: s.kind, replicas: 0, maxRssBytes: 0, sumRssBytes: 0, cpuSeconds: 0 };
     k.replicas++;
     k.maxRssBytes = Math.max(k.maxRssBytes, s.maxRssBytes);
+    k.sumRssBytes += s.maxRssBytes;
     k.cpuSeconds += Math.max(0, spent) / 1000;
     byKind.set(s.kind, k);
   }
