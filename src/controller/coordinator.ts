@@ -38,8 +38,9 @@ export class Coordinator {
     private readonly log: Logger,
   ) {}
 
-  /** Rebuilds every unfinished session from disk and re-drives it. */
+  /** Rebuilds every unfinished session from disk (replacing memory) and re-drives it. */
   async recover(): Promise<number> {
+    this.sessions.clear();
     const loaded = this.store.load();
     for (const [id, records] of loaded) {
       const s = this.newSession();

@@ -4,6 +4,7 @@ import { Topology } from '../common/middleware/topology.js';
 import { loadControllerConfig } from './config.js';
 import { SessionStore } from './session-store.js';
 import { Coordinator } from './coordinator.js';
+import { LoadGate } from '../common/middleware/load-gate.js';
 
 /**
  * Controller i: owns the sessions whose id hashes to i. Admits sessions (max.clients),
@@ -19,12 +20,20 @@ export async function main(ctx: NodeContext): Promise<void> {
 
   const store = new SessionStore(config.storage.path || ctx.stateDir);
   const coordinator = new Coordinator(broker, topology, store, config.max.clients, ctx.log);
-  const recovered = await coordinator.recover();
-
+  // Sole consumer of its queue; state is (re)loaded each time the consumer becomes ready, so a
+  // second process of this controller never works from a stale copy of the logs.
   const window = config.max.unacked_counters;
-  broker.consume({ queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window }, (msg) => coordinator.handle(msg));
+  const gate = new LoadGate();
+  const consumer = broker.consume({ queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window, exclusive: true, lazy: true }, async (msg) => {
+    await gate.wait();
+    await coordinator.handle(msg);
+  });
+  consumer.on('ready', () => {
+    void gate.reload(async () => ctx.log.info({ sessions: await coordinator.recover() }, 'state loaded; consuming'));
+  });
+  consumer.start();
   const idle = config.session.idle_timeout;
   const expiry = setInterval(() => void coordinator.expireIdle(idle).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')), Math.max(250, idle / 4));
   ctx.onShutdown(() => clearInterval(expiry));
-  ctx.log.info({ recovered, maxClients: config.max.clients, idleTimeoutMs: idle }, 'controller ready');
+  ctx.log.info({ maxClients: config.max.clients, idleTimeoutMs: idle }, 'controller started');
 }

@@ -29,8 +29,11 @@ export class SessionStore {
     this.finished = new Tombstones(stateDir);
   }
 
-  /** Every unfinished session on disk with its records, in order. */
+  /** Every unfinished session on disk with its records, in order (re-read from scratch). */
   load(): Map<string, SessionRecord[]> {
+    for (const log of this.logs.values()) log.close();
+    this.logs.clear();
+    this.finished.reload();
     const out = new Map<string, SessionRecord[]>();
     for (const name of readdirSync(this.dir)) {
       const session = name.replace(/\.wal$/, '');

@@ -29,6 +29,13 @@ export interface ConsumeOptions {
   concurrency: number;
   /** Declare the queue as exclusive/auto-delete (reply queues) instead of durable. */
   temporary?: boolean;
+  /**
+   * Be the queue's only consumer. A second process of the same node (a restart racing a
+   * frozen original) then waits until the first is gone instead of splitting its state.
+   */
+  exclusive?: boolean;
+  /** Don't start consuming until `consumer.start()` (default false). */
+  lazy?: boolean;
 }
 
 /**
@@ -119,6 +126,8 @@ export class Broker {
         qos: { prefetchCount: options.prefetch },
         concurrency: options.concurrency,
         requeue: true,
+        exclusive: options.exclusive ?? false,
+        lazy: options.lazy ?? false,
       },
       async (raw: AsyncMessage) => {
         await handler(toInMessage(raw));

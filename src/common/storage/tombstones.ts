@@ -11,6 +11,13 @@ export class Tombstones {
 
   constructor(dir: string) {
     this.log = new WriteAheadLog(path.join(dir, 'finished-sessions.log'));
+    this.reload();
+  }
+
+  /** Re-reads the list from disk (after another process of this node may have written it). */
+  reload(): void {
+    this.log.close();
+    this.ids.clear();
     for (const rec of this.log.readAll()) this.ids.add(rec.toString('utf8'));
   }
 

@@ -9,6 +9,7 @@ import { EOS_ENTRY_PREFIX } from '../../common/counters/report.js';
 import { WriteAheadLog } from '../../common/storage/wal.js';
 import { Tombstones } from '../../common/storage/tombstones.js';
 import { isSessionId } from '../../common/protocol/session-id.js';
+import { LoadGate } from '../../common/middleware/load-gate.js';
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 
@@ -66,8 +67,32 @@ export class PartitionedWorker<S> {
     this.reporter = new CounterReporter(opts.broker, opts.topology, opts.stage, opts.nodeId);
   }
 
-  /** Replays every session log left by a previous run. */
+  /**
+   * Starts consuming as the partition's only consumer, and (re)loads the state from disk each
+   * time the consumer becomes ready: only then is this process sure no other process of the
+   * same node appends to these logs. Messages wait for the load.
+   */
+  start(): void {
+    const { broker, topology, stage, partition, config, log } = this.opts;
+    const gate = new LoadGate();
+    const consumer = broker.consume(
+      { queue: topology.stageQueue(stage, partition), prefetch: config.prefetch, concurrency: config.concurrency, exclusive: true, lazy: true },
+      async (msg) => {
+        await gate.wait();
+        return this.handle(msg);
+      },
+    );
+    consumer.on('ready', () => {
+      void gate.reload(() => log.info({ partition, sessions: this.recover() }, 'state loaded; consuming'));
+    });
+    consumer.start();
+  }
+
+  /** Replays every session log from disk, replacing what is in memory. */
   recover(): number {
+    for (const slot of this.sessions.values()) slot.wal.close();
+    this.sessions.clear();
+    this.tombstones.reload();
     let n = 0;
     for (const name of readdirSync(this.sessionsDir)) {
       const session = name.replace(/\.wal$/, '');
@@ -86,11 +111,6 @@ export class PartitionedWorker<S> {
       n++;
     }
     return n;
-  }
-
-  start(): void {
-    const { broker, topology, stage, partition, config } = this.opts;
-    broker.consume({ queue: topology.stageQueue(stage, partition), prefetch: config.prefetch, concurrency: config.concurrency }, (msg) => this.handle(msg));
   }
 
   private async handle(msg: InMessage): Promise<void> {

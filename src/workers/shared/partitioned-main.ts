@@ -15,7 +15,6 @@ export async function runPartitioned<S>(ctx: NodeContext, stage: WorkerKind, mak
     logic: makeLogic(env.topology),
     ...env,
   });
-  const recovered = worker.recover();
   worker.start();
-  ctx.log.info({ partition: ctx.index, recovered }, `${stage} ready`);
+  ctx.log.info({ partition: ctx.index }, `${stage} started`);
 }
