@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../common/config/paths.js';
-import { logDir } from '../common/config/cluster.js';
+import { logDir, loadClusterConfig } from '../common/config/cluster.js';
+import { Broker } from '../common/middleware/broker.js';
+import { createLogger } from '../common/log/index.js';
 import { UsageError } from '../common/errors/index.js';
 import { generateDataset } from '../generator/index.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
@@ -29,6 +31,11 @@ export async function run(argv: string[]): Promise<number> {
     datas.push(SAMPLE.dir);
   }
   for (const d of datas) if (!existsSync(d)) throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
+
+  // Fail fast, in one line, when there is no broker: every node would only retry forever.
+  const clusterConfig = loadClusterConfig(values.config ? path.resolve(values.config) : undefined);
+  const probe = await Broker.connect(clusterConfig.middleware.address, createLogger('start', 'silent'), 'start-probe', 5000);
+  await probe.close();
 
   const started = Date.now();
   const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });

@@ -84,6 +84,7 @@ export class WriteAheadLog {
     this.close();
     rmSync(this.file, { force: true });
     this.pending = [];
+    this.validLength = 0; // a later append starts a new file at offset 0, not after a hole
   }
 }
 

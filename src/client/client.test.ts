@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runClient } from './client.js';
+import { GatewayMock } from '../gateway/mock/gateway-mock.js';
+import { Q1RowsWriter } from '../workers/payloads/q1-rows.js';
+import { REPORT_FILES } from '../common/report/index.js';
+
+/** A tiny dataset with `txRows` transactions, one bad row, and the other tables. */
+function tinyDataset(txRows: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-'));
+  const put = (table: string, content: string): void => {
+    mkdirSync(path.join(dir, table), { recursive: true });
+    writeFileSync(path.join(dir, table, `${table}.csv`), content);
+  };
+  put('stores', 'store_id,store_name,street,postal_code,city,state,latitude,longitude\n1,"G Coffee, ""One""",s,1,c,st,0,0\n');
+  put('menu_items', 'item_id,item_name,category,price,is_seasonal,available_from,available_to\n1,Latte,coffee,10.0,False,,\n');
+  put('users', 'user_id,gender,birthdate,registered_at\n7,female,1990-01-01,2023-07-01 10:00:00\n');
+  let tx = 'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at\r\n';
+  for (let i = 0; i < txRows; i++) tx += `t${String(i).padStart(6, '0')},1,1,,7.0,80.0,0.0,80.0,2024-03-0${1 + (i % 9)} 10:00:00\r\n`;
+  tx += 'bad,1,1,,7.0,abc,0.0,abc,2024-03-01 10:00:00\r\n';
+  put('transactions', tx);
+  put('transaction_items', 'transaction_id,item_id,quantity,unit_price,subtotal,created_at\nt000000,1,2,10.0,20.0,2024-03-01 10:00:00\n');
+  return dir;
+}
+
+test('client: streams every table with contiguous sequence numbers, writes the reports it receives and the rejects', async () => {
+  const w = new Q1RowsWriter();
+  const id = Buffer.from('t000001');
+  w.add(id, 0, id.length, 8000);
+  const mock = new GatewayMock({
+    results: [
+      { meta: { id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, payload: w.finish() },
+      { meta: { id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, payload: Buffer.from(JSON.stringify([['2024-03', 'Latte', 2, 'Latte', 2000]])) },
+      { meta: { id: 'r:q3.0.0', q: 'q3', p: 0, k: 0 }, payload: Buffer.from('[]') },
+      { meta: { id: 'r:q4.0.0', q: 'q4', p: 0, k: 0 }, payload: Buffer.from('[]') },
+    ],
+  });
+  const address = await mock.listen();
+  const data = tinyDataset(20_000);
+  const out = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-out-'));
+  try {
+    const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 4 });
+    assert.equal(summary.rows.transactions, 20_000);
+    assert.equal(summary.rejected, 1);
+    const seqs = [...mock.batches.get(summary.session)!.get('transactions')!.keys()].sort((a, b) => a - b);
+    assert.ok(seqs.length > 10, 'many small batches');
+    assert.deepEqual(seqs, seqs.map((_, i) => i), 'contiguous from 0');
+    assert.equal(mock.ended.get(summary.session)!.get('transactions'), seqs.length);
+    assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
+    assert.equal(readFileSync(path.join(out, REPORT_FILES.q2BestSelling), 'utf8'), 'year_month_created_at,item_name,sellings_qty\n2024-03,Latte,2\n');
+    assert.match(readFileSync(summary.rejectsFile!, 'utf8'), /transactions\/transactions\.csv,20002,/);
+    assert.ok(mock.delivered.has(summary.session));
+    assert.ok(!existsSync(path.join(out, 'rejected_rows.csv.tmp')));
+  } finally {
+    await mock.close();
+  }
+});
+
+test('client: a dropped connection is resumed with the same session and every batch arrives', async () => {
+  const mock = new GatewayMock({ dropAfterBatches: 5 });
+  const address = await mock.listen();
+  const data = tinyDataset(20_000);
+  const out = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-out-'));
+  try {
+    const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 4 });
+    assert.equal(summary.reconnects, 1);
+    assert.equal(mock.hellos.length, 2);
+    assert.equal(mock.hellos[1]!.resume, summary.session);
+    const got = mock.batches.get(summary.session)!.get('transactions')!;
+    const rows = [...got.values()].reduce((a, b) => a + b, 0);
+    assert.equal(rows, 20_000, 'every row arrived exactly once per sequence number');
+  } finally {
+    await mock.close();
+  }
+});
+
+test('client: busy answers are retried, then give a clear error when they last', async () => {
+  const mock = new GatewayMock({ busyHellos: 2 });
+  const address = await mock.listen();
+  const data = tinyDataset(10);
+  try {
+    const notices: string[] = [];
+    const summary = await runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: [address], progress: false, onNotice: (l) => notices.push(l) });
+    assert.ok(summary.session);
+    assert.equal(notices.filter((n) => n.includes('busy')).length, 2);
+  } finally {
+    await mock.close();
+  }
+  const always = new GatewayMock({ busyHellos: 1000 });
+  const a2 = await always.listen();
+  try {
+    await assert.rejects(runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: [a2], progress: false, retryForMs: 300 }), (err: Error & { code?: string }) => err.code === 'ERR_BUSY' && /retry later/.test(err.message));
+  } finally {
+    await always.close();
+  }
+});
+
+test('client: no reachable gateway is a one-line error naming the gateways', async () => {
+  const data = tinyDataset(10);
+  await assert.rejects(runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: ['127.0.0.1:1'], progress: false, retryForMs: 200 }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'ERR_NO_GATEWAY');
+    assert.match(err.message, /127\.0\.0\.1:1/);
+    return true;
+  });
+});

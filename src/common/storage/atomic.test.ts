@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+
+test('writeFileAtomic creates folders, writes, replaces, and leaves no temp file', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'atomic-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'a', 'b', 'state.json');
+  writeFileAtomic(file, '{"v":1}');
+  assert.equal(readFileSync(file, 'utf8'), '{"v":1}');
+  writeFileAtomic(file, Buffer.from([1, 2, 3]));
+  assert.deepEqual([...readFileSync(file)], [1, 2, 3]);
+  assert.deepEqual(readdirSync(path.dirname(file)), ['state.json']);
+  // Shorter content replaces longer content entirely (no stale tail).
+  writeFileAtomic(file, 'x'.repeat(1000));
+  writeFileAtomic(file, 'y');
+  assert.equal(readFileSync(file, 'utf8'), 'y');
+});
