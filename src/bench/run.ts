@@ -76,7 +76,11 @@ export async function runBench(args: BenchArgs): Promise<number> {
   try {
     log('starting the bench cluster');
     const bc = await startBenchCluster(tmp);
-    const onSignal = (): void => void bc.stop().then(() => process.exit(130));
+    const onSignal = (): void =>
+      void bc.stop().then(() => {
+        if (!args.keep) rmSync(tmp, { recursive: true, force: true });
+        process.exit(130);
+      });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     let summaries: ClientSummary[];

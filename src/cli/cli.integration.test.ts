@@ -35,4 +35,8 @@ test('cli: an unknown command or flag is a usage error', () => {
   const r2 = cli(['generate', '--out', '/tmp/x', '--scale', 'lots']);
   assert.equal(r2.status, 2);
   assertOneLine(r2.stderr);
+  const r3 = cli(['client', '--data', '/tmp', '--bogus']);
+  assert.equal(r3.status, 2);
+  assertOneLine(r3.stderr);
+  assert.match(r3.stderr, /--bogus/);
 });

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Topology } from '../../common/middleware/topology.js';
+import { ClusterConfigSchema } from '../../common/config/cluster.js';
+import { encodeRows, type StoreRow } from '../../common/dataset/batch-codec.js';
+import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '../payloads/json.js';
+import { q3AggLogic } from './logic.js';
+
+const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const topology = new Topology(ClusterConfigSchema.parse({}));
+const partial = (id: string, rows: Q3Partial[]) => ({ type: 'q3-partial', id, body: encodeTuples(rows) });
+const stores = (seq: number, rows: StoreRow[]) => ({ type: 'data', id: `stores:${seq}>q3-agg.1`, body: encodeRows('stores', rows) });
+
+test('sums TPV per (half, store) over partials and joins first-occurrence store names', () => {
+  const logic = q3AggLogic(topology);
+  const state = logic.newState();
+  logic.apply(state, partial('t:0>q3-agg.1', [[20241, 1, 1000], [20242, 1, 50], [20241, 3, 7]]));
+  logic.apply(state, stores(4, [{ storeId: 1, storeName: 'later' }]));
+  logic.apply(state, stores(1, [{ storeId: 1, storeName: 'G Coffee @ A' }, { storeId: 3, storeName: 'B' }, { storeId: 3, storeName: 'B-dup' }]));
+  logic.apply(state, partial('t:1>q3-agg.1', [[20241, 1, 234]]));
+  logic.apply(state, { type: 'q2-partial', id: 'x', body: Buffer.from('not even json') }); // other types ignored
+  const emits = logic.finalize(state, { session: SESSION, partition: 1 });
+  assert.equal(emits.length, 1);
+  assert.equal(emits[0]!.id, 'r:q3.1.0');
+  assert.equal(emits[0]!.queue, topology.resultsQueue(SESSION));
+  const rows = decodeTuples<Q3ResultRow>(emits[0]!.body, 4, 'q3').sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
+  assert.deepEqual(rows, [
+    ['2024-H1', 1, 'G Coffee @ A', 1234],
+    ['2024-H1', 3, 'B', 7],
+    ['2024-H2', 1, 'G Coffee @ A', 50],
+  ]);
+  assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), emits);
+});
+
+test('a malformed partial is rejected', () => {
+  const logic = q3AggLogic(topology);
+  assert.throws(() => logic.apply(logic.newState(), { type: 'q3-partial', id: 'x', body: encodeTuples([[20241, 1]]) }));
+});

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Topology } from '../../common/middleware/topology.js';
+import { ClusterConfigSchema } from '../../common/config/cluster.js';
+import { encodeRows, type UserRow } from '../../common/dataset/batch-codec.js';
+import { encodeQ4Counts } from '../payloads/q4-counts.js';
+import { decodeTuples, type Q4Candidate } from '../payloads/json.js';
+import { q4CountLogic } from './logic.js';
+
+const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const topology = new Topology(ClusterConfigSchema.parse({})); // q4-count: 2, q4-top: 2
+
+const counts = (id: string, triples: Array<[number, number, number]>) => {
+  const m = new Map<number, Map<number, number>>();
+  for (const [s, u, c] of triples) {
+    if (!m.has(s)) m.set(s, new Map());
+    m.get(s)!.set(u, c);
+  }
+  return { type: 'q4-counts', id, body: encodeQ4Counts(m) };
+};
+const users = (seq: number, p: number, rows: UserRow[]) => ({ type: 'data', id: `users:${seq}>q4-count.${p}`, body: encodeRows('users', rows) });
+
+test('per store local top 3 (ties: smaller user), with own users\' birthdates, sent to the store\'s q4-top partition', () => {
+  const logic = q4CountLogic(topology);
+  const state = logic.newState();
+  // This is partition 0: it owns even users.
+  logic.apply(state, users(3, 0, [{ userId: 2, birthdate: '1990-02-02' }, { userId: 4, birthdate: '1990-04-04' }, { userId: 5, birthdate: 'not-mine' }]));
+  logic.apply(state, users(1, 0, [{ userId: 2, birthdate: '1980-01-01' }])); // earlier batch wins
+  logic.apply(state, counts('t:0>q4-count.0', [[10, 8, 2], [10, 6, 3], [10, 4, 3], [10, 2, 3], [11, 2, 1]]));
+  logic.apply(state, counts('t:1>q4-count.0', [[10, 8, 1], [10, 6, 0]]));
+  // Store 10: users 2,4,6,8 all with 3: top 3 by smaller id = 2,4,6.
+  const emits = logic.finalize(state, { session: SESSION, partition: 0 });
+  const byP = new Map(emits.map((e) => [e.queue, e]));
+  assert.equal(emits.length, 2);
+  const e0 = byP.get('coffee.q4-top.0')!; // store 10 % 2
+  const e1 = byP.get('coffee.q4-top.1')!; // store 11 % 2
+  assert.equal(e0.id, 'fin:q4-count.0>q4-top.0');
+  assert.equal(e1.id, 'fin:q4-count.0>q4-top.1');
+  assert.equal(e0.stage, 'q4-top');
+  assert.equal(e0.type, 'q4-candidates');
+  assert.deepEqual(decodeTuples<Q4Candidate>(e0.body, 4, 'c'), [
+    [10, 2, 3, '1980-01-01'],
+    [10, 4, 3, '1990-04-04'],
+    [10, 6, 3, ''],
+  ]);
+  assert.deepEqual(decodeTuples<Q4Candidate>(e1.body, 4, 'c'), [[11, 2, 1, '1980-01-01']]);
+  assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 0 }), emits);
+});
+
+test('users not owned by this partition are not kept; an empty state sends nothing', () => {
+  const logic = q4CountLogic(topology);
+  const state = logic.newState();
+  logic.apply(state, users(0, 1, [{ userId: 2, birthdate: 'x' }, { userId: 3, birthdate: '2000-03-03' }]));
+  assert.equal(state.birthdates.size, 1);
+  assert.equal(state.birthdates.get(3), '2000-03-03');
+  assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), []);
+});
