@@ -1,3 +1,4 @@
+import { brokerCpuSeconds } from './broker-cpu.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +88,8 @@ export async function runBench(args: BenchArgs): Promise<number> {
     let wallSeconds: number;
     let cpu: NodeJS.CpuUsage;
     let clientPeak: number;
+    let broker0: number | null = null;
+    let brokerCpu: number | null = null;
     let peakReset: boolean;
     let nodeStats: ReturnType<typeof aggregateByKind>;
     let staleStats: string[];
@@ -97,6 +100,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
 
       log(`running ${args.clients} client(s)`);
       peakReset = resetPeakRss();
+      broker0 = brokerCpuSeconds();
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       summaries = await Promise.all(
@@ -104,6 +108,8 @@ export async function runBench(args: BenchArgs): Promise<number> {
       );
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       cpu = process.cpuUsage(cpu0);
+      const broker1 = brokerCpuSeconds();
+      brokerCpu = broker0 !== null && broker1 !== null ? broker1 - broker0 : null;
       clientPeak = peakRssBytes();
 
       const after = await waitFreshStats(statsDir, bc.cluster.nodes().map((n) => n.id), Date.now(), STATS_WAIT_MS);
@@ -168,6 +174,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0) },
       staleStats,
       client: { maxRssBytes: clientPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakResetBeforeRun: peakReset },
+      broker: { cpuSeconds: brokerCpu },
     };
     process.stdout.write(formatResult(result));
     if (failure.length > 0) {

@@ -28,7 +28,7 @@ export interface Frame {
   body: Buffer;
 }
 
-/** Default cap on one frame: a 256 KiB batch fits with room to spare. */
+/** Default cap on one frame: a 2 MiB batch (the client default) fits with room to spare. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
 export function encodeFrame(type: FrameTypeCode, body: Buffer): Buffer {

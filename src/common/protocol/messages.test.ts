@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameDecoder, FrameType, encodeFrame, type Frame } from './frames.js';
-import { decodeBatchAck, decodeBatchFrame, decodeResultFrame, encodeBatchAck, encodeBatchFrame, encodeResultFrame } from './messages.js';
+import { BATCH_HEAD_BYTES, decodeBatchAck, decodeBatchFrame, decodeResultFrame, encodeBatchAck, encodeBatchFrame, encodeResultFrame } from './messages.js';
 import { ProtocolError } from '../errors/index.js';
 
 /** Sends the pieces through a real decoder, as the socket would. */
@@ -26,7 +26,9 @@ test('BATCH round-trips table code, seq (full u32 range) and payload', () => {
 });
 
 test('BATCH shorter than its header is malformed', () => {
-  for (const n of [0, 1, 4]) assert.throws(() => decodeBatchFrame({ type: FrameType.BATCH, body: Buffer.alloc(n) }), malformed);
+  for (const n of [0, 1, 4, BATCH_HEAD_BYTES - 1]) assert.throws(() => decodeBatchFrame({ type: FrameType.BATCH, body: Buffer.alloc(n) }), malformed);
+  // Exactly the head: an empty payload.
+  assert.equal(decodeBatchFrame({ type: FrameType.BATCH, body: Buffer.alloc(BATCH_HEAD_BYTES) }).payload.length, 0);
 });
 
 test('BATCH_ACK round-trips and must be exactly 5 bytes', () => {

@@ -137,3 +137,30 @@ test('an instance reused after destroy starts a clean log', async (t) => {
   assert.deepEqual(strings(new WriteAheadLog(file).readAll()), ['after']);
   assert.equal(statSync(file).size, 8 + 5);
 });
+
+test('wal: a zero-filled tail (left by a crash on some filesystems) is not read as records', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "wal-zero-"));
+  const file = path.join(dir, 'z.wal');
+  const wal = new WriteAheadLog(file);
+  wal.readAll();
+  await wal.append(Buffer.from('kept'));
+  wal.close();
+  appendFileSync(file, Buffer.alloc(64));
+  const again = new WriteAheadLog(file);
+  assert.deepEqual(again.readAll().map((b) => b.toString()), ['kept']);
+  await again.append(Buffer.from('next'));
+  again.close();
+  assert.deepEqual(new WriteAheadLog(file).readAll().map((b) => b.toString()), ['kept', 'next']);
+});
+
+test('wal: appending without reading first keeps the records already on disk', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "wal-lazy-"));
+  const file = path.join(dir, 'l.wal');
+  const first = new WriteAheadLog(file);
+  await first.append(Buffer.from('one'));
+  first.close();
+  const second = new WriteAheadLog(file);
+  await second.append(Buffer.from('two'));
+  second.close();
+  assert.deepEqual(new WriteAheadLog(file).readAll().map((b) => b.toString()), ['one', 'two']);
+});

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
 /**
- * An append-only log of records, each `u32 length | u32 crc32 | bytes`. Appends are
+ * An append-only log of records, each `u32 length | u32 crc32(length, bytes) | bytes` (the
+ * checksum covers the length too, so a zero-filled tail never reads as records). Appends are
  * group-committed: records written within one tick share one write + fdatasync, and each
  * append's promise resolves only once its record is on disk. Reading stops at the first
  * torn or corrupt record (a crash mid-write), which is then truncated by the next append.
@@ -14,13 +15,19 @@ export class WriteAheadLog {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
   private validLength = 0;
+  private scanned = false;
 
   constructor(readonly file: string) {}
 
   /** Reads every intact record (call before the first append). */
   readAll(): Buffer[] {
     const out: Buffer[] = [];
-    if (!existsSync(this.file)) return out;
+    if (!existsSync(this.file)) {
+      this.scanned = true;
+      this.validLength = 0;
+      return out;
+    }
+    this.scanned = true;
     const data = readFileSync(this.file);
     let off = 0;
     while (off + 8 <= data.length) {
@@ -28,7 +35,7 @@ export class WriteAheadLog {
       const sum = data.readUInt32LE(off + 4);
       if (off + 8 + len > data.length) break;
       const rec = data.subarray(off + 8, off + 8 + len);
-      if (crc32(rec) !== sum) break;
+      if (checksum(data.subarray(off, off + 4), rec) !== sum) break;
       out.push(rec);
       off += 8 + len;
     }
@@ -39,7 +46,7 @@ export class WriteAheadLog {
   append(record: Buffer): Promise<void> {
     const head = Buffer.allocUnsafe(8);
     head.writeUInt32LE(record.length, 0);
-    head.writeUInt32LE(crc32(record), 4);
+    head.writeUInt32LE(checksum(head.subarray(0, 4), record), 4);
     this.pending.push(head, record);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
@@ -55,7 +62,14 @@ export class WriteAheadLog {
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
+    // Nothing to write (the log was destroyed meanwhile): don't recreate the file.
+    if (bufs.length === 0) {
+      for (const w of waiters) w.resolve();
+      return;
+    }
     try {
+      // Appending without a scan first would truncate the records already on disk.
+      if (!this.scanned) this.readAll();
       if (this.fd === undefined) {
         mkdirSync(path.dirname(this.file), { recursive: true });
         // Opening r+ at the last valid offset drops a torn tail left by a crash.
@@ -79,13 +93,21 @@ export class WriteAheadLog {
     this.fd = undefined;
   }
 
-  /** Closes and deletes the log. */
+  /**
+   * Closes and deletes the log. Appends still pending are dropped (their promises resolve):
+   * whoever destroys a log has no further use for its records.
+   */
   destroy(): void {
     this.close();
     rmSync(this.file, { force: true });
     this.pending = [];
     this.validLength = 0; // a later append starts a new file at offset 0, not after a hole
+    this.scanned = true;
   }
+}
+
+function checksum(lengthBytes: Buffer, record: Buffer): number {
+  return crc32(record, crc32(lengthBytes));
 }
 
 /** Makes a new directory entry durable (fsync of the parent folder). */

@@ -1,0 +1,195 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync, readdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Broker, ConsumeOptions, InMessage, OutMessage } from '../../common/middleware/broker.js';
+import { Topology } from '../../common/middleware/topology.js';
+import { ClusterConfigSchema } from '../../common/config/cluster.js';
+import { decodeCounterReport, type CounterReport } from '../../common/counters/report.js';
+import { createLogger } from '../../common/log/index.js';
+import { WorkerConfigSchema } from './config.js';
+import { PartitionedWorker, type PartitionedLogic } from './partitioned.js';
+import type { Emit } from './emit.js';
+
+const topology = new Topology(ClusterConfigSchema.parse({}));
+const config = WorkerConfigSchema.parse({});
+const log = createLogger('partitioned-test', 'silent');
+const S1 = '7a7a7a7a-0000-4000-8000-000000000001';
+const S2 = '7a7a7a7a-0000-4000-8000-000000000002';
+
+/** consume() captures the handler; start() fires 'ready' like rabbitmq-client's consumer. */
+class FakeBroker {
+  published: OutMessage[] = [];
+  handler: ((msg: InMessage) => Promise<void>) | undefined;
+  options: ConsumeOptions | undefined;
+  consume(options: ConsumeOptions, handler: (msg: InMessage) => Promise<void>): { on: (ev: string, cb: () => void) => void; start: () => void } {
+    this.options = options;
+    this.handler = handler;
+    const ready: Array<() => void> = [];
+    return { on: (ev, cb) => void (ev === 'ready' && ready.push(cb)), start: () => ready.forEach((cb) => cb()) };
+  }
+  async publish(msg: OutMessage): Promise<void> {
+    this.published.push(msg);
+  }
+  async publishAll(msgs: OutMessage[]): Promise<void> {
+    this.published.push(...msgs);
+  }
+  reports(): CounterReport[] {
+    return this.published.filter((m) => m.type === 'counter').map((m) => decodeCounterReport(m.body)!);
+  }
+  entries(): string[] {
+    return this.reports().flatMap((r) => r.entries.map(([id]) => id));
+  }
+  results(): OutMessage[] {
+    return this.published.filter((m) => m.type === 'result');
+  }
+}
+
+/** Sums the numbers in the bodies; counts how many times apply really ran. */
+interface SumState {
+  sum: number;
+  applied: number;
+}
+const sumLogic: PartitionedLogic<SumState> = {
+  newState: () => ({ sum: 0, applied: 0 }),
+  apply(state, msg) {
+    if (msg.type !== 'n') return;
+    const v = Number(msg.body.toString());
+    if (!Number.isFinite(v)) throw new Error('not a number');
+    state.sum += v;
+    state.applied++;
+  },
+  finalize(state, { session, partition }): Emit[] {
+    return [{ stage: 'results', queue: topology.resultsQueue(session), type: 'result', id: `r:t.${partition}.0`, session, body: Buffer.from(JSON.stringify(state)) }];
+  },
+};
+
+function worker(dir: string): { broker: FakeBroker; send: (m: Partial<InMessage> & { id: string }) => Promise<void> } {
+  const broker = new FakeBroker();
+  const w = new PartitionedWorker<SumState>({ stage: 'q3-agg', partition: 1, nodeId: 'q3-agg-1', broker: broker as unknown as Broker, topology, config, log, stateDir: dir, logic: sumLogic });
+  w.start();
+  const send = (m: Partial<InMessage> & { id: string }): Promise<void> =>
+    broker.handler!({ type: 'n', session: S1, headers: {}, body: Buffer.alloc(0), redelivered: false, ...m });
+  return { broker, send };
+}
+const data = (id: string, n: number, session = S1) => ({ id, type: 'n', session, body: Buffer.from(String(n)) });
+const eos = (session = S1) => ({ id: `eos:q3-agg.1`, type: 'eos', session });
+const cleanup = (session = S1) => ({ id: `cleanup:q3-agg.1`, type: 'cleanup', session });
+const resultState = (b: FakeBroker, session = S1): SumState[] => b.results().filter((m) => m.session === session).map((m) => JSON.parse(m.body.toString()) as SumState);
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'partitioned-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('consumes its own partition queue, exclusively', (t) => {
+  const { broker } = worker(tempDir(t));
+  assert.equal(broker.options!.queue, 'coffee.q3-agg.1');
+  assert.equal(broker.options!.exclusive, true);
+});
+
+test('a message applied twice changes the state once but is reported both times', async (t) => {
+  const { broker, send } = worker(tempDir(t));
+  await send(data('a>q3-agg.1', 5));
+  await send(data('a>q3-agg.1', 5)); // redelivery
+  await send(data('b>q3-agg.1', 7));
+  assert.deepEqual(broker.entries(), ['a>q3-agg.1', 'a>q3-agg.1', 'b>q3-agg.1']);
+  // Reports go to the session's controller, tagged with this stage.
+  const counters = broker.published.filter((m) => m.type === 'counter');
+  assert.ok(counters.every((m) => m.queue === topology.controllerQueue(topology.controllerFor(S1)) && m.session === S1));
+  assert.ok(broker.reports().every((r) => r.stage === 'q3-agg'));
+  await send(eos());
+  assert.deepEqual(resultState(broker), [{ sum: 12, applied: 2 }]);
+  // EOS is reported as eos:<partition> with the count of what it emitted.
+  const last = broker.reports().at(-1)!;
+  assert.deepEqual(last.entries, [['eos:1', { results: 1 }]]);
+});
+
+test('an undecodable message is reported (so the session can end) but never applied nor logged', async (t) => {
+  const dir = tempDir(t);
+  const { broker, send } = worker(dir);
+  await send(data('bad>q3-agg.1', NaN));
+  await send(data('ok>q3-agg.1', 3));
+  assert.deepEqual(broker.entries(), ['bad>q3-agg.1', 'ok>q3-agg.1']);
+  const again = worker(dir);
+  await again.send(eos());
+  assert.deepEqual(resultState(again.broker), [{ sum: 3, applied: 1 }]);
+});
+
+test('state survives a restart: a new worker on the same folder finalises the same result', async (t) => {
+  const dir = tempDir(t);
+  const first = worker(dir);
+  await first.send(data('a', 1));
+  await first.send(data('b', 10));
+  await first.send(data('x', 100, S2));
+  await first.send(eos());
+  const before = resultState(first.broker);
+
+  const second = worker(dir); // "crash" and restart: state comes back from the logs
+  await second.send(data('b', 10)); // redelivered after the crash: already applied
+  await second.send(eos());
+  assert.deepEqual(resultState(second.broker), before);
+  assert.deepEqual(before, [{ sum: 11, applied: 2 }]);
+  await second.send(eos(S2));
+  assert.deepEqual(resultState(second.broker, S2), [{ sum: 100, applied: 1 }]);
+  // And it keeps appending to the same logs.
+  await second.send(data('c', 1000));
+  const third = worker(dir);
+  await third.send(eos());
+  assert.deepEqual(resultState(third.broker), [{ sum: 1011, applied: 3 }]);
+});
+
+test('cleanup deletes the session\'s files; later messages of it are dropped, also after a restart', async (t) => {
+  const dir = tempDir(t);
+  const w = worker(dir);
+  await w.send(data('a', 1));
+  await w.send(data('z', 9, S2));
+  const wal = path.join(dir, 'sessions', `${S1}.wal`);
+  assert.ok(existsSync(wal));
+  const saved = path.join(dir, 'saved.wal');
+  copyFileSync(wal, saved);
+  await w.send(cleanup());
+  assert.equal(existsSync(wal), false);
+  assert.ok(existsSync(path.join(dir, 'sessions', `${S2}.wal`)), 'other sessions are untouched');
+
+  const n = w.broker.published.length;
+  await w.send(data('b', 2)); // a late redelivery
+  await w.send(eos());
+  await w.send(cleanup());
+  assert.equal(w.broker.published.length, n, 'nothing published or reported for a finished session');
+  assert.equal(existsSync(wal), false, 'no state resurrected');
+
+  // Restart: still finished. Even a log that survived the clean-up (crash between the
+  // tombstone and the delete) is removed and not replayed.
+  copyFileSync(saved, wal);
+  const r = worker(dir);
+  await r.send(data('c', 3));
+  await r.send(eos());
+  assert.equal(r.broker.published.length, 0);
+  assert.deepEqual(readdirSync(path.join(dir, 'sessions')), [`${S2}.wal`]);
+  await r.send(eos(S2));
+  assert.deepEqual(resultState(r.broker, S2), [{ sum: 9, applied: 1 }]);
+});
+
+test('cleanup of a session this replica never saw is remembered too', async (t) => {
+  const dir = tempDir(t);
+  const w = worker(dir);
+  await w.send(cleanup(S2));
+  await w.send(data('late', 4, S2));
+  assert.equal(w.broker.published.length, 0);
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S2}.wal`)), false);
+  const r = worker(dir);
+  await r.send(data('later', 4, S2));
+  assert.equal(r.broker.published.length, 0);
+});
+
+test('messages without a valid session id are dropped', async (t) => {
+  const dir = tempDir(t);
+  const w = worker(dir);
+  await w.send({ ...data('a', 1), session: '../../x' });
+  await w.send({ ...data('a', 1), session: '' });
+  assert.equal(w.broker.published.length, 0);
+  assert.deepEqual(readdirSync(path.join(dir, 'sessions')), []);
+});
