@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../cli/flags.js';
 import path from 'node:path';
 import { UsageError } from '../common/errors/index.js';
 import { REPO_ROOT } from '../common/config/paths.js';
@@ -26,25 +26,20 @@ const MAX_CLIENTS = 16;
 
 /** Parses and validates the flags; relative paths are taken from the current folder. */
 export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scale: { type: 'string' },
-        clients: { type: 'string' },
-        json: { type: 'string' },
-        seed: { type: 'string' },
-        'data-cache': { type: 'string' },
-        keep: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`bench: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
+  const { values } = parseFlags('bench', {
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scale: { type: 'string' },
+      clients: { type: 'string' },
+      json: { type: 'string' },
+      seed: { type: 'string' },
+      'data-cache': { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return 'help';
   const scaleText = values.scale ?? '0.1';
   const scale = /^\s*$/.test(scaleText) ? NaN : Number(scaleText);

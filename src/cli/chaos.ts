@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import path from 'node:path';
 import { DEFAULT_CLUSTER_CONFIG, loadClusterConfig, runDir, type ClusterConfig } from '../common/config/cluster.js';
 import { UsageError } from '../common/errors/index.js';
@@ -14,24 +14,18 @@ function positive(value: string | undefined, flag: string, integer: boolean): nu
 
 /** `coffee-analysis chaos [--interval S] [--kill N] [--only KINDS] [--except KINDS] [--duration S] [--seed N] [--config FILE]` */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        interval: { type: 'string' },
-        kill: { type: 'string' },
-        only: { type: 'string' },
-        except: { type: 'string' },
-        duration: { type: 'string' },
-        seed: { type: 'string' },
-        config: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`chaos: ${(err as Error).message}`);
-  }
-  const v = parsed.values;
+  const v = parseFlags('chaos', {
+    args: argv,
+    options: {
+      interval: { type: 'string' },
+      kill: { type: 'string' },
+      only: { type: 'string' },
+      except: { type: 'string' },
+      duration: { type: 'string' },
+      seed: { type: 'string' },
+      config: { type: 'string' },
+    },
+  }).values;
   const intervalS = positive(v.interval, '--interval', false) ?? 1;
   const kill = positive(v.kill, '--kill', true) ?? 1;
   const durationS = positive(v.duration, '--duration', false);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import path from 'node:path';
 import { loadClusterConfig, gatewayPorts } from '../common/config/cluster.js';
 import { UsageError } from '../common/errors/index.js';
@@ -24,7 +24,7 @@ export function printSummary(s: ClientSummary, out: string): void {
 
 /** `coffee-analysis client --data DIR --out DIR [--gateways host:port,...]` */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('client', {
     args: argv,
     options: {
       data: { type: 'string' },

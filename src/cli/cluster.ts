@@ -1,17 +1,11 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from '../common/errors/index.js';
+import { parseFlags } from './flags.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
 /** `coffee-analysis cluster [--config FILE]`: the local cluster in the foreground until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
-  let configFile: string | undefined;
-  try {
-    configFile = parseArgs({ args: argv, options: { config: { type: 'string' } } }).values.config;
-  } catch (err) {
-    throw new UsageError(`cluster: ${(err as Error).message}`);
-  }
+  const configFile = parseFlags('cluster', { args: argv, options: { config: { type: 'string' } } }).values.config;
   const cluster = await startLocalCluster({ configFile, output: 'prefix' });
   // The nodes are detached and unref'd: without this, nothing would keep this process alive.
   const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { UsageError } from '../common/errors/index.js';
 import { BAD_ROW_COUNT, estimateBytes, generateDataset, MAX_SCALE, MIN_SCALE } from '../generator/index.js';
 
@@ -22,24 +22,19 @@ export interface GenerateArgs {
 }
 
 export function parseGenerateArgs(argv: string[]): GenerateArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string' },
-        scale: { type: 'string' },
-        seed: { type: 'string' },
-        'hard-cases': { type: 'boolean' },
-        'bad-rows': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`generate: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
+  const { values } = parseFlags('generate', {
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      out: { type: 'string' },
+      scale: { type: 'string' },
+      seed: { type: 'string' },
+      'hard-cases': { type: 'boolean' },
+      'bad-rows': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return 'help';
   if (values.out === undefined || values.out.trim() === '') throw new UsageError('generate: --out DIR is required');
   const scaleText = values.scale ?? '1';

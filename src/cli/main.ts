@@ -40,12 +40,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      // node:util parseArgs: an unknown or malformed flag.
-      process.stderr.write(`coffee-analysis: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-    } else if (isCoffeeError(err)) {
+    if (isCoffeeError(err)) {
       process.stderr.write(`coffee-analysis: ${err.message}\n`);
       process.exitCode = err.code === 'ERR_USAGE' ? 2 : 1;
     } else {

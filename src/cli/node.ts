@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { NODE_KINDS, type NodeKind } from '../common/config/cluster.js';
 import { UsageError } from '../common/errors/index.js';
 import { startNode } from '../common/node/runtime.js';
@@ -20,7 +20,7 @@ const MAINS: Record<NodeKind, () => Promise<(ctx: NodeContext) => Promise<void>>
 
 /** `coffee-analysis node <kind> --index N`: one node of the cluster, in this process. */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { index: { type: 'string', default: '0' } }, allowPositionals: true });
+  const { values, positionals } = parseFlags('node', { args: argv, options: { index: { type: 'string', default: '0' } }, allowPositionals: true });
   const kind = positionals[0] as NodeKind | undefined;
   if (!kind || !NODE_KINDS.includes(kind)) throw new UsageError(`node: kind must be one of ${NODE_KINDS.join(', ')}`);
   const index = Number(values.index);

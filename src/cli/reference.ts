@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { UsageError } from '../common/errors/index.js';
 import { computeReference, writeReports } from '../reference/compute.js';
 
@@ -7,17 +7,10 @@ const USAGE = 'usage: coffee-analysis reference --data DIR [--out DIR]';
 
 /** `coffee-analysis reference --data DIR --out DIR`: the five reports in a single process. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { data?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { data: { type: 'string' }, out: { type: 'string', default: 'results/reference' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (${USAGE})`);
-  }
+  const { values } = parseFlags('reference', {
+    args: argv,
+    options: { data: { type: 'string' }, out: { type: 'string', default: 'results/reference' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../common/config/paths.js';
@@ -20,7 +20,7 @@ export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.00
  * prints a summary, stops the cluster.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } });
+  const { values } = parseFlags('start', { args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } });
   const datas = (values.data ?? []).map((d) => path.resolve(d));
   const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'results'));
   if (datas.length === 0) {

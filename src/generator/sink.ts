@@ -30,7 +30,8 @@ export class FileSink {
     const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     this.bytes += n;
     if (!this.stream.write(chunk)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+      // events.once rejects on 'error' by itself and removes both listeners when settled.
+      await once(this.stream, 'drain');
       if (this.failure) throw this.failure;
     }
     this.onBytes?.(n);
