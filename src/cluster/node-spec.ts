@@ -33,6 +33,9 @@ export function buildNodeSpecs(cluster: ClusterConfig, configFile: string): Node
         const p = gatewayPorts(cluster, i);
         env.COFFEE__PORT = String(p.port);
         env.COFFEE__HEALTHCHECK__PORT = String(p.healthcheck);
+        // The gateway's own heartbeat keys (from the seed) must agree with the cluster's.
+        env.COFFEE__HEARTBEAT__PORT = String(eggPorts(cluster, 0).udp);
+        env.COFFEE__HEARTBEAT__INTERVAL = String(cluster.heartbeat.interval);
       }
       specs.push({ id: nodeId(kind, i), kind, index: i, args: [CLI_BIN, 'node', kind, '--index', String(i)], env });
     }

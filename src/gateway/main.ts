@@ -6,6 +6,7 @@ import { MessageHandler } from './handler/message-handler.js';
 import { ClientManager } from './sessions/manager/client-manager.js';
 import { GatewayServer } from './server/server.js';
 import { PingServer } from './healthcheck/ping-server.js';
+import { eggTargetsAt } from '../common/heartbeat/targets.js';
 
 /**
  * Gateway: the single entry point for clients.
@@ -19,6 +20,8 @@ import { PingServer } from './healthcheck/ping-server.js';
  */
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadGatewayConfig();
+  // The seed's heartbeat.host/port/interval: Egg of Life replica i listens on port + i.
+  ctx.retargetHeartbeat(eggTargetsAt(config.heartbeat.host, config.heartbeat.port, ctx.cluster.replicas['egg-of-life']), config.heartbeat.interval);
   const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
   const handler = new MessageHandler(broker, new Topology(ctx.cluster), ctx.index, ctx.id, ctx.log);
   await handler.start();

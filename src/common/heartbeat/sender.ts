@@ -20,8 +20,10 @@ export class HeartbeatSender {
   private readonly socket = dgram.createSocket('udp4');
   private timer: NodeJS.Timeout | undefined;
   private readonly payload: Buffer;
+  private options: HeartbeatSenderOptions;
 
-  constructor(private readonly options: HeartbeatSenderOptions) {
+  constructor(options: HeartbeatSenderOptions) {
+    this.options = options;
     this.payload = encodeHeartbeat({ id: options.id, kind: options.kind, pid: process.pid, ts: 0 });
     // A missing receiver (ICMP port unreachable) must never take the node down.
     this.socket.on('error', () => undefined);
@@ -37,6 +39,16 @@ export class HeartbeatSender {
     this.timer = setInterval(beat, this.options.intervalMs);
     this.timer.unref();
     return this;
+  }
+
+  /** Points the heartbeats elsewhere (a component's own `heartbeat.*` config) and restarts them. */
+  reconfigure(targets: HeartbeatTarget[], intervalMs: number): void {
+    this.options = { ...this.options, targets, intervalMs };
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      this.start();
+    }
   }
 
   stop(): void {

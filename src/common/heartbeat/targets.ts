@@ -4,7 +4,10 @@ import type { HeartbeatTarget } from './sender.js';
 
 /** The UDP addresses of every Egg of Life replica of the local cluster. */
 export function eggTargets(cluster: ClusterConfig, host = '127.0.0.1'): HeartbeatTarget[] {
-  const out: HeartbeatTarget[] = [];
-  for (let i = 0; i < cluster.replicas['egg-of-life']; i++) out.push({ host, port: eggPorts(cluster, i).udp });
-  return out;
+  return eggTargetsAt(host, eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']);
+}
+
+/** Replica i of the Egg of Life listens on `basePort + i` of `host`. */
+export function eggTargetsAt(host: string, basePort: number, replicas: number): HeartbeatTarget[] {
+  return Array.from({ length: replicas }, (_, i) => ({ host, port: basePort + i }));
 }

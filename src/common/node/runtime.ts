@@ -71,6 +71,7 @@ export function startNode(options: StartNodeOptions): NodeContext {
     stateDir: dir,
     log,
     onShutdown: (step) => steps.push(step),
+    retargetHeartbeat: (targets, intervalMs) => heartbeat?.reconfigure(targets, intervalMs),
   };
 }
 
