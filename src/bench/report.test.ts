@@ -26,7 +26,7 @@ const result: BenchResult = {
   nodes: [{ kind: 'gateway', replicas: 2, maxRssBytes: 120e6, sumRssBytes: 230e6, cpuSeconds: 7.5 }],
   nodeTotals: { cpuSeconds: 7.5, sumPeakRssBytes: 230e6 },
   staleStats: [],
-  client: { maxRssBytes: 90e6, cpuSeconds: 6, peakResetBeforeRun: true },
+  client: { maxRssBytes: 90e6, cpuSeconds: 6 },
 };
 
 test('formatResult prints every headline figure', () => {

@@ -53,7 +53,8 @@ export interface BenchResult {
   /** Nodes whose last stats sample predates the end of the run (their figures may be low). */
   staleStats: string[];
   /** The bench process, which runs the clients. */
-  client: { maxRssBytes: number; cpuSeconds: number; peakResetBeforeRun: boolean };
+  /** Client processes: peak RSS of the largest, CPU summed. */
+  client: { maxRssBytes: number; cpuSeconds: number };
   /** CPU of the local RabbitMQ during the run (null where /proc is not readable). */
   broker?: { cpuSeconds: number | null };
 }

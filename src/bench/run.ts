@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runDir } from '../common/config/cluster.js';
 import { CoffeeError } from '../common/errors/index.js';
-import { runClient } from '../client/client.js';
+import { runClientProcess } from '../client/process.js';
 import type { ClientSummary } from '../client/options.js';
 import type { BenchArgs } from './args.js';
 import { defaultJsonFile } from './args.js';
@@ -24,24 +24,6 @@ export class BenchMismatchError extends CoffeeError {
   }
 }
 
-/** Resets this process's peak-RSS mark (Linux), so generating data does not count as the clients' peak. */
-function resetPeakRss(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-function peakRssBytes(): number {
-  try {
-    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // Not Linux: fall back to the lifetime peak.
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
 
 /** A one-client time from an earlier run at the same scale and seed, for the K-client scaling figure. */
 function singleClientBaseline(args: BenchArgs): { singleClientSeconds: number; from: string } | null {
@@ -86,11 +68,10 @@ export async function runBench(args: BenchArgs): Promise<number> {
     process.once('SIGTERM', onSignal);
     let summaries: ClientSummary[];
     let wallSeconds: number;
-    let cpu: NodeJS.CpuUsage;
+    let clientCpu: number;
     let clientPeak: number;
     let broker0: number | null = null;
     let brokerCpu: number | null = null;
-    let peakReset: boolean;
     let nodeStats: ReturnType<typeof aggregateByKind>;
     let staleStats: string[];
     try {
@@ -99,18 +80,16 @@ export async function runBench(args: BenchArgs): Promise<number> {
       const before = await waitFreshStats(statsDir, ids, Date.now(), STATS_WAIT_MS);
 
       log(`running ${args.clients} client(s)`);
-      peakReset = resetPeakRss();
       broker0 = brokerCpuSeconds();
-      const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      summaries = await Promise.all(
-        datasets.map((d, i) => runClient({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways(), progress: false, onNotice: log })),
-      );
+      // Each client in its own process, as users run them: K clients really run in parallel.
+      const runs = await Promise.all(datasets.map((d, i) => runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() })));
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      cpu = process.cpuUsage(cpu0);
       const broker1 = brokerCpuSeconds();
       brokerCpu = broker0 !== null && broker1 !== null ? broker1 - broker0 : null;
-      clientPeak = peakRssBytes();
+      summaries = runs;
+      clientCpu = runs.reduce((a, r) => a + r.resources.cpuSeconds, 0);
+      clientPeak = Math.max(...runs.map((r) => r.resources.maxRssBytes));
 
       const after = await waitFreshStats(statsDir, bc.cluster.nodes().map((n) => n.id), Date.now(), STATS_WAIT_MS);
       nodeStats = aggregateByKind(before.stats, after.stats);
@@ -173,7 +152,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       nodes: nodeStats,
       nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0) },
       staleStats,
-      client: { maxRssBytes: clientPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakResetBeforeRun: peakReset },
+      client: { maxRssBytes: clientPeak, cpuSeconds: clientCpu },
       broker: { cpuSeconds: brokerCpu },
     };
     process.stdout.write(formatResult(result));

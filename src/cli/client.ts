@@ -3,7 +3,8 @@ import path from 'node:path';
 import { loadClusterConfig, gatewayPorts } from '../common/config/cluster.js';
 import { UsageError } from '../common/errors/index.js';
 import { runClient } from '../client/client.js';
-import type { ClientSummary } from '../client/options.js';
+import { writeFileSync } from 'node:fs';
+import type { ClientResources, ClientSummary } from '../client/options.js';
 
 /** The local cluster's gateways, as `127.0.0.1:port`. */
 export function localGateways(): string[] {
@@ -34,6 +35,8 @@ export async function run(argv: string[]): Promise<number> {
       window: { type: 'string' },
       'retry-for': { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
+      progress: { type: 'boolean', default: false },
+      'summary-json': { type: 'string' },
     },
   });
   if (!values.data) throw new UsageError('client: --data DIR is required');
@@ -52,9 +55,14 @@ export async function run(argv: string[]): Promise<number> {
     maxBatchBytes: num(values['batch-kb'], 'batch-kb') !== undefined ? num(values['batch-kb'], 'batch-kb')! * 1024 : undefined,
     window: num(values.window, 'window'),
     retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
-    progress: values['no-progress'] ? false : undefined,
+    progress: values['no-progress'] ? false : values.progress ? true : undefined,
     onNotice: (line) => process.stderr.write(`${line}\n`),
   });
   printSummary(summary, values.out);
+  if (values['summary-json']) {
+    const ru = process.resourceUsage();
+    const resources: ClientResources = { cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssBytes: ru.maxRSS * 1024 };
+    writeFileSync(values['summary-json'], JSON.stringify({ ...summary, resources }));
+  }
   return 0;
 }

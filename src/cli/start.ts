@@ -8,7 +8,7 @@ import { createLogger } from '../common/log/index.js';
 import { UsageError } from '../common/errors/index.js';
 import { generateDataset } from '../generator/index.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
-import { runClient } from '../client/client.js';
+import { runClientProcess } from '../client/process.js';
 import { printSummary } from './client.js';
 
 /** The sample `npm start` makes when there is none: small, with every hard case. */
@@ -46,9 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     await cluster.waitReady(30_000);
     process.stdout.write(`cluster up (${cluster.nodes().length} nodes, logs in ${path.relative(process.cwd(), logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
-    const summaries = await Promise.all(
-      datas.map((data, i) => runClient({ data, out: outs[i]!, gateways: cluster.gateways(), progress: datas.length === 1 ? undefined : false, onNotice: (l) => process.stderr.write(`${l}\n`) })),
-    );
+    // One process per client, as users run them: several clients really run in parallel.
+    const summaries = await Promise.all(datas.map((data, i) => runClientProcess({ data, out: outs[i]!, gateways: cluster.gateways(), progress: datas.length === 1 && process.stderr.isTTY === true })));
     summaries.forEach((s, i) => printSummary(s, path.relative(process.cwd(), outs[i]!) || outs[i]!));
   } finally {
     process.off('SIGINT', stop);

@@ -36,6 +36,12 @@ export const CLIENT_DEFAULTS = {
   retryForMs: 60_000,
 } as const;
 
+/** What a client process measured about itself (for the benchmark). */
+export interface ClientResources {
+  cpuSeconds: number;
+  maxRssBytes: number;
+}
+
 export interface ClientSummary {
   session: string;
   rows: Record<string, number>;

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI_BIN } from '../common/config/paths.js';
+import { CoffeeError } from '../common/errors/index.js';
+import type { ClientResources, ClientSummary } from './options.js';
+
+export interface ClientProcessOptions {
+  data: string;
+  out: string;
+  gateways: string[];
+  /** Progress bar and notices on our stderr (default: notices only). */
+  progress?: boolean;
+}
+
+/**
+ * Runs one client as its own OS process (`coffee-analysis client`), as a user would: several
+ * clients then really run in parallel instead of sharing one event loop. Resolves with the
+ * child's summary and the CPU and peak RSS it measured on itself.
+ */
+export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSummary & { resources: ClientResources }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-'));
+  const summaryFile = path.join(dir, 'summary.json');
+  const args = [CLI_BIN, 'client', '--data', opts.data, '--out', opts.out, '--gateways', opts.gateways.join(','), '--summary-json', summaryFile];
+  args.push(opts.progress ? '--progress' : '--no-progress');
+  return new Promise((resolve, reject) => {
+    // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      process.stderr.write(c);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      try {
+        if (code !== 0) {
+          const line = stderr.trim().split('\n').pop() ?? '';
+          reject(new CoffeeError('ERR_CLIENT', `client for ${opts.data} exited with code ${code}${line ? `: ${line.replace(/^coffee-analysis: /, '')}` : ''}`));
+          return;
+        }
+        resolve(JSON.parse(readFileSync(summaryFile, 'utf8')) as ClientSummary & { resources: ClientResources });
+      } catch (err) {
+        reject(err);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
