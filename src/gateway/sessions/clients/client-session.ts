@@ -123,6 +123,8 @@ export class ClientSession {
     s.max = Math.max(s.max, seq);
     this.seen.set(table, s);
     const forwarded = this.handler.forwardBatch(this.session, table, seq, payload);
+    // Awaited in order below; until then a failure must not count as an unhandled rejection.
+    forwarded.catch(() => undefined);
     // Publishing runs concurrently; acks leave in order, each once its batch is confirmed.
     this.enqueue(async () => {
       await forwarded;
