@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { RejectedRow } from '../common/dataset/rows.js';
 import { csvField } from '../common/report/index.js';
@@ -11,6 +11,8 @@ export class RejectsFile {
 
   constructor(outDir: string) {
     this.file = path.join(outDir, 'rejected_rows.csv');
+    // A file left by an earlier run into the same folder would describe other data.
+    rmSync(this.file, { force: true });
   }
 
   add(rows: readonly RejectedRow[]): void {
