@@ -11,6 +11,12 @@ import { startLocalCluster } from '../cluster/local-cluster.js';
 import { runClientProcess } from '../client/process.js';
 import { printSummary } from './client.js';
 
+/** A path as the user would type it: relative below the current folder, absolute elsewhere. */
+function shortPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' || rel.startsWith('..') ? p : rel;
+}
+
 /** The sample `npm start` makes when there is none: small, with every hard case. */
 export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.002, seed: 42 };
 
@@ -44,11 +50,11 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   try {
     await cluster.waitReady(30_000);
-    process.stdout.write(`cluster up (${cluster.nodes().length} nodes, logs in ${path.relative(process.cwd(), logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
     // One process per client, as users run them: several clients really run in parallel.
     const summaries = await Promise.all(datas.map((data, i) => runClientProcess({ data, out: outs[i]!, gateways: cluster.gateways(), progress: datas.length === 1 && process.stderr.isTTY === true })));
-    summaries.forEach((s, i) => printSummary(s, path.relative(process.cwd(), outs[i]!) || outs[i]!));
+    summaries.forEach((s, i) => printSummary(s, shortPath(outs[i]!)));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -86,11 +86,4 @@ export class SessionProgress {
   resultsReady(): number | null {
     return RESULT_UPSTREAM.every((s) => this.closed(s)) ? this.expectedCount('results') : null;
   }
-
-  /** A compact view for logs and the status request. */
-  summary(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const s of ['source', ...WORKER_STAGES] as Stage[]) out[s] = `${this.receivedCount(s)}/${s === 'source' ? [...this.totals.values()].reduce((a, b) => a + b, 0) : this.expectedCount(s)}`;
-    return out;
-  }
 }

@@ -23,7 +23,7 @@ export async function main(ctx: NodeContext): Promise<void> {
   // The seed's heartbeat.host/port/interval: Egg of Life replica i listens on port + i.
   ctx.retargetHeartbeat(eggTargetsAt(config.heartbeat.host, config.heartbeat.port, ctx.cluster.replicas['egg-of-life']), config.heartbeat.interval);
   const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
-  const handler = new MessageHandler(broker, new Topology(ctx.cluster), ctx.index, ctx.id, ctx.log);
+  const handler = new MessageHandler(broker, new Topology(ctx.cluster), ctx.index, ctx.id);
   await handler.start();
 
   const manager = new ClientManager(handler, { controllerTimeoutMs: config.controller_timeout, resultsPrefetch: config.results_prefetch, maxFrameBytes: config.max_frame_bytes }, ctx.log);

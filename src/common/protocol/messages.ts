@@ -1,5 +1,5 @@
 import { ProtocolError } from '../errors/index.js';
-import { FrameType, encodeJsonFrame, frameHeader, parseJsonBody, type Frame } from './frames.js';
+import { FrameType, frameHeader, parseJsonBody, type Frame } from './frames.js';
 
 /** Typed bodies of the client <-> gateway frames (see README "Wire protocol"). */
 export const PROTOCOL_VERSION = 1;
@@ -82,4 +82,3 @@ export function decodeResultFrame(frame: Frame): { meta: ResultMeta; payload: Bu
   return { meta, payload: frame.body.subarray(2 + len) };
 }
 
-export const jsonFrame = encodeJsonFrame;

@@ -5,7 +5,6 @@ import type { Stage, Topology } from '../../common/middleware/topology.js';
 import type { WorkerKind } from '../../common/config/cluster.js';
 import type { TableName } from '../../common/dataset/tables.js';
 import { CounterReporter } from '../../common/counters/reporter.js';
-import type { Logger } from '../../common/log/index.js';
 
 export interface OpenReply {
   ok: boolean;
@@ -37,7 +36,6 @@ export class MessageHandler {
     private readonly topology: Topology,
     gatewayIndex: number,
     nodeId: string,
-    private readonly log: Logger,
   ) {
     this.reporter = new CounterReporter(broker, topology, 'source', nodeId);
     this.replyQueue = topology.gatewayQueue(gatewayIndex);

@@ -58,11 +58,6 @@ export class FramedConnection {
     } else this.socket.write(parts);
   }
 
-  /** Bytes queued in the socket: callers pause producing when the client reads slowly. */
-  get writeBacklog(): number {
-    return this.socket.writableLength;
-  }
-
   /** Sends an ERROR frame naming the problem and closes the connection. */
   fail(err: unknown): void {
     const code = isCoffeeError(err) ? err.code : 'ERR_INTERNAL';

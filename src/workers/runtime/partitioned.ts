@@ -180,10 +180,6 @@ export class PartitionedWorker<S> {
   private walFile(session: string): string {
     return path.join(this.sessionsDir, `${session}.wal`);
   }
-
-  get activeSessions(): number {
-    return this.sessions.size;
-  }
 }
 
 /** Log record: u16 id length | id | u8 type length | type | body. */

@@ -30,10 +30,6 @@ export class ClientManager {
     });
   }
 
-  get size(): number {
-    return this.live.size;
-  }
-
   async drainAll(): Promise<void> {
     await Promise.all([...this.live].map((s) => s.drain()));
   }
