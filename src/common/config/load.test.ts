@@ -109,8 +109,10 @@ test('every component config.yaml loads and equals its schema defaults', () => {
 
   const wk = loadConfig(WorkerConfigSchema, componentConfigFile('workers'), {});
   assert.deepEqual(wk, WorkerConfigSchema.parse({}));
-  assert.equal(wk.prefetch, 32);
-  assert.ok(wk.concurrency <= wk.prefetch);
+  assert.equal(wk.stateless.prefetch, 8);
+  assert.equal(wk.partitioned.prefetch, 256);
+  assert.ok(wk.stateless.concurrency <= wk.stateless.prefetch);
+  assert.ok(wk.partitioned.concurrency <= wk.partitioned.prefetch);
 
   const egg = loadConfig(EggConfigSchema, componentConfigFile('egg-of-life'), {});
   assert.deepEqual(egg, EggConfigSchema.parse({}));

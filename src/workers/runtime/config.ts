@@ -2,12 +2,22 @@ import { z } from 'zod';
 import { loadConfig } from '../../common/config/load.js';
 import { componentConfigFile } from '../../common/config/paths.js';
 
+/** prefetch: unacked messages the broker pushes to one replica; concurrency: handled at once. */
+function consumption(prefetch: number, concurrency: number) {
+  return z
+    .object({
+      prefetch: z.number().int().min(1).max(10_000).default(prefetch),
+      concurrency: z.number().int().min(1).max(10_000).default(concurrency),
+    })
+    .prefault({});
+}
+
 export const WorkerConfigSchema = z.object({
   middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
-  /** Unacked messages the broker may push to one replica (measured: see README, Performance). */
-  prefetch: z.number().int().min(1).max(10_000).default(32),
-  /** Messages handled at once (<= prefetch). */
-  concurrency: z.number().int().min(1).max(10_000).default(16),
+  /** Filters: their inputs are client batches (up to 2 MiB each), so few at a time. */
+  stateless: consumption(8, 4),
+  /** Partitioned workers: small partial messages; many in flight share one fsync. */
+  partitioned: consumption(256, 128),
   storage: z.object({ path: z.string().default('') }).prefault({}),
   log: z.object({ level: z.string().default('info') }).prefault({}),
 });

@@ -76,7 +76,7 @@ export class PartitionedWorker<S> {
     const { broker, topology, stage, partition, config, log } = this.opts;
     const gate = new LoadGate();
     const consumer = broker.consume(
-      { queue: topology.stageQueue(stage, partition), prefetch: config.prefetch, concurrency: config.concurrency, exclusive: true, lazy: true },
+      { queue: topology.stageQueue(stage, partition), prefetch: config.partitioned.prefetch, concurrency: config.partitioned.concurrency, exclusive: true, lazy: true },
       async (msg) => {
         await gate.wait();
         return this.handle(msg);

@@ -18,7 +18,7 @@ export type StatelessHandler = (msg: InMessage) => Emit[];
 export function runStateless(opts: { stage: WorkerKind; nodeId: string; broker: Broker; topology: Topology; config: WorkerConfig; log: Logger; handler: StatelessHandler }): void {
   const { broker, topology, stage, log } = opts;
   const reporter = new CounterReporter(broker, topology, stage, opts.nodeId);
-  broker.consume({ queue: topology.stageQueue(stage), prefetch: opts.config.prefetch, concurrency: opts.config.concurrency }, async (msg) => {
+  broker.consume({ queue: topology.stageQueue(stage), prefetch: opts.config.stateless.prefetch, concurrency: opts.config.stateless.concurrency }, async (msg) => {
     let emits: Emit[];
     try {
       emits = opts.handler(msg);
