@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
+import { waitFor } from '../cluster/processes.js';
 import { loadClusterConfig } from '../common/config/cluster.js';
 import { Broker } from '../common/middleware/broker.js';
 import { Topology } from '../common/middleware/topology.js';
@@ -139,12 +140,7 @@ export async function resultsQueueExists(tc: TestCluster, session: string): Prom
 
 /** Polls a condition until true or the deadline (never a fixed sleep). */
 export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (!(await waitFor(cond, timeoutMs, 50))) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 export function tempDir(prefix: string): string {
