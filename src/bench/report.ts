@@ -57,6 +57,8 @@ export interface BenchResult {
   client: { maxRssBytes: number; cpuSeconds: number };
   /** CPU of the local RabbitMQ during the run (null where /proc is not readable). */
   broker?: { cpuSeconds: number | null };
+  /** With --chaos: the interval and how many nodes were SIGKILLed during the run. */
+  chaos?: { intervalSeconds: number; kills: number } | null;
 }
 
 const mb = (b: number): string => (b / 1e6).toFixed(1);
@@ -94,6 +96,7 @@ export function formatResult(r: BenchResult): string {
   for (const k of r.nodes) lines.push(`${k.kind.padEnd(14)}${String(k.replicas).padStart(8)}${mb(k.maxRssBytes).padStart(13)}${s2(k.cpuSeconds).padStart(9)}`);
   lines.push(`${'(all nodes)'.padEnd(14)}${''.padStart(8)}${(mb(r.nodeTotals.sumPeakRssBytes) + ' sum').padStart(13)}${s2(r.nodeTotals.cpuSeconds).padStart(9)}`);
   lines.push(`${'client(s)'.padEnd(14)}${String(r.clients.length).padStart(8)}${mb(r.client.maxRssBytes).padStart(13)}${s2(r.client.cpuSeconds).padStart(9)}`);
+  if (r.chaos) lines.push(`chaos       ${r.chaos.kills} nodes SIGKILLed during the run (one every ${r.chaos.intervalSeconds} s); reports still compared byte for byte`);
   if (r.broker?.cpuSeconds != null) lines.push(`${'rabbitmq'.padEnd(14)}${''.padStart(8)}${''.padStart(13)}${s2(r.broker.cpuSeconds).padStart(9)}`);
   if (r.staleStats.length > 0) lines.push(`(no fresh stats from ${r.staleStats.join(', ')}: their figures may be low)`);
   lines.push(`load        ${r.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${r.machine.loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${r.machine.cpus} cores)`);

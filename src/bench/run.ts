@@ -5,6 +5,7 @@ import path from 'node:path';
 import { runDir } from '../common/config/cluster.js';
 import { CoffeeError } from '../common/errors/index.js';
 import { runClientProcess } from '../client/process.js';
+import { runChaos } from '../chaos/chaos.js';
 import type { ClientSummary } from '../client/options.js';
 import type { BenchArgs } from './args.js';
 import { defaultJsonFile } from './args.js';
@@ -27,7 +28,7 @@ export class BenchMismatchError extends CoffeeError {
 
 /** A one-client time from an earlier run at the same scale and seed, for the K-client scaling figure. */
 function singleClientBaseline(args: BenchArgs): { singleClientSeconds: number; from: string } | null {
-  const file = defaultJsonFile(args.scale, 1, path.dirname(args.json));
+  const file = defaultJsonFile(args.scale, 1, false, path.dirname(args.json));
   if (args.clients === 1 || !existsSync(file)) return null;
   try {
     const prev = JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResult>;
@@ -71,6 +72,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
     let clientCpu: number;
     let clientPeak: number;
     let broker0: number | null = null;
+    let kills = 0;
     let brokerCpu: number | null = null;
     let nodeStats: ReturnType<typeof aggregateByKind>;
     let staleStats: string[];
@@ -83,7 +85,16 @@ export async function runBench(args: BenchArgs): Promise<number> {
       broker0 = brokerCpuSeconds();
       const t0 = process.hrtime.bigint();
       // Each client in its own process, as users run them: K clients really run in parallel.
-      const runs = await Promise.all(datasets.map((d, i) => runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() })));
+      // With --chaos, one random node of any kind is SIGKILLed every interval during the run.
+      const abort = new AbortController();
+      const chaos = args.chaos === null ? Promise.resolve([]) : runChaos({ cluster: bc.config, intervalMs: args.chaos * 1000, kill: 1, signal: abort.signal, onKill: (k) => log(`chaos: killed ${k.id} pid ${k.pid}`) });
+      let runs;
+      try {
+        runs = await Promise.all(datasets.map((d, i) => runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() })));
+      } finally {
+        abort.abort();
+        kills = (await chaos).length;
+      }
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const broker1 = brokerCpuSeconds();
       brokerCpu = broker0 !== null && broker1 !== null ? broker1 - broker0 : null;
@@ -154,6 +165,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       staleStats,
       client: { maxRssBytes: clientPeak, cpuSeconds: clientCpu },
       broker: { cpuSeconds: brokerCpu },
+      chaos: args.chaos === null ? null : { intervalSeconds: args.chaos, kills },
     };
     process.stdout.write(formatResult(result));
     if (failure.length > 0) {
