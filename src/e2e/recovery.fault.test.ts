@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runClient } from '../client/client.js';
 import type { ClientEvent } from '../client/options.js';
 import { runChaos, type ChaosKill } from '../chaos/chaos.js';
-import { signal } from '../cluster/processes.js';
+import { signal, isNodeProcess } from '../cluster/processes.js';
 import { NODE_KINDS } from '../common/config/cluster.js';
 import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, eventually, tempDir, type TestCluster } from './harness.js';
 
@@ -69,6 +69,29 @@ test('a gateway SIGKILLed mid-upload: the client resumes on the other gateway an
   const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent, maxBatchBytes: 64 * 1024 });
   assert.ok(summary.reconnects >= 1, 'the client had to resume its session elsewhere');
   await assertMatchesReference(data, out);
+});
+
+test('a gateway stopped with SIGTERM mid-upload drains and exits cleanly; the client resumes elsewhere, reports exact', async () => {
+  const data = await dataset({ scale: 0.01, seed: 27, hardCases: true });
+  const out = tempDir('coffee-out-');
+  let serving = '';
+  let stopped: { pid: number; id: string } | undefined;
+  const onEvent = (e: ClientEvent): void => {
+    if (e.type === 'connected' && !serving) serving = e.address;
+    if (e.type === 'batch-acked' && e.acked === 15 && !stopped) {
+      const node = tc.cluster.nodes().find((n) => n.id === tc.gatewayNodeOf(serving));
+      assert.ok(node, 'the serving gateway is running');
+      stopped = { pid: node.pid, id: node.id };
+      signal(node.pid, 'SIGTERM');
+    }
+  };
+  const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent, maxBatchBytes: 64 * 1024 });
+  assert.ok(stopped, 'the gateway was stopped during the upload');
+  assert.ok(summary.reconnects >= 1, 'the client resumed on another gateway');
+  await assertMatchesReference(data, out);
+  // It exited by itself (graceful shutdown), and the Egg of Life brought the gateway back.
+  await eventually(() => !isNodeProcess(stopped!.pid, stopped!.id), 10_000, 'the stopped gateway to exit');
+  await eventually(() => tc.cluster.nodes().some((n) => n.id === stopped!.id && n.pid !== stopped!.pid), 30_000, 'the gateway to be running again');
 });
 
 test('every batch published twice changes no report', async () => {

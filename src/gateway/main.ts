@@ -36,7 +36,7 @@ export async function main(ctx: NodeContext): Promise<void> {
   ctx.onShutdown(() => ping.close());
   ctx.onShutdown(() => broker.close());
   ctx.onShutdown(async () => {
-    await server.stopAccepting();
+    server.stopAccepting();
     await manager.drainAll();
   });
   ctx.log.info({ port, healthcheck: pingPort }, 'gateway ready');

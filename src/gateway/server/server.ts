@@ -19,8 +19,11 @@ export class GatewayServer {
     });
   }
 
-  /** Stops accepting; existing connections are drained by the manager. */
-  stopAccepting(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  /**
+   * Stops accepting new connections. Returns at once: `server.close()` only calls back once
+   * every connection has ended, and ending them is the manager's drain, which comes next.
+   */
+  stopAccepting(): void {
+    this.server.close();
   }
 }
