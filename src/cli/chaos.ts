@@ -12,6 +12,11 @@ function positive(value: string | undefined, flag: string, integer: boolean): nu
   return n;
 }
 
+const CHAOS_USAGE =
+  'usage: coffee-analysis chaos [--interval S] [--kill N] [--only KINDS] [--except KINDS] [--duration S] [--seed N] [--config FILE]\n' +
+  '  SIGKILLs N random nodes of the running local cluster every S seconds (default 1 and 1), until --duration or Ctrl-C;\n' +
+  '  KINDS: comma-separated node kinds (gateway,controller,egg-of-life,tx-filter,...). Never touches RabbitMQ.';
+
 /** `coffee-analysis chaos [--interval S] [--kill N] [--only KINDS] [--except KINDS] [--duration S] [--seed N] [--config FILE]` */
 export async function run(argv: string[]): Promise<number> {
   const v = parseFlags('chaos', {
@@ -25,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       config: { type: 'string' },
     },
-  }).values;
+  }, CHAOS_USAGE).values;
   const intervalS = positive(v.interval, '--interval', false) ?? 1;
   const kill = positive(v.kill, '--kill', true) ?? 1;
   const durationS = positive(v.duration, '--duration', false);

@@ -40,3 +40,11 @@ test('cli: an unknown command or flag is a usage error', () => {
   assertOneLine(r3.stderr);
   assert.match(r3.stderr, /--bogus/);
 });
+
+test('cli: --help prints the usage of every command and exits 0', () => {
+  for (const command of ['client', 'start', 'cluster', 'chaos', 'generate', 'bench', 'reference']) {
+    const r = cli([command, '--help']);
+    assert.equal(r.status, 0, `${command} --help`);
+    assert.match(r.stdout, /usage: /, `${command} --help prints a usage`);
+  }
+});

@@ -6,6 +6,15 @@ import { runClient } from '../client/client.js';
 import { writeFileSync } from 'node:fs';
 import type { ClientResources, ClientSummary } from '../client/options.js';
 
+const USAGE =
+  'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
+  '  --gateways LIST   gateways to pick from at random (default: the local cluster\'s)\n' +
+  '  --batch-kb N      largest batch in KiB (default 2048)\n' +
+  '  --window N        batches in flight before waiting for acks (default 8)\n' +
+  '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
+  '  --progress / --no-progress   progress bar on stderr (default: when it is a terminal)\n' +
+  '  --summary-json FILE          also write the run summary as JSON';
+
 /** The local cluster's gateways, as `127.0.0.1:port`. */
 export function localGateways(): string[] {
   const cluster = loadClusterConfig();
@@ -38,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       progress: { type: 'boolean', default: false },
       'summary-json': { type: 'string' },
     },
-  });
+  }, USAGE);
   if (!values.data) throw new UsageError('client: --data DIR is required');
   if (!values.out) throw new UsageError('client: --out DIR is required');
   const gateways = values.gateways ? values.gateways.split(',').map((s) => s.trim()).filter(Boolean) : localGateways();

@@ -1,11 +1,19 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../common/errors/index.js';
+import { CoffeeError, UsageError } from '../common/errors/index.js';
+
+/** `--help` was asked for: main prints the usage on stdout and exits 0. */
+export class HelpRequested extends CoffeeError {
+  constructor(usage: string) {
+    super('HELP', usage);
+  }
+}
 
 /**
  * node:util parseArgs, strict, with its errors (unknown flag, missing value) turned into a
- * one-line UsageError prefixed by the subcommand.
+ * one-line UsageError prefixed by the subcommand. With `usage`, `--help`/`-h` prints it.
  */
-export function parseFlags<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+export function parseFlags<T extends ParseArgsConfig>(command: string, config: T, usage?: string): ReturnType<typeof parseArgs<T>> {
+  if (usage !== undefined && config.args?.some((a) => a === '--help' || a === '-h')) throw new HelpRequested(usage);
   try {
     return parseArgs(config);
   } catch (err) {

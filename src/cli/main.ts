@@ -40,7 +40,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (isCoffeeError(err)) {
+    if (isCoffeeError(err) && err.code === 'HELP') {
+      process.stdout.write(`${err.message}\n`);
+      process.exitCode = 0;
+    } else if (isCoffeeError(err)) {
       process.stderr.write(`coffee-analysis: ${err.message}\n`);
       process.exitCode = err.code === 'ERR_USAGE' ? 2 : 1;
     } else {

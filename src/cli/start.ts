@@ -11,6 +11,11 @@ import { startLocalCluster } from '../cluster/local-cluster.js';
 import { runClientProcess } from '../client/process.js';
 import { printSummary } from './client.js';
 
+const START_USAGE =
+  'usage: npm start [-- --data DIR [--data DIR ...] --out DIR --config FILE]\n' +
+  '  without --data: the sample dataset (made in data/sample if missing), reports in results/\n' +
+  '  several --data: one client each, at once; reports in OUT/client-1, OUT/client-2, ...';
+
 /** A path as the user would type it: relative below the current folder, absolute elsewhere. */
 function shortPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
@@ -26,7 +31,7 @@ export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.00
  * prints a summary, stops the cluster.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('start', { args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } });
+  const { values } = parseFlags('start', { args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } }, START_USAGE);
   const datas = (values.data ?? []).map((d) => path.resolve(d));
   const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'results'));
   if (datas.length === 0) {
