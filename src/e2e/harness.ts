@@ -35,7 +35,8 @@ export interface TestCluster {
 export async function startTestCluster(opts: { replicas?: Record<string, number>; env?: Record<string, string>; heartbeatMs?: number } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
   const name = `t${process.pid}x${portBlock}`;
-  const base = 20000 + ((process.pid * 7 + portBlock * 100) % 20000);
+  // Below Linux's ephemeral range (32768+), so an outgoing connection never holds one of them.
+  const base = 10000 + ((process.pid * 7 + portBlock * 100) % 20000);
   portBlock++;
   const replicas = Object.entries(opts.replicas ?? {})
     .map(([k, v]) => `  ${k}: ${v}\n`)
