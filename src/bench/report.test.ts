@@ -23,7 +23,7 @@ const result: BenchResult = {
   ],
   ratioToReference: 3,
   scaling: { singleClientSeconds: 16, from: 'bench-results/bench-0.1-1.json', wallOverSingle: 1.5 },
-  nodes: [{ kind: 'gateway', replicas: 2, maxRssBytes: 120e6, sumRssBytes: 230e6, cpuSeconds: 7.5 }],
+  nodes: [{ kind: 'gateway', replicas: 2, maxRssBytes: 120e6, sumRssBytes: 230e6, cpuSeconds: 7.5, diskWriteBytes: 0 }],
   nodeTotals: { cpuSeconds: 7.5, sumPeakRssBytes: 230e6 },
   staleStats: [],
   client: { maxRssBytes: 90e6, cpuSeconds: 6 },

@@ -1,4 +1,4 @@
-import { brokerCpuSeconds } from './broker-cpu.js';
+import { brokerUsage, type BrokerUsage } from './broker-usage.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,9 +71,9 @@ export async function runBench(args: BenchArgs): Promise<number> {
     let wallSeconds: number;
     let clientCpu: number;
     let clientPeak: number;
-    let broker0: number | null = null;
+    let broker0: BrokerUsage | null = null;
     let kills = 0;
-    let brokerCpu: number | null = null;
+    let brokerDelta: BrokerUsage | null = null;
     let nodeStats: ReturnType<typeof aggregateByKind>;
     let staleStats: string[];
     try {
@@ -82,7 +82,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       const before = await waitFreshStats(statsDir, ids, Date.now(), STATS_WAIT_MS);
 
       log(`running ${args.clients} client(s)`);
-      broker0 = brokerCpuSeconds();
+      broker0 = brokerUsage();
       const t0 = process.hrtime.bigint();
       // Each client in its own process, as users run them: K clients really run in parallel.
       // With --chaos, one random node of any kind is SIGKILLed every interval during the run.
@@ -96,8 +96,8 @@ export async function runBench(args: BenchArgs): Promise<number> {
         kills = (await chaos).length;
       }
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const broker1 = brokerCpuSeconds();
-      brokerCpu = broker0 !== null && broker1 !== null ? broker1 - broker0 : null;
+      const broker1 = brokerUsage();
+      brokerDelta = broker0 !== null && broker1 !== null ? { cpuSeconds: broker1.cpuSeconds - broker0.cpuSeconds, diskWriteBytes: broker1.diskWriteBytes - broker0.diskWriteBytes } : null;
       summaries = runs;
       clientCpu = runs.reduce((a, r) => a + r.resources.cpuSeconds, 0);
       clientPeak = Math.max(...runs.map((r) => r.resources.maxRssBytes));
@@ -164,7 +164,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0) },
       staleStats,
       client: { maxRssBytes: clientPeak, cpuSeconds: clientCpu },
-      broker: { cpuSeconds: brokerCpu },
+      broker: { cpuSeconds: brokerDelta?.cpuSeconds ?? null, diskWriteBytes: brokerDelta?.diskWriteBytes ?? null },
       chaos: args.chaos === null ? null : { intervalSeconds: args.chaos, kills },
     };
     process.stdout.write(formatResult(result));

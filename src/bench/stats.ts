@@ -9,6 +9,8 @@ export interface NodeStats {
   maxRssBytes: number;
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** Bytes written to storage so far (Linux /proc/self/io; 0 where unknown). */
+  diskWriteBytes?: number;
   /** Epoch ms of the sample. */
   at: number;
 }
@@ -22,6 +24,8 @@ export interface KindStats {
   sumRssBytes: number;
   /** CPU seconds (user + system) of all replicas during the measured run. */
   cpuSeconds: number;
+  /** Bytes all replicas wrote to storage during the measured run (their durable state). */
+  diskWriteBytes: number;
 }
 
 function isNodeStats(v: unknown): v is NodeStats {
@@ -72,12 +76,15 @@ export function aggregateByKind(before: Map<string, NodeStats>, after: Map<strin
   const byKind = new Map<string, KindStats>();
   for (const s of after.values()) {
     const b = before.get(s.id);
-    const spent = b !== undefined && b.pid === s.pid ? cpuMs(s) - cpuMs(b) : cpuMs(s);
-    const k = byKind.get(s.kind) ?? { kind: s.kind, replicas: 0, maxRssBytes: 0, sumRssBytes: 0, cpuSeconds: 0 };
+    const same = b !== undefined && b.pid === s.pid;
+    const spent = same ? cpuMs(s) - cpuMs(b) : cpuMs(s);
+    const written = (s.diskWriteBytes ?? 0) - (same ? (b.diskWriteBytes ?? 0) : 0);
+    const k = byKind.get(s.kind) ?? { kind: s.kind, replicas: 0, maxRssBytes: 0, sumRssBytes: 0, cpuSeconds: 0, diskWriteBytes: 0 };
     k.replicas++;
     k.maxRssBytes = Math.max(k.maxRssBytes, s.maxRssBytes);
     k.sumRssBytes += s.maxRssBytes;
     k.cpuSeconds += Math.max(0, spent) / 1000;
+    k.diskWriteBytes += Math.max(0, written);
     byKind.set(s.kind, k);
   }
   return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));

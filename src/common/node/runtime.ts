@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync, rmSync, renameSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, renameSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadClusterConfig, nodeId, pidDir, runDir, stateDir, type NodeKind } from '../config/cluster.js';
 import { createLogger } from '../log/index.js';
@@ -75,8 +75,18 @@ export function startNode(options: StartNodeOptions): NodeContext {
   };
 }
 
+/** Bytes this process caused to be written to storage (Linux task I/O accounting), or 0. */
+function diskWriteBytes(): number {
+  try {
+    const m = /^write_bytes:\s+(\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Writes this process's peak RSS and CPU time to `<run>/stats/<id>.json` (read by the
+ * Writes this process's peak RSS, CPU time and disk writes to `<run>/stats/<id>.json` (read by the
  * benchmark). Atomic (temp + rename) so a reader never sees half a file; never throws.
  */
 function statsWriter(dir: string, id: string, kind: NodeKind): () => void {
@@ -85,7 +95,7 @@ function statsWriter(dir: string, id: string, kind: NodeKind): () => void {
   return () => {
     try {
       const u = process.resourceUsage();
-      const stats = { id, kind, pid: process.pid, maxRssBytes: u.maxRSS * 1024, cpuUserMs: u.userCPUTime / 1000, cpuSystemMs: u.systemCPUTime / 1000, at: Date.now() };
+      const stats = { id, kind, pid: process.pid, maxRssBytes: u.maxRSS * 1024, cpuUserMs: u.userCPUTime / 1000, cpuSystemMs: u.systemCPUTime / 1000, diskWriteBytes: diskWriteBytes(), at: Date.now() };
       mkdirSync(dir, { recursive: true });
       writeFileSync(tmp, JSON.stringify(stats));
       renameSync(tmp, file);
