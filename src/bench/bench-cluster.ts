@@ -1,25 +1,15 @@
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
 import { gatewayPorts, loadClusterConfig, type ClusterConfig } from '../common/config/cluster.js';
+import { deleteSharedQueues, writeIsolatedClusterConfig } from '../cluster/isolated.js';
 import { CoffeeError } from '../common/errors/index.js';
 import { Broker } from '../common/middleware/broker.js';
-import { Topology } from '../common/middleware/topology.js';
 import { createLogger } from '../common/log/index.js';
 
 /** Far from the defaults (8080/7777/7800) and from the e2e tests' range, so nothing collides. */
 export const BENCH_PORTS = { gateway: 28080, heartbeat: 28777, election: 28800 } as const;
 export const BENCH_NAME = 'bench';
-
-/**
- * The benchmark's cluster config: the user's cluster config (replicas, heartbeat, log level)
- * with its own queue prefix, run folder and ports.
- */
-export function benchClusterConfig(base: Readonly<ClusterConfig>, runDir: string): ClusterConfig {
-  return { ...base, name: BENCH_NAME, run_dir: runDir, ports: { ...BENCH_PORTS }, replicas: { ...base.replicas }, middleware: { ...base.middleware }, heartbeat: { ...base.heartbeat }, log: { ...base.log } };
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -27,15 +17,6 @@ function portFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
-}
-
-export async function deleteSharedQueues(config: ClusterConfig): Promise<void> {
-  const broker = await Broker.connect(config.middleware.address, createLogger('bench', 'silent'), 'bench-cleanup');
-  try {
-    for (const q of new Topology(config).allSharedQueues()) await broker.deleteQueue(q).catch(() => undefined);
-  } finally {
-    await broker.close();
-  }
 }
 
 export interface BenchCluster {
@@ -47,18 +28,17 @@ export interface BenchCluster {
 
 /** Starts the benchmark's own local cluster (silent) in `dir` and waits until it serves clients. */
 export async function startBenchCluster(dir: string): Promise<BenchCluster> {
-  const config = benchClusterConfig(loadClusterConfig(), path.join(dir, 'run'));
+  // The user's cluster config (replicas, heartbeat, log level) with its own prefix, folder and ports.
+  const configFile = path.join(dir, 'cluster.yaml');
+  const config = writeIsolatedClusterConfig(configFile, loadClusterConfig(), { name: BENCH_NAME, runDir: path.join(dir, 'run'), ports: { ...BENCH_PORTS } });
   // Fails fast with BrokerUnreachableError, instead of a cluster that never gets ready.
-  const probe = await Broker.connect(config.middleware.address, createLogger('bench', 'silent'), 'bench-probe', 5000);
-  await probe.close();
+  await Broker.probe(config.middleware.address, createLogger('bench', 'silent'));
   for (let i = 0; i < config.replicas.gateway; i++) {
     const { port } = gatewayPorts(config, i);
     if (!(await portFree(port))) throw new CoffeeError('ERR_BENCH_BUSY', `port ${port} is in use: is another benchmark running? (the bench cluster uses ports ${BENCH_PORTS.gateway}+)`);
   }
   // Leftovers of an interrupted benchmark would otherwise be consumed by this one.
   await deleteSharedQueues(config);
-  const configFile = path.join(dir, 'cluster.yaml');
-  writeFileSync(configFile, stringify(config));
   const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL: config.middleware.address } });
   const stop = async (): Promise<void> => {
     await cluster.stop();

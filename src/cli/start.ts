@@ -45,8 +45,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Fail fast, in one line, when there is no broker: every node would only retry forever.
   const clusterConfig = loadClusterConfig(values.config ? path.resolve(values.config) : undefined);
-  const probe = await Broker.connect(clusterConfig.middleware.address, createLogger('start', 'silent'), 'start-probe', 5000);
-  await probe.close();
+  await Broker.probe(clusterConfig.middleware.address, createLogger('start', 'silent'));
 
   const started = Date.now();
   const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });

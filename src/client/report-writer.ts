@@ -1,4 +1,5 @@
-import { createWriteStream, readFileSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { createWriteStream, readFileSync, mkdirSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../common/storage/atomic.js';
 import { once } from 'node:events';
 import path from 'node:path';
 import { REPORT_FILES, REPORT_HEADERS, q1Line, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4 } from '../common/report/index.js';
@@ -50,11 +51,7 @@ class RunCursor {
 /** Writes the five report files (via temp names, so a file either is whole or absent). */
 export async function writeReports(collector: ResultCollector, outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const put = (file: string, content: string): void => {
-    const target = path.join(outDir, file);
-    writeFileSync(`${target}.tmp`, content);
-    renameSync(`${target}.tmp`, target);
-  };
+  const put = (file: string, content: string): void => writeFileAtomic(path.join(outDir, file), content);
   put(REPORT_FILES.q2BestSelling, renderQ2BestSelling(collector.q2.map(([yearMonth, itemName, qty]) => ({ yearMonth, itemName, qty }))));
   put(REPORT_FILES.q2MostProfit, renderQ2MostProfit(collector.q2.map(([yearMonth, , , itemName, cents]) => ({ yearMonth, itemName, cents }))));
   put(REPORT_FILES.q3, renderQ3(collector.q3.map(([half, storeId, storeName, cents]) => ({ half, storeId, storeName, cents }))));

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
 import { waitFor } from '../cluster/processes.js';
-import { loadClusterConfig } from '../common/config/cluster.js';
+import { ClusterConfigSchema, loadClusterConfig } from '../common/config/cluster.js';
+import { deleteSharedQueues, writeIsolatedClusterConfig } from '../cluster/isolated.js';
 import { Broker } from '../common/middleware/broker.js';
 import { Topology } from '../common/middleware/topology.js';
 import { createLogger } from '../common/log/index.js';
@@ -38,16 +39,9 @@ export async function startTestCluster(opts: { replicas?: Record<string, number>
   // Below Linux's ephemeral range (32768+), so an outgoing connection never holds one of them.
   const base = 10000 + ((process.pid * 7 + portBlock * 100) % 20000);
   portBlock++;
-  const replicas = Object.entries(opts.replicas ?? {})
-    .map(([k, v]) => `  ${k}: ${v}\n`)
-    .join('');
   const configFile = path.join(dir, 'cluster.yaml');
-  writeFileSync(
-    configFile,
-    `name: ${name}\nmiddleware:\n  address: "${AMQP_URL}"\nrun_dir: ${path.join(dir, 'run')}\n` +
-      (replicas ? `replicas:\n${replicas}` : '') +
-      `ports:\n  gateway: ${base}\n  heartbeat: ${base + 40}\n  election: ${base + 60}\nheartbeat:\n  interval: ${opts.heartbeatMs ?? 200}\nlog:\n  level: info\n`,
-  );
+  const defaults = ClusterConfigSchema.parse({ middleware: { address: AMQP_URL }, replicas: opts.replicas ?? {}, heartbeat: { interval: opts.heartbeatMs ?? 200 } });
+  writeIsolatedClusterConfig(configFile, defaults, { name, runDir: path.join(dir, 'run'), ports: { gateway: base, heartbeat: base + 40, election: base + 60 } });
   const start = async (): Promise<LocalCluster> => {
     const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
     try {
@@ -74,21 +68,11 @@ export async function startTestCluster(opts: { replicas?: Record<string, number>
     },
     stop: async () => {
       await tc.cluster.stop();
-      await deleteQueues(tc.cluster);
+      await deleteSharedQueues(tc.cluster.config);
       if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
   return tc;
-}
-
-/** Deletes the test cluster's shared queues from the broker. */
-async function deleteQueues(cluster: LocalCluster): Promise<void> {
-  const broker = await Broker.connect(AMQP_URL, createLogger('test', 'silent'), 'test-cleanup');
-  try {
-    for (const q of new Topology(cluster.config).allSharedQueues()) await broker.deleteQueue(q).catch(() => undefined);
-  } finally {
-    await broker.close();
-  }
 }
 
 /** Datasets are cached per (scale, seed, flags) for the whole test process. */

@@ -36,6 +36,11 @@ export interface ConsumeOptions {
   exclusive?: boolean;
   /** Don't start consuming until `consumer.start()` (default false). */
   lazy?: boolean;
+  /**
+   * Only consume a queue someone else declared: never create it (a session's results queue
+   * belongs to its controller; re-creating it after clean-up would leak it).
+   */
+  passive?: boolean;
 }
 
 /**
@@ -71,6 +76,12 @@ export class Broker {
       throw new BrokerUnreachableError(url, err);
     }
     return new Broker(connection, log);
+  }
+
+  /** Checks that the broker answers (fails fast, in one line, with BrokerUnreachableError). */
+  static async probe(url: string, log: Logger, timeoutMs = 5000): Promise<void> {
+    const broker = await Broker.connect(url, log, 'probe', timeoutMs);
+    await broker.close();
   }
 
   /** Declares durable queues (idempotent; cached per process). */
@@ -124,7 +135,7 @@ export class Broker {
     const consumer = this.connection.createConsumer(
       {
         queue: options.queue,
-        queueOptions: options.temporary ? { exclusive: true, autoDelete: true } : { durable: true },
+        queueOptions: options.temporary ? { exclusive: true, autoDelete: true } : options.passive ? { passive: true } : { durable: true },
         qos: { prefetchCount: options.prefetch },
         concurrency: options.concurrency,
         requeue: true,

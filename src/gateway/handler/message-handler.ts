@@ -100,7 +100,7 @@ export class MessageHandler {
   }
 
   consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): Consumer {
-    return this.broker.consume({ queue: this.topology.resultsQueue(session), prefetch, concurrency: prefetch }, handler);
+    return this.broker.consume({ queue: this.topology.resultsQueue(session), prefetch, concurrency: prefetch, passive: true }, handler);
   }
 
   stopResults(consumer: Consumer): Promise<void> {

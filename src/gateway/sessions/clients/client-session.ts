@@ -94,6 +94,8 @@ export class ClientSession {
     this.enqueue(async () => {
       const reply = await this.handler.openSession(session, this.options.controllerTimeoutMs);
       if (!reply.ok) throw new CoffeeError(reply.code ?? 'ERR_REFUSED', reply.message ?? 'session refused');
+      // The client may have gone while the controller answered: its session waits for a resume.
+      if (this.conn.isClosed) return;
       this.session = session;
       this.phase = 'open';
       this.onEstablished(this);
