@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the compiled tests (dist/**/*.test.js) with node:test.
+// Runs the compiled tests (dist-test/**/*.test.js, built by tsconfig.json; the product in dist/ holds no tests) with node:test.
 //   node scripts/run-tests.js          every test (unit, integration, fault, e2e)
 //   node scripts/run-tests.js unit     only unit tests (no broker, no processes)
 // Files run one at a time: integration tests start real clusters on fixed local ports.
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const mode = process.argv[2] ?? 'all';
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist-test');
 const files = [];
 (function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
@@ -21,7 +21,7 @@ const isSlow = (f) => /\.(integration|fault|e2e)\.test\.js$/.test(f);
 // Unit tests first: they fail fast and cheaply.
 const selected = (mode === 'unit' ? files.filter((f) => !isSlow(f)) : [...files.filter((f) => !isSlow(f)), ...files.filter(isSlow)]);
 if (selected.length === 0) {
-  console.error('no test files found under dist/: did the build run?');
+  console.error('no test files found under dist-test/: did the build run?');
   process.exit(1);
 }
 const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], { stdio: 'inherit' });

@@ -4,9 +4,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { runClient } from './client.js';
-import { GatewayMock } from '../gateway/mock/gateway-mock.js';
-import { Q1RowsWriter } from '../workers/payloads/q1-rows.js';
-import { REPORT_FILES } from '../common/report/index.js';
+import { GatewayMock } from '../testing/gateway-mock.js';
+import { Q1RowsWriter } from '../protocol/payloads/q1-rows.js';
+import { REPORT_FILES } from '../queries/report-format.js';
 
 /** A tiny dataset with `txRows` transactions, one bad row, and the other tables. */
 function tinyDataset(txRows: number): string {

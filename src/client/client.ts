@@ -1,10 +1,10 @@
 import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { FrameType, encodeJsonFrame, parseJsonBody, type Frame } from '../common/protocol/frames.js';
-import { PROTOCOL_VERSION, decodeBatchAck, decodeResultFrame, encodeBatchFrame } from '../common/protocol/messages.js';
-import { CoffeeError, NoGatewayError, UsageError, BusyError } from '../common/errors/index.js';
-import { TABLES, TABLE_CODES, type TableName } from '../common/dataset/tables.js';
-import { readTableBatches, validateDataset } from '../common/dataset/reader.js';
+import { FrameType, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
+import { PROTOCOL_VERSION, decodeBatchAck, decodeResultFrame, encodeBatchFrame } from '../protocol/wire/messages.js';
+import { CoffeeError, NoGatewayError, UsageError, BusyError } from '../node/errors.js';
+import { TABLES, TABLE_CODES, type TableName } from '../dataset/tables.js';
+import { readTableBatches, validateDataset } from '../dataset/reader.js';
 import { Link, shuffled } from './link.js';
 import { ResultCollector } from './results.js';
 import { writeReports } from './report-writer.js';

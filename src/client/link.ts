@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { FrameDecoder, type Frame } from '../common/protocol/frames.js';
+import { FrameDecoder, type Frame } from '../protocol/wire/frames.js';
 
 /** A framed TCP connection to one gateway. */
 export class Link {

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI_BIN } from '../common/config/paths.js';
-import { CoffeeError } from '../common/errors/index.js';
+import { CLI_BIN } from '../node/config/paths.js';
+import { CoffeeError } from '../node/errors.js';
 import type { ClientResources, ClientSummary } from './options.js';
 
 export interface ClientProcessOptions {

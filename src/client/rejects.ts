@@ -1,7 +1,7 @@
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { RejectedRow } from '../common/dataset/rows.js';
-import { csvField } from '../common/report/index.js';
+import type { RejectedRow } from '../dataset/rows.js';
+import { csvField } from '../queries/report-format.js';
 
 /** Rejected rows go to `<out>/rejected_rows.csv` (file,line,reason), opened only if there is one. */
 export class RejectsFile {

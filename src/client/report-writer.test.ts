@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPORT_FILES, renderQ1, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4, type Q1Row } from '../common/report/index.js';
-import { ProtocolError } from '../common/errors/index.js';
-import { Q1RowsWriter } from '../workers/payloads/q1-rows.js';
-import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../workers/payloads/json.js';
+import { REPORT_FILES, renderQ1, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4, type Q1Row } from '../queries/report-format.js';
+import { ProtocolError } from '../node/errors.js';
+import { Q1RowsWriter } from '../protocol/payloads/q1-rows.js';
+import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
 import { ResultCollector } from './results.js';
 import { writeReports } from './report-writer.js';
 

@@ -1,9 +1,9 @@
 import { createWriteStream, readFileSync, mkdirSync, renameSync } from 'node:fs';
-import { writeFileAtomic } from '../common/storage/atomic.js';
+import { writeFileAtomic } from '../node/storage/atomic.js';
 import { once } from 'node:events';
 import path from 'node:path';
-import { REPORT_FILES, REPORT_HEADERS, q1Line, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4 } from '../common/report/index.js';
-import { forEachQ1Row } from '../workers/payloads/q1-rows.js';
+import { REPORT_FILES, REPORT_HEADERS, q1Line, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4 } from '../queries/report-format.js';
+import { forEachQ1Row } from '../protocol/payloads/q1-rows.js';
 import type { ResultCollector } from './results.js';
 
 /** One partition's sorted Q1 run, read chunk by chunk from the spool. */

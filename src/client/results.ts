@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { ResultMeta } from '../common/protocol/messages.js';
-import { ProtocolError } from '../common/errors/index.js';
-import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../workers/payloads/json.js';
+import type { ResultMeta } from '../protocol/wire/messages.js';
+import { ProtocolError } from '../node/errors.js';
+import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
 
 /**
  * Collects a session's result messages. Q1 chunks (sorted runs, one run per partition) go

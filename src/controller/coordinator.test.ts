@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Broker, InMessage, OutMessage } from '../common/middleware/broker.js';
-import { Topology, STAGES, WORKER_STAGES } from '../common/middleware/topology.js';
-import { ClusterConfigSchema } from '../common/config/cluster.js';
-import { createLogger } from '../common/log/index.js';
-import { encodeCounterReport, type CounterReport } from '../common/counters/report.js';
+import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
+import { Topology, STAGES, WORKER_STAGES } from '../node/middleware/topology.js';
+import { ClusterConfigSchema } from '../node/config/cluster.js';
+import { createLogger } from '../node/log.js';
+import { encodeCounterReport, type CounterReport } from '../protocol/internal/counters.js';
 import { Coordinator } from './coordinator.js';
 import { SessionStore } from './session-store.js';
 

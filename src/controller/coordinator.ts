@@ -1,9 +1,9 @@
-import type { Broker, InMessage } from '../common/middleware/broker.js';
-import { STAGES, WORKER_STAGES, type Topology } from '../common/middleware/topology.js';
-import type { WorkerKind } from '../common/config/cluster.js';
-import type { Logger } from '../common/log/index.js';
-import { decodeCounterReport } from '../common/counters/report.js';
-import { isSessionId } from '../common/protocol/session-id.js';
+import type { Broker, InMessage } from '../node/middleware/broker.js';
+import { STAGES, WORKER_STAGES, type Topology } from '../node/middleware/topology.js';
+import type { WorkerKind } from '../node/config/cluster.js';
+import type { Logger } from '../node/log.js';
+import { decodeCounterReport } from '../protocol/internal/counters.js';
+import { isSessionId } from '../protocol/wire/session-id.js';
 import { SessionProgress } from './progress.js';
 import { SessionStore, type SessionRecord } from './session-store.js';
 

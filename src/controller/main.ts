@@ -1,10 +1,10 @@
-import type { NodeContext } from '../common/node/context.js';
-import { Broker } from '../common/middleware/broker.js';
-import { Topology } from '../common/middleware/topology.js';
+import type { NodeContext } from '../node/context.js';
+import { Broker } from '../node/middleware/broker.js';
+import { Topology } from '../node/middleware/topology.js';
 import { loadControllerConfig } from './config.js';
 import { SessionStore } from './session-store.js';
 import { Coordinator } from './coordinator.js';
-import { LoadGate } from '../common/middleware/load-gate.js';
+import { LoadGate } from '../node/middleware/load-gate.js';
 
 /**
  * Controller i: owns the sessions whose id hashes to i. Admits sessions (max.clients),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionProgress } from './progress.js';
-import type { WorkerKind } from '../common/config/cluster.js';
+import type { WorkerKind } from '../node/config/cluster.js';
 
 const two = (_: WorkerKind): number => 2;
 const allTablesEnded = { stores: 1, menu_items: 1, users: 1, transactions: 2, transaction_items: 1 };

@@ -1,7 +1,7 @@
-import { STAGES, RESULT_UPSTREAM, WORKER_STAGES, type Stage } from '../common/middleware/topology.js';
-import type { WorkerKind } from '../common/config/cluster.js';
-import { EOS_ENTRY_PREFIX, type CounterReport } from '../common/counters/report.js';
-import { TABLES } from '../common/dataset/tables.js';
+import { STAGES, RESULT_UPSTREAM, WORKER_STAGES, type Stage } from '../node/middleware/topology.js';
+import type { WorkerKind } from '../node/config/cluster.js';
+import { EOS_ENTRY_PREFIX, type CounterReport } from '../protocol/internal/counters.js';
+import { TABLES } from '../dataset/tables.js';
 
 /**
  * End of stream for one session, decided by message counters.

@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { WriteAheadLog } from '../common/storage/wal.js';
-import { Tombstones } from '../common/storage/tombstones.js';
-import { isSessionId } from '../common/protocol/session-id.js';
-import type { CounterReport } from '../common/counters/report.js';
-import type { WorkerKind } from '../common/config/cluster.js';
+import { WriteAheadLog } from '../node/storage/wal.js';
+import { Tombstones } from '../node/storage/tombstones.js';
+import { isSessionId } from '../protocol/wire/session-id.js';
+import type { CounterReport } from '../protocol/internal/counters.js';
+import type { WorkerKind } from '../node/config/cluster.js';
 
 /** One record of a session's log: how the controller's view of it changed. */
 export type SessionRecord =

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runClient } from '../client/client.js';
-import { startTestCluster, dataset, assertMatchesReference, tempDir, type TestCluster } from './harness.js';
+import { startTestCluster, dataset, assertMatchesReference, tempDir, type TestCluster } from '../testing/harness.js';
 
 /** max.clients against the real cluster: one controller admitting one session at a time. */
 let tc: TestCluster;

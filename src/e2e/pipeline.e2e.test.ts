@@ -4,10 +4,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { runClient } from '../client/client.js';
-import { BAD_ROW_COUNT } from '../generator/index.js';
-import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, type Frame } from '../common/protocol/frames.js';
-import { PROTOCOL_VERSION } from '../common/protocol/messages.js';
-import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, resultsQueueExists, eventually, tempDir, type TestCluster } from './harness.js';
+import { BAD_ROW_COUNT } from '../tools/generator/index.js';
+import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import { PROTOCOL_VERSION } from '../protocol/wire/messages.js';
+import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, resultsQueueExists, eventually, tempDir, type TestCluster } from '../testing/harness.js';
 
 let tc: TestCluster;
 before(async () => {

@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runClient } from '../client/client.js';
 import type { ClientEvent } from '../client/options.js';
-import { runChaos, type ChaosKill } from '../chaos/chaos.js';
-import { signal, isNodeProcess } from '../cluster/processes.js';
-import { NODE_KINDS } from '../common/config/cluster.js';
-import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, eventually, tempDir, type TestCluster } from './harness.js';
+import { runChaos, type ChaosKill } from '../tools/chaos/chaos.js';
+import { signal, isNodeProcess } from '../node/processes.js';
+import { NODE_KINDS } from '../node/config/cluster.js';
+import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, eventually, tempDir, type TestCluster } from '../testing/harness.js';
 
 /**
  * Crash recovery against real processes and the real broker: SIGKILL of any node at any time,

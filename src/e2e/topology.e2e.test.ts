@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runClient } from '../client/client.js';
-import { startTestCluster, dataset, assertMatchesReference, tempDir, type TestCluster } from './harness.js';
+import { startTestCluster, dataset, assertMatchesReference, tempDir, type TestCluster } from '../testing/harness.js';
 
 /** Partitioning must hold for any replica counts, not just the default two of each. */
 const REPLICAS = { 'q1-sort': 3, 'q4-count': 3, 'q4-top': 1, 'q3-agg': 3, 'q2-agg': 1, 'tx-filter': 1, 'item-filter': 3, controller: 3, gateway: 1, 'egg-of-life': 1 };

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { BullyElection, parseMessage, type BullyPeer } from './bully.js';
-import { waitFor } from '../cluster/processes.js';
+import { waitFor } from '../node/processes.js';
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(

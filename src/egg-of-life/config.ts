@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { loadConfig } from '../common/config/load.js';
-import { componentConfigFile } from '../common/config/paths.js';
+import { loadConfig } from '../node/config/load.js';
+import { componentConfigFile } from '../node/config/paths.js';
 
 const ms = z.number().int().min(1);
 

@@ -5,18 +5,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eggPorts } from '../common/config/cluster.js';
-import { decodeHeartbeat } from '../common/heartbeat/message.js';
-import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
-import { buildNodeSpecs, type NodeSpec } from '../cluster/node-spec.js';
-import { isAlive, liveNodes, waitFor } from '../cluster/processes.js';
+import { eggPorts } from '../node/config/cluster.js';
+import { decodeHeartbeat } from '../node/heartbeat/message.js';
+import { startLocalCluster, type LocalCluster } from '../tools/cluster/local-cluster.js';
+import { buildNodeSpecs, type NodeSpec } from './restart/node-spec.js';
+import { isAlive, liveNodes, waitFor } from '../node/processes.js';
 
 /**
  * Real processes: 3 Egg of Life replicas + 2 dummy nodes, own run dir and ports. The test
  * listens for heartbeats itself (the cluster config declares a 4th egg slot whose UDP port is
  * ours; the eggs are told their 3 election peers explicitly, so the slot never takes part).
  */
-const DUMMY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'dummy-node.js');
+const DUMMY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'fixtures', 'dummy-node.js');
 const BASE = 20000 + (process.pid % 400) * 50;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'egg-fault-'));
 const configFile = path.join(tmp, 'cluster.yaml');
@@ -71,7 +71,7 @@ function report(label: string, ms: number): void {
 
 before(async () => {
   await new Promise<void>((resolve) => observer.bind(eggPorts({ ports: { heartbeat: BASE } } as never, 3).udp, '127.0.0.1', () => resolve()));
-  const base = buildNodeSpecs((await import('../common/config/cluster.js')).loadClusterConfig(configFile) as never, configFile);
+  const base = buildNodeSpecs((await import('../node/config/cluster.js')).loadClusterConfig(configFile) as never, configFile);
   const peers = JSON.stringify([0, 1, 2].map((i) => `127.0.0.1:${BASE + 20 + i}`));
   const eggs = base.filter((s) => s.kind === 'egg-of-life' && s.index < 3).map((s) => ({ ...s, env: { ...s.env, COFFEE__LEADER_ELECTION__PEERS: peers } }));
   const dummies: NodeSpec[] = [0, 1].map((i) => ({ id: `tx-filter-${i}`, kind: 'tx-filter', index: i, args: [DUMMY, 'node', 'tx-filter', '--index', String(i)], env: { COFFEE_CLUSTER_CONFIG: configFile } }));

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { decodeHeartbeat, type Heartbeat } from '../common/heartbeat/message.js';
+import { decodeHeartbeat, type Heartbeat } from '../node/heartbeat/message.js';
 
 /** Listens for UDP heartbeats; anything that is not a well-formed heartbeat is dropped. */
 export class HeartbeatReceiver {

@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
-import { eggPorts, logDir } from '../common/config/cluster.js';
-import type { NodeContext } from '../common/node/context.js';
-import { readRegistry, registryFile } from '../cluster/registry.js';
-import type { NodeSpec } from '../cluster/node-spec.js';
-import { LocalProcessRunner } from '../cluster/restart-runner.js';
-import { isNodeProcess, pidFileOf, readPidFile, signal, waitFor } from '../cluster/processes.js';
+import { eggPorts, logDir } from '../node/config/cluster.js';
+import type { NodeContext } from '../node/context.js';
+import { readRegistry, registryFile } from './restart/registry.js';
+import type { NodeSpec } from './restart/node-spec.js';
+import { LocalProcessRunner } from './restart/runner.js';
+import { isNodeProcess, pidFileOf, readPidFile, signal, waitFor } from '../node/processes.js';
 import { BullyElection, type BullyPeer } from './bully.js';
 import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';

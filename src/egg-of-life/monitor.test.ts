@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Monitor } from './monitor.js';
-import type { NodeSpec } from '../cluster/node-spec.js';
+import type { NodeSpec } from './restart/node-spec.js';
 
 const spec = (id: string, kind: NodeSpec['kind'], index: number): NodeSpec => ({ id, kind, index, args: [], env: {} });
 const silent = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined };

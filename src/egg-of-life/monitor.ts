@@ -1,6 +1,6 @@
-import type { Heartbeat } from '../common/heartbeat/message.js';
-import type { NodeSpec } from '../cluster/node-spec.js';
-import type { RestartRunner } from '../cluster/restart-runner.js';
+import type { Heartbeat } from '../node/heartbeat/message.js';
+import type { NodeSpec } from './restart/node-spec.js';
+import type { RestartRunner } from './restart/runner.js';
 
 /** What the monitor needs from the world; injected so its logic is testable without processes. */
 export interface MonitorOptions {

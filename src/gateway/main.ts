@@ -1,12 +1,12 @@
-import type { NodeContext } from '../common/node/context.js';
-import { Broker } from '../common/middleware/broker.js';
-import { Topology } from '../common/middleware/topology.js';
+import type { NodeContext } from '../node/context.js';
+import { Broker } from '../node/middleware/broker.js';
+import { Topology } from '../node/middleware/topology.js';
 import { loadGatewayConfig } from './config.js';
-import { MessageHandler } from './handler/message-handler.js';
-import { ClientManager } from './sessions/manager/client-manager.js';
-import { GatewayServer } from './server/server.js';
-import { PingServer } from './healthcheck/ping-server.js';
-import { eggTargetsAt } from '../common/heartbeat/targets.js';
+import { MessageHandler } from './controller-link.js';
+import { ClientManager } from './client-manager.js';
+import { GatewayServer } from './server.js';
+import { PingServer } from './healthcheck.js';
+import { eggTargetsAt } from '../node/heartbeat/targets.js';
 
 /**
  * Gateway: the single entry point for clients.

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InMessage } from '../../common/middleware/broker.js';
-import { Topology } from '../../common/middleware/topology.js';
-import { ClusterConfigSchema } from '../../common/config/cluster.js';
-import { encodeRows, type TransactionItemRow } from '../../common/dataset/batch-codec.js';
-import { epochFromCivil } from '../../common/dataset/time.js';
-import { BatchDecodeError } from '../../common/errors/index.js';
-import { decodeTuples, type Q2Partial } from '../payloads/json.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import { Topology } from '../../node/middleware/topology.js';
+import { ClusterConfigSchema } from '../../node/config/cluster.js';
+import { encodeRows, type TransactionItemRow } from '../../dataset/batch-codec.js';
+import { epochFromCivil } from '../../queries/civil-time.js';
+import { BatchDecodeError } from '../../node/errors.js';
+import { decodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
 import { filterItems } from './filter.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';

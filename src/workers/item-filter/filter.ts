@@ -1,9 +1,9 @@
-import type { InMessage } from '../../common/middleware/broker.js';
-import type { Topology } from '../../common/middleware/topology.js';
-import { decodeBatch } from '../../common/dataset/batch-codec.js';
-import { BatchDecodeError } from '../../common/errors/index.js';
-import { inRange, monthKey } from '../shared/calendar.js';
-import { encodeTuples, type Q2Partial } from '../payloads/json.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import type { Topology } from '../../node/middleware/topology.js';
+import { decodeBatch } from '../../dataset/batch-codec.js';
+import { BatchDecodeError } from '../../node/errors.js';
+import { inRange, monthKey } from '../../queries/calendar.js';
+import { encodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
 
 /**

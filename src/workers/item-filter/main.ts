@@ -1,5 +1,5 @@
-import type { NodeContext } from '../../common/node/context.js';
-import { connectWorker } from '../shared/start.js';
+import type { NodeContext } from '../../node/context.js';
+import { connectWorker } from '../runtime/start.js';
 import { runStateless } from '../runtime/stateless.js';
 import { filterItems } from './filter.js';
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology } from '../../common/middleware/topology.js';
-import { ClusterConfigSchema } from '../../common/config/cluster.js';
-import { BatchDecodeError } from '../../common/errors/index.js';
-import { Q1RowsWriter, forEachQ1Row } from '../payloads/q1-rows.js';
+import { Topology } from '../../node/middleware/topology.js';
+import { ClusterConfigSchema } from '../../node/config/cluster.js';
+import { BatchDecodeError } from '../../node/errors.js';
+import { Q1RowsWriter, forEachQ1Row } from '../../protocol/payloads/q1-rows.js';
 import { q1SortLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';

@@ -1,7 +1,7 @@
-import type { Topology } from '../../common/middleware/topology.js';
+import type { Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { forEachQ1Row, Q1RowsWriter } from '../payloads/q1-rows.js';
-import { resultEmit } from '../shared/results.js';
+import { forEachQ1Row, Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
+import { resultEmit } from '../runtime/results.js';
 
 /** Result chunks stay well under the broker's sweet spot for message size. */
 const CHUNK_BYTES = 256 * 1024;

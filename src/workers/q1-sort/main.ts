@@ -1,5 +1,5 @@
-import type { NodeContext } from '../../common/node/context.js';
-import { runPartitioned } from '../shared/partitioned-main.js';
+import type { NodeContext } from '../../node/context.js';
+import { runPartitioned } from '../runtime/partitioned-main.js';
 import { q1SortLogic } from './logic.js';
 
 /** q1-sort: partitioned by transaction-id hash; sorts its shard of Q1 at end of stream. */

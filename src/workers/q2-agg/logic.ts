@@ -1,10 +1,10 @@
-import type { Topology } from '../../common/middleware/topology.js';
+import type { Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { decodeBatch, stringAt } from '../../common/dataset/batch-codec.js';
-import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '../payloads/json.js';
-import { NameTable, sourceSeq } from '../shared/name-table.js';
-import { resultEmit } from '../shared/results.js';
-import { monthLabel } from '../shared/calendar.js';
+import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
+import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '../../protocol/payloads/json.js';
+import { NameTable, sourceSeq } from '../runtime/name-table.js';
+import { resultEmit } from '../runtime/results.js';
+import { monthLabel } from '../../queries/calendar.js';
 
 export interface Q2State {
   /** month -> item -> [qty, cents] */

@@ -1,5 +1,5 @@
-import type { NodeContext } from '../../common/node/context.js';
-import { runPartitioned } from '../shared/partitioned-main.js';
+import type { NodeContext } from '../../node/context.js';
+import { runPartitioned } from '../runtime/partitioned-main.js';
 import { q2AggLogic } from './logic.js';
 
 /** q2-agg: partitioned by month; best-selling and most-profitable item per month. */

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology } from '../../common/middleware/topology.js';
-import { ClusterConfigSchema } from '../../common/config/cluster.js';
-import { encodeRows, type StoreRow } from '../../common/dataset/batch-codec.js';
-import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '../payloads/json.js';
+import { Topology } from '../../node/middleware/topology.js';
+import { ClusterConfigSchema } from '../../node/config/cluster.js';
+import { encodeRows, type StoreRow } from '../../dataset/batch-codec.js';
+import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '../../protocol/payloads/json.js';
 import { q3AggLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';

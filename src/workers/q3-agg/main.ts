@@ -1,5 +1,5 @@
-import type { NodeContext } from '../../common/node/context.js';
-import { runPartitioned } from '../shared/partitioned-main.js';
+import type { NodeContext } from '../../node/context.js';
+import { runPartitioned } from '../runtime/partitioned-main.js';
 import { q3AggLogic } from './logic.js';
 
 /** q3-agg: partitioned by store; TPV per half year and store. */

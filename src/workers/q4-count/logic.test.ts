@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology } from '../../common/middleware/topology.js';
-import { ClusterConfigSchema } from '../../common/config/cluster.js';
-import { encodeRows, type UserRow } from '../../common/dataset/batch-codec.js';
-import { encodeQ4Counts } from '../payloads/q4-counts.js';
-import { decodeTuples, type Q4Candidate } from '../payloads/json.js';
+import { Topology } from '../../node/middleware/topology.js';
+import { ClusterConfigSchema } from '../../node/config/cluster.js';
+import { encodeRows, type UserRow } from '../../dataset/batch-codec.js';
+import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
+import { decodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js';
 import { q4CountLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';

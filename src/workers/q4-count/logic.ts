@@ -1,10 +1,10 @@
-import type { Topology } from '../../common/middleware/topology.js';
+import type { Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { decodeBatch, stringAt } from '../../common/dataset/batch-codec.js';
-import { forEachQ4Count } from '../payloads/q4-counts.js';
-import { encodeTuples, type Q4Candidate } from '../payloads/json.js';
-import { NameTable, sourceSeq } from '../shared/name-table.js';
-import { topK } from '../shared/top-k.js';
+import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
+import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
+import { encodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js';
+import { NameTable, sourceSeq } from '../runtime/name-table.js';
+import { topK } from '../../queries/top-k.js';
 import type { Emit } from '../runtime/emit.js';
 
 export interface Q4CountState {

@@ -1,5 +1,5 @@
-import type { NodeContext } from '../../common/node/context.js';
-import { runPartitioned } from '../shared/partitioned-main.js';
+import type { NodeContext } from '../../node/context.js';
+import { runPartitioned } from '../runtime/partitioned-main.js';
 import { q4CountLogic } from './logic.js';
 
 /** q4-count: partitioned by user; purchases per (store, user) and the users' birthdates. */

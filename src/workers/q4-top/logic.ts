@@ -1,10 +1,10 @@
-import type { Topology } from '../../common/middleware/topology.js';
+import type { Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { decodeBatch, stringAt } from '../../common/dataset/batch-codec.js';
-import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../payloads/json.js';
-import { NameTable, sourceSeq } from '../shared/name-table.js';
-import { topK } from '../shared/top-k.js';
-import { resultEmit } from '../shared/results.js';
+import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
+import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../../protocol/payloads/json.js';
+import { NameTable, sourceSeq } from '../runtime/name-table.js';
+import { topK } from '../../queries/top-k.js';
+import { resultEmit } from '../runtime/results.js';
 
 export interface Q4TopState {
   /** store -> user -> [purchases, birthdate] */

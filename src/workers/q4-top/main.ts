@@ -1,5 +1,5 @@
-import type { NodeContext } from '../../common/node/context.js';
-import { runPartitioned } from '../shared/partitioned-main.js';
+import type { NodeContext } from '../../node/context.js';
+import { runPartitioned } from '../runtime/partitioned-main.js';
 import { q4TopLogic } from './logic.js';
 
 /** q4-top: partitioned by store; the top 3 customers of each store, names joined. */

@@ -1,5 +1,5 @@
-import type { OutMessage } from '../../common/middleware/broker.js';
-import type { Stage } from '../../common/middleware/topology.js';
+import type { OutMessage } from '../../node/middleware/broker.js';
+import type { Stage } from '../../node/middleware/topology.js';
 
 /** A message a worker emits, tagged with the stage it counts towards. */
 export interface Emit extends OutMessage {

@@ -1,15 +1,15 @@
 import { readdirSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Broker, InMessage } from '../../common/middleware/broker.js';
-import type { Topology } from '../../common/middleware/topology.js';
-import type { WorkerKind } from '../../common/config/cluster.js';
-import type { Logger } from '../../common/log/index.js';
-import { CounterReporter } from '../../common/counters/reporter.js';
-import { EOS_ENTRY_PREFIX } from '../../common/counters/report.js';
-import { WriteAheadLog } from '../../common/storage/wal.js';
-import { Tombstones } from '../../common/storage/tombstones.js';
-import { isSessionId } from '../../common/protocol/session-id.js';
-import { LoadGate } from '../../common/middleware/load-gate.js';
+import type { Broker, InMessage } from '../../node/middleware/broker.js';
+import type { Topology } from '../../node/middleware/topology.js';
+import type { WorkerKind } from '../../node/config/cluster.js';
+import type { Logger } from '../../node/log.js';
+import { CounterReporter } from '../../node/counters-reporter.js';
+import { EOS_ENTRY_PREFIX } from '../../protocol/internal/counters.js';
+import { WriteAheadLog } from '../../node/storage/wal.js';
+import { Tombstones } from '../../node/storage/tombstones.js';
+import { isSessionId } from '../../protocol/wire/session-id.js';
+import { LoadGate } from '../../node/middleware/load-gate.js';
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 

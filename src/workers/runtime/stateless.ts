@@ -1,8 +1,8 @@
-import type { Broker, InMessage } from '../../common/middleware/broker.js';
-import type { Topology } from '../../common/middleware/topology.js';
-import type { WorkerKind } from '../../common/config/cluster.js';
-import type { Logger } from '../../common/log/index.js';
-import { CounterReporter } from '../../common/counters/reporter.js';
+import type { Broker, InMessage } from '../../node/middleware/broker.js';
+import type { Topology } from '../../node/middleware/topology.js';
+import type { WorkerKind } from '../../node/config/cluster.js';
+import type { Logger } from '../../node/log.js';
+import { CounterReporter } from '../../node/counters-reporter.js';
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 

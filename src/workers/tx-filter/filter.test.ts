@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InMessage } from '../../common/middleware/broker.js';
-import { Topology, fnv1aBytes } from '../../common/middleware/topology.js';
-import { ClusterConfigSchema } from '../../common/config/cluster.js';
-import { encodeRows, type TransactionRow } from '../../common/dataset/batch-codec.js';
-import { epochFromCivil } from '../../common/dataset/time.js';
-import { BatchDecodeError } from '../../common/errors/index.js';
-import { forEachQ1Row } from '../payloads/q1-rows.js';
-import { forEachQ4Count } from '../payloads/q4-counts.js';
-import { decodeTuples, type Q3Partial } from '../payloads/json.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import { Topology, fnv1aBytes } from '../../node/middleware/topology.js';
+import { ClusterConfigSchema } from '../../node/config/cluster.js';
+import { encodeRows, type TransactionRow } from '../../dataset/batch-codec.js';
+import { epochFromCivil } from '../../queries/civil-time.js';
+import { BatchDecodeError } from '../../node/errors.js';
+import { forEachQ1Row } from '../../protocol/payloads/q1-rows.js';
+import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
+import { decodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
 import { filterTransactions } from './filter.js';
 

@@ -1,12 +1,12 @@
-import type { InMessage } from '../../common/middleware/broker.js';
-import type { Topology } from '../../common/middleware/topology.js';
-import { decodeBatch } from '../../common/dataset/batch-codec.js';
-import { BatchDecodeError } from '../../common/errors/index.js';
-import { fnv1aBytes } from '../../common/middleware/topology.js';
-import { inRange, inHourWindow, halfKey, Q1_MIN_CENTS } from '../shared/calendar.js';
-import { Q1RowsWriter } from '../payloads/q1-rows.js';
-import { encodeQ4Counts } from '../payloads/q4-counts.js';
-import { encodeTuples, type Q3Partial } from '../payloads/json.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import type { Topology } from '../../node/middleware/topology.js';
+import { decodeBatch } from '../../dataset/batch-codec.js';
+import { BatchDecodeError } from '../../node/errors.js';
+import { fnv1aBytes } from '../../node/middleware/topology.js';
+import { inRange, inHourWindow, halfKey, Q1_MIN_CENTS } from '../../queries/calendar.js';
+import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
+import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
+import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
 
 /**

@@ -1,0 +1,188 @@
+import { createReadStream } from 'node:fs';
+import { CsvParser } from './csv/parser.js';
+import { CSV_READ_CHUNK, forEachCsvRecord } from './csv/file.js';
+import type { CsvRecord } from './csv/record.js';
+import { DatasetError } from '../node/errors.js';
+import { BatchEncoder } from './batch-codec.js';
+import { listTableFiles, type TableFile } from './files.js';
+import { RowParser, type RejectedRow, type RowViews } from './rows.js';
+import { TABLES, type TableName } from './tables.js';
+
+export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
+/** A batch is cut when this many rejects accumulated (bounds memory on a bad file). */
+export const MAX_REJECTS_PER_BATCH = 1000;
+
+export interface TableBatch {
+  payload: Buffer;
+  rows: number;
+  rejects: RejectedRow[];
+  /** Raw file bytes consumed since the previous batch (the batches of a table sum to its files' sizes). */
+  inputBytes: number;
+}
+
+function emptyFile(f: TableFile): DatasetError {
+  return new DatasetError(`${f.name}: empty file, a header row is required`);
+}
+
+/** Appends the row just parsed by rp (from rec) to the encoder. */
+function encodeRecord(rp: RowParser, enc: BatchEncoder, rec: CsvRecord): void {
+  const row = rp.row;
+  switch (rp.table) {
+    case 'stores':
+      enc.setNum(0, row.storeId);
+      break;
+    case 'menu_items':
+      enc.setNum(0, row.itemId);
+      break;
+    case 'users':
+      enc.setNum(0, row.userId);
+      break;
+    case 'transactions':
+      enc.setNum(0, row.storeId);
+      enc.setNum(1, row.userId);
+      enc.setNum(2, row.finalAmountCents);
+      enc.setNum(3, row.createdAt);
+      break;
+    case 'transaction_items':
+      enc.setNum(0, row.itemId);
+      enc.setNum(1, row.quantity);
+      enc.setNum(2, row.subtotalCents);
+      enc.setNum(3, row.createdAt);
+      break;
+  }
+  if (rp.textField >= 0) enc.setStringFromRecord(rec, rp.textField);
+  enc.commitRow();
+}
+
+/**
+ * Streams a table's files (in name order) as encoded batches of at most maxBatchBytes
+ * (a single row larger than that still makes its own batch). Only the needed columns are
+ * parsed; invalid rows are skipped and reported in `rejects` of the batch that follows them.
+ * Throws DatasetError for a missing folder, an empty file or a missing required column.
+ */
+export async function* readTableBatches(dataDir: string, table: TableName, options: { maxBatchBytes?: number } = {}): AsyncGenerator<TableBatch> {
+  const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  const files = await listTableFiles(dataDir, table);
+  const enc = new BatchEncoder(table, 4096);
+  let rejects: RejectedRow[] = [];
+  let doneBytes = 0; // bytes of the files finished so far
+  let cutAt = 0; // absolute (over all files) byte position of the previous cut
+  let pendingRows = 0;
+  // Completed batches; the newest is held back so that bytes after the last row (blank
+  // lines, later files' headers) can still be added to its inputBytes at the end.
+  const ready: TableBatch[] = [];
+  const cut = (at: number): void => {
+    ready.push({ payload: enc.finish(), rows: pendingRows, rejects, inputBytes: at - cutAt });
+    pendingRows = 0;
+    rejects = [];
+    cutAt = at;
+  };
+
+  for (const f of files) {
+    const parser = new CsvParser();
+    let rp: RowParser | null = null;
+    let fileBytes = 0;
+    const drain = (): void => {
+      while (parser.next()) {
+        const rec = parser.record;
+        if (rp === null) {
+          rp = new RowParser(table, rec, f.name);
+          continue;
+        }
+        const reason = rp.parse(rec);
+        if (reason !== null) {
+          rejects.push({ file: f.name, line: rec.line, reason });
+          if (rejects.length >= MAX_REJECTS_PER_BATCH) cut(doneBytes + rec.byteEnd);
+          continue;
+        }
+        if (pendingRows > 0) {
+          const strBytes = rp.textField >= 0 ? rec.ends[rp.textField]! - rec.starts[rp.textField]! : 0;
+          if (enc.byteLength + enc.rowBytes(strBytes) > maxBytes) cut(doneBytes + rec.byteStart);
+        }
+        encodeRecord(rp, enc, rec);
+        pendingRows++;
+      }
+    };
+    const stream = createReadStream(f.path, { highWaterMark: CSV_READ_CHUNK });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        fileBytes += chunk.length;
+        parser.feed(chunk);
+        drain();
+        while (ready.length > 1) yield ready.shift()!;
+      }
+    } finally {
+      stream.destroy();
+    }
+    parser.end();
+    drain();
+    if (rp === null) throw emptyFile(f);
+    doneBytes += fileBytes;
+    while (ready.length > 1) yield ready.shift()!;
+  }
+  if (pendingRows > 0 || rejects.length > 0) cut(doneBytes);
+  else if (ready.length > 0) ready[ready.length - 1]!.inputBytes += doneBytes - cutAt;
+  while (ready.length > 0) yield ready.shift()!;
+}
+
+/**
+ * Calls `visitor` with a reused row view for every valid row of a table (file and line
+ * order), `onReject` for every invalid one. No batch encoding: the reference's fast path.
+ */
+export async function forEachRow<T extends TableName>(
+  dataDir: string,
+  table: T,
+  visitor: (row: RowViews[T]) => void,
+  onReject?: (r: RejectedRow) => void,
+): Promise<{ rows: number; rejected: number; inputBytes: number }> {
+  const files = await listTableFiles(dataDir, table);
+  let rows = 0;
+  let rejected = 0;
+  let inputBytes = 0;
+  for (const f of files) {
+    let rp: RowParser | null = null;
+    const res = await forEachCsvRecord(f.path, (rec) => {
+      if (rp === null) {
+        rp = new RowParser(table, rec, f.name);
+        return;
+      }
+      const reason = rp.parse(rec);
+      if (reason === null) {
+        rows++;
+        visitor(rp.row as unknown as RowViews[T]);
+      } else {
+        rejected++;
+        onReject?.({ file: f.name, line: rec.line, reason });
+      }
+    });
+    if (rp === null) throw emptyFile(f);
+    inputBytes += res.bytes;
+  }
+  return { rows, rejected, inputBytes };
+}
+
+/**
+ * Checks every table folder and every file's header before anything is sent, so a broken
+ * dataset fails fast with a DatasetError. Returns the files per table.
+ */
+export async function validateDataset(dataDir: string): Promise<Record<TableName, TableFile[]>> {
+  const out = {} as Record<TableName, TableFile[]>;
+  for (const table of TABLES) {
+    const files = await listTableFiles(dataDir, table);
+    for (const f of files) {
+      let seen = false;
+      await forEachCsvRecord(
+        f.path,
+        (rec) => {
+          seen = true;
+          new RowParser(table, rec, f.name);
+          return false;
+        },
+        { highWaterMark: 64 * 1024 },
+      );
+      if (!seen) throw emptyFile(f);
+    }
+    out[table] = files;
+  }
+  return out;
+}

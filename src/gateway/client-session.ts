@@ -1,0 +1,206 @@
+import type { Consumer } from 'rabbitmq-client';
+import { FrameType, FRAME_NAMES, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
+import { PROTOCOL_VERSION, decodeBatchFrame, encodeBatchAck, encodeResultFrame, type SessionAccepted } from '../protocol/wire/messages.js';
+import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
+import { ProtocolError, CoffeeError } from '../node/errors.js';
+import { decodeBatch } from '../dataset/batch-codec.js';
+import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
+import type { InMessage } from '../node/middleware/broker.js';
+import type { Logger } from '../node/log.js';
+import type { FramedConnection } from './connection-manager.js';
+import type { MessageHandler } from './controller-link.js';
+
+type Phase = 'hello' | 'opening' | 'open' | 'done';
+
+export interface ClientSessionOptions {
+  controllerTimeoutMs: number;
+  resultsPrefetch: number;
+}
+
+/**
+ * One client connection's protocol: HELLO (new or resumed session) → BATCH / TABLE_END
+ * (each acked once the system holds it) → RESULT frames (each acked by the client before the
+ * broker message is acked) → COMPLETE → DONE → BYE. Frames are processed strictly in order;
+ * batch acks go out in order as the broker confirms.
+ */
+export class ClientSession {
+  private phase: Phase = 'hello';
+  session = '';
+  private chain: Promise<void> = Promise.resolve();
+  private results: Consumer | undefined;
+  private readonly awaitingAck = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private complete: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private readonly seen = new Map<TableName, { count: number; max: number }>();
+
+  constructor(
+    private readonly conn: FramedConnection,
+    private readonly handler: MessageHandler,
+    private readonly options: ClientSessionOptions,
+    private readonly log: Logger,
+    private readonly onEstablished: (s: ClientSession) => void,
+  ) {
+    conn.onFrames((frame) => this.onFrame(frame));
+    conn.onClose(() => void this.onClose());
+    conn.onFail(() => void this.abort());
+  }
+
+  /**
+   * A client that broke the protocol loses its session: the controller cleans it up as if
+   * delivered (a disconnect without an error, in contrast, keeps it for a resume).
+   */
+  private async abort(): Promise<void> {
+    if (!this.session || this.phase === 'done') return;
+    this.phase = 'done';
+    try {
+      await this.handler.finishSession(this.session);
+      this.log.warn({ session: this.session }, 'session aborted after a protocol error');
+    } catch (err) {
+      this.log.error({ err: String(err), session: this.session }, 'could not abort session');
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.HELLO:
+        return this.hello(frame);
+      case FrameType.BATCH:
+        return this.batch(frame);
+      case FrameType.TABLE_END:
+        return this.tableEnd(frame);
+      case FrameType.RESULT_ACK:
+        return this.resultAck(frame);
+      case FrameType.DONE:
+        return this.done();
+      default:
+        throw new ProtocolError('ERR_FRAME_UNEXPECTED', `a client may not send ${FRAME_NAMES[frame.type]} frames`);
+    }
+  }
+
+  private requirePhase(phase: Phase, what: string): void {
+    if (this.phase !== phase) throw new ProtocolError('ERR_FRAME_UNEXPECTED', `${what} not allowed now (send HELLO first, once)`);
+  }
+
+  /** Runs steps of this connection one after another; a failing step closes the connection. */
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((err: unknown) => this.conn.fail(err));
+  }
+
+  private hello(frame: Frame): void {
+    this.requirePhase('hello', 'HELLO');
+    const body = parseJsonBody(frame);
+    if (body.version !== PROTOCOL_VERSION) throw new ProtocolError('ERR_FRAME_MALFORMED', `unsupported protocol version ${String(body.version)} (this gateway speaks ${PROTOCOL_VERSION})`);
+    const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
+    this.phase = 'opening';
+    this.enqueue(async () => {
+      const reply = await this.handler.openSession(session, this.options.controllerTimeoutMs);
+      if (!reply.ok) throw new CoffeeError(reply.code ?? 'ERR_REFUSED', reply.message ?? 'session refused');
+      // The client may have gone while the controller answered: its session waits for a resume.
+      if (this.conn.isClosed) return;
+      this.session = session;
+      this.phase = 'open';
+      this.onEstablished(this);
+      const accepted: SessionAccepted = { session, acked: {} };
+      this.conn.send(encodeJsonFrame(FrameType.SESSION, accepted));
+      this.log.info({ session, remote: this.conn.remote, resumed: body.resume !== undefined }, 'session established');
+      this.results = this.handler.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
+    });
+  }
+
+  private batch(frame: Frame): void {
+    this.requirePhase('open', 'BATCH');
+    const { tableCode, seq, payload } = decodeBatchFrame(frame);
+    const table = tableFromCode(tableCode);
+    if (!table) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH for unknown table code ${tableCode}`);
+    if (seq > 0x7fffffff) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH sequence number ${seq} out of range`);
+    // Validate before anything reaches the broker: a bad batch must not poison a queue.
+    let decoded;
+    try {
+      decoded = decodeBatch(payload);
+    } catch (err) {
+      throw new ProtocolError('ERR_BATCH_MALFORMED', `${table} batch ${seq}: ${(err as Error).message}`);
+    }
+    if (decoded.table !== table) throw new ProtocolError('ERR_BATCH_MALFORMED', `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+    const s = this.seen.get(table) ?? { count: 0, max: -1 };
+    s.count++;
+    s.max = Math.max(s.max, seq);
+    this.seen.set(table, s);
+    const forwarded = this.handler.forwardBatch(this.session, table, seq, payload);
+    // Awaited in order below; until then a failure must not count as an unhandled rejection.
+    forwarded.catch(() => undefined);
+    // Publishing runs concurrently; acks leave in order, each once its batch is confirmed.
+    this.enqueue(async () => {
+      await forwarded;
+      this.conn.send(encodeBatchAck(tableCode, seq));
+    });
+  }
+
+  private tableEnd(frame: Frame): void {
+    this.requirePhase('open', 'TABLE_END');
+    const body = parseJsonBody(frame);
+    const table = body.table;
+    const batches = body.batches;
+    if (typeof table !== 'string' || !isTableName(table)) throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END for unknown table ${JSON.stringify(table)}`);
+    if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 0 || batches > 0x7fffffff) throw new ProtocolError('ERR_FRAME_MALFORMED', 'TABLE_END batches must be a non-negative integer');
+    const s = this.seen.get(table);
+    if (s && s.max >= batches) throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
+    this.enqueue(async () => {
+      await this.handler.endTable(this.session, table, batches);
+      this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
+    });
+  }
+
+  /** Sends one result message to the client; the broker message is acked once the client acks. */
+  private async forwardResult(msg: InMessage): Promise<void> {
+    if (this.conn.isClosed) throw new Error('client gone');
+    if (msg.type === 'complete') {
+      const done = new Promise<void>((resolve, reject) => (this.complete = { resolve, reject }));
+      this.conn.send(encodeJsonFrame(FrameType.COMPLETE, JSON.parse(msg.body.toString('utf8')) as object));
+      return done;
+    }
+    const meta = { id: msg.id, q: String(msg.headers.q ?? ''), p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
+    const acked = new Promise<void>((resolve, reject) => this.awaitingAck.set(msg.id, { resolve, reject }));
+    this.conn.send(encodeResultFrame(meta, msg.body));
+    return acked;
+  }
+
+  private resultAck(frame: Frame): void {
+    this.requirePhase('open', 'RESULT_ACK');
+    const { id } = parseJsonBody(frame);
+    if (typeof id !== 'string') throw new ProtocolError('ERR_FRAME_MALFORMED', 'RESULT_ACK needs the result id');
+    const w = this.awaitingAck.get(id);
+    if (!w) return; // an ack for a redelivered duplicate already settled
+    this.awaitingAck.delete(id);
+    w.resolve();
+  }
+
+  private done(): void {
+    this.requirePhase('open', 'DONE');
+    if (!this.complete) throw new ProtocolError('ERR_FRAME_UNEXPECTED', 'DONE before COMPLETE');
+    this.phase = 'done';
+    const complete = this.complete;
+    this.enqueue(async () => {
+      complete.resolve();
+      if (this.results) await this.handler.stopResults(this.results);
+      this.results = undefined;
+      await this.handler.finishSession(this.session);
+      this.conn.end(encodeJsonFrame(FrameType.BYE, {}));
+      this.log.info({ session: this.session }, 'session delivered');
+    });
+  }
+
+  /** Connection gone: un-acked results go back to the queue for the client's next gateway. */
+  private async onClose(): Promise<void> {
+    const err = new Error('client disconnected');
+    for (const w of this.awaitingAck.values()) w.reject(err);
+    this.awaitingAck.clear();
+    if (this.phase !== 'done') this.complete?.reject(err);
+    if (this.results) await this.handler.stopResults(this.results).catch(() => undefined);
+    this.results = undefined;
+  }
+
+  /** Graceful shutdown: stop taking frames, let in-flight publishes finish, close. */
+  async drain(): Promise<void> {
+    await this.chain;
+    this.conn.end();
+  }
+}

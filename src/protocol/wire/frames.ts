@@ -1,0 +1,115 @@
+import { ProtocolError } from '../../node/errors.js';
+
+/**
+ * Client <-> gateway framing. Every frame is `u32 length (big-endian) | u8 type | body`, where
+ * length counts the type byte and the body. Control frames carry a small JSON object; the two
+ * hot frames (BATCH, RESULT) carry binary bodies so row data is never re-encoded.
+ */
+export const FrameType = {
+  HELLO: 0x01,
+  SESSION: 0x02,
+  BATCH: 0x03,
+  BATCH_ACK: 0x04,
+  TABLE_END: 0x05,
+  TABLE_END_ACK: 0x06,
+  RESULT: 0x07,
+  RESULT_ACK: 0x08,
+  COMPLETE: 0x09,
+  DONE: 0x0a,
+  BYE: 0x0b,
+  ERROR: 0x0f,
+} as const;
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+const KNOWN = new Set<number>(Object.values(FrameType));
+export const FRAME_NAMES: Record<number, string> = Object.fromEntries(Object.entries(FrameType).map(([k, v]) => [v, k]));
+
+export interface Frame {
+  type: FrameTypeCode;
+  body: Buffer;
+}
+
+/** Default cap on one frame: a 2 MiB batch (the client default) fits with room to spare. */
+export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+export function encodeFrame(type: FrameTypeCode, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out.writeUInt32BE(body.length + 1, 0);
+  out[4] = type;
+  body.copy(out, 5);
+  return out;
+}
+
+/** Header only, so a large body can be written without copying it (`socket.write` twice). */
+export function frameHeader(type: FrameTypeCode, bodyLength: number): Buffer {
+  const out = Buffer.allocUnsafe(5);
+  out.writeUInt32BE(bodyLength + 1, 0);
+  out[4] = type;
+  return out;
+}
+
+export function encodeJsonFrame(type: FrameTypeCode, value: unknown): Buffer {
+  return encodeFrame(type, Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+/**
+ * Incremental decoder: feed socket chunks, get whole frames. Throws ProtocolError on a frame
+ * that is oversized, empty or of an unknown type; the caller answers with an ERROR frame and
+ * closes the connection.
+ */
+export class FrameDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+
+  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  push(chunk: Buffer): Frame[] {
+    this.append(chunk);
+    const frames: Frame[] = [];
+    while (this.end - this.start >= 4) {
+      const len = this.buf.readUInt32BE(this.start);
+      if (len === 0) throw new ProtocolError('ERR_FRAME_MALFORMED', 'frame with length 0 (a frame holds at least its type byte)');
+      if (len > this.maxFrameBytes) throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
+      if (this.end - this.start < 4 + len) break;
+      const type = this.buf[this.start + 4]!;
+      if (!KNOWN.has(type)) throw new ProtocolError('ERR_FRAME_UNKNOWN_TYPE', `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+      // Copy the body out: the internal buffer is reused.
+      const body = Buffer.from(this.buf.subarray(this.start + 5, this.start + 4 + len));
+      frames.push({ type: type as FrameTypeCode, body });
+      this.start += 4 + len;
+    }
+    if (this.start === this.end) this.start = this.end = 0;
+    return frames;
+  }
+
+  /** Bytes received but not yet part of a whole frame. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  private append(chunk: Buffer): void {
+    if (this.end + chunk.length > this.buf.length) {
+      const live = this.end - this.start;
+      const size = Math.max(live + chunk.length, this.buf.length * 2, 64 * 1024);
+      const next = size > this.buf.length ? Buffer.allocUnsafe(size) : this.buf;
+      this.buf.copy(next, 0, this.start, this.end);
+      this.buf = next;
+      this.start = 0;
+      this.end = live;
+    }
+    chunk.copy(this.buf, this.end);
+    this.end += chunk.length;
+  }
+}
+
+/** Parses a JSON control frame body into an object, or throws ERR_FRAME_MALFORMED. */
+export function parseJsonBody(frame: Frame): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(frame.body.toString('utf8'));
+  } catch {
+    throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body is not valid JSON`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body must be a JSON object`);
+  return v as Record<string, unknown>;
+}

@@ -1,1 +1,0 @@
-export { computeReference, writeReports, type ReferenceResult } from './compute.js';

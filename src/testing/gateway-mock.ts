@@ -1,0 +1,116 @@
+import net from 'node:net';
+import { FrameDecoder, FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import { decodeBatchFrame, encodeBatchAck, encodeResultFrame, type ResultMeta } from '../protocol/wire/messages.js';
+import { decodeBatch } from '../dataset/batch-codec.js';
+import { TABLES, tableFromCode } from '../dataset/tables.js';
+
+export interface GatewayMockOptions {
+  /** Answer ERR_BUSY to this many HELLOs first. */
+  busyHellos?: number;
+  /** Drop the connection (no ack) when this many BATCH frames arrived on it (once). */
+  dropAfterBatches?: number;
+  /** Result messages to deliver once every table is ended. */
+  results?: Array<{ meta: ResultMeta; payload: Buffer }>;
+}
+
+/**
+ * A stand-in gateway for client tests (the seed's `mock/`): speaks the real protocol on a
+ * real socket, with no broker behind it. It records what it received per session.
+ */
+export class GatewayMock {
+  private readonly server = net.createServer((s) => this.accept(s));
+  private busyLeft: number;
+  private dropArmed: boolean;
+  readonly hellos: Array<{ resume?: string }> = [];
+  /** session -> table -> seq -> rows */
+  readonly batches = new Map<string, Map<string, Map<number, number>>>();
+  readonly ended = new Map<string, Map<string, number>>();
+  readonly delivered = new Set<string>();
+  private nextSession = 1;
+
+  constructor(private readonly options: GatewayMockOptions = {}) {
+    this.busyLeft = options.busyHellos ?? 0;
+    this.dropArmed = options.dropAfterBatches !== undefined;
+  }
+
+  listen(): Promise<string> {
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(this.server.address() as net.AddressInfo).port}`)));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const decoder = new FrameDecoder();
+    let session = '';
+    let batchesHere = 0;
+    const send = (parts: Buffer | Buffer[]): void => {
+      for (const p of Array.isArray(parts) ? parts : [parts]) socket.write(p);
+    };
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      for (const f of decoder.push(chunk)) {
+        if (socket.destroyed) return;
+        handle(f);
+      }
+    });
+    const handle = (f: Frame): void => {
+      const json = (): Record<string, unknown> => JSON.parse(f.body.toString('utf8')) as Record<string, unknown>;
+      switch (f.type) {
+        case FrameType.HELLO: {
+          const body = json() as { resume?: string };
+          this.hellos.push(body);
+          if (this.busyLeft > 0) {
+            this.busyLeft--;
+            socket.end(encodeJsonFrame(FrameType.ERROR, { code: 'ERR_BUSY', message: 'busy (mock): retry later' }));
+            return;
+          }
+          session = body.resume ?? `00000000-0000-4000-8000-${String(this.nextSession++).padStart(12, '0')}`;
+          if (!this.batches.has(session)) this.batches.set(session, new Map());
+          if (!this.ended.has(session)) this.ended.set(session, new Map());
+          send(encodeJsonFrame(FrameType.SESSION, { session, acked: {} }));
+          this.maybeDeliver(session, send);
+          return;
+        }
+        case FrameType.BATCH: {
+          batchesHere++;
+          if (this.dropArmed && batchesHere >= (this.options.dropAfterBatches ?? 0)) {
+            this.dropArmed = false;
+            socket.destroy();
+            return;
+          }
+          const { tableCode, seq, payload } = decodeBatchFrame(f);
+          const table = tableFromCode(tableCode)!;
+          const byTable = this.batches.get(session)!;
+          if (!byTable.has(table)) byTable.set(table, new Map());
+          byTable.get(table)!.set(seq, decodeBatch(payload).count);
+          send(encodeBatchAck(tableCode, seq));
+          return;
+        }
+        case FrameType.TABLE_END: {
+          const { table, batches } = json() as { table: string; batches: number };
+          this.ended.get(session)!.set(table, batches);
+          send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
+          this.maybeDeliver(session, send);
+          return;
+        }
+        case FrameType.RESULT_ACK:
+          return;
+        case FrameType.DONE:
+          this.delivered.add(session);
+          socket.end(encodeJsonFrame(FrameType.BYE, {}));
+          return;
+        default:
+          socket.end(encodeJsonFrame(FrameType.ERROR, { code: 'ERR_FRAME_UNEXPECTED', message: 'mock: unexpected frame' }));
+      }
+    };
+  }
+
+  private maybeDeliver(session: string, send: (parts: Buffer | Buffer[]) => void): void {
+    if (this.ended.get(session)!.size < TABLES.length) return;
+    const results = this.options.results ?? [];
+    for (const r of results) send(encodeResultFrame(r.meta, r.payload));
+    send(encodeJsonFrame(FrameType.COMPLETE, { results: results.length }));
+  }
+}

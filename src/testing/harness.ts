@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { startLocalCluster, type LocalCluster } from '../tools/cluster/local-cluster.js';
+import { waitFor } from '../node/processes.js';
+import { ClusterConfigSchema, loadClusterConfig } from '../node/config/cluster.js';
+import { deleteSharedQueues, writeIsolatedClusterConfig } from '../tools/cluster/isolated.js';
+import { Broker } from '../node/middleware/broker.js';
+import { Topology } from '../node/middleware/topology.js';
+import { createLogger } from '../node/log.js';
+import { generateDataset } from '../tools/generator/index.js';
+import { computeReference } from '../tools/reference/compute.js';
+import { REPORT_FILES } from '../queries/report-format.js';
+
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
+
+/** Ports far from the defaults so a test never meets a developer's running cluster. */
+let portBlock = 0;
+
+export interface TestCluster {
+  cluster: LocalCluster;
+  dir: string;
+  configFile: string;
+  /** SIGKILLs every node at once (Egg of Life included) and starts the whole cluster again on the same state. */
+  crashAndRestart(): Promise<void>;
+  /** The gateway node id serving `host:port`. */
+  gatewayNodeOf(address: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real local cluster (real processes, the real broker) with its own queue prefix,
+ * run folder and ports. `replicas` and `env` override the defaults of config/cluster.yaml.
+ */
+export async function startTestCluster(opts: { replicas?: Record<string, number>; env?: Record<string, string>; heartbeatMs?: number } = {}): Promise<TestCluster> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
+  const name = `t${process.pid}x${portBlock}`;
+  // Below Linux's ephemeral range (32768+), so an outgoing connection never holds one of them.
+  const base = 10000 + ((process.pid * 7 + portBlock * 100) % 20000);
+  portBlock++;
+  const configFile = path.join(dir, 'cluster.yaml');
+  const defaults = ClusterConfigSchema.parse({ middleware: { address: AMQP_URL }, replicas: opts.replicas ?? {}, heartbeat: { interval: opts.heartbeatMs ?? 200 } });
+  writeIsolatedClusterConfig(configFile, defaults, { name, runDir: path.join(dir, 'run'), ports: { gateway: base, heartbeat: base + 40, election: base + 60 } });
+  const start = async (): Promise<LocalCluster> => {
+    const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
+    try {
+      await cluster.waitReady(30_000);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  };
+  const tc: TestCluster = {
+    cluster: await start(),
+    dir,
+    configFile,
+    crashAndRestart: async () => {
+      tc.cluster.kill('SIGKILL');
+      await eventually(() => tc.cluster.nodes().length === 0, 10_000, 'every node to be dead');
+      tc.cluster = await start();
+    },
+    gatewayNodeOf: (address) => {
+      const i = tc.cluster.gateways().indexOf(address);
+      assert.ok(i >= 0, `${address} is not a gateway of the test cluster`);
+      return `gateway-${i}`;
+    },
+    stop: async () => {
+      await tc.cluster.stop();
+      await deleteSharedQueues(tc.cluster.config);
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return tc;
+}
+
+/** Datasets are cached per (scale, seed, flags) for the whole test process. */
+const datasets = new Map<string, string>();
+export async function dataset(opts: { scale: number; seed: number; hardCases?: boolean; badRows?: boolean }): Promise<string> {
+  const key = JSON.stringify(opts);
+  const cached = datasets.get(key);
+  if (cached && existsSync(cached)) return cached;
+  const out = mkdtempSync(path.join(os.tmpdir(), 'coffee-data-'));
+  await generateDataset({ out, scale: opts.scale, seed: opts.seed, hardCases: opts.hardCases ?? true, badRows: opts.badRows ?? false });
+  datasets.set(key, out);
+  return out;
+}
+
+/** Asserts the five reports in `outDir` are byte-identical to the reference on `dataDir`. */
+export async function assertMatchesReference(dataDir: string, outDir: string): Promise<void> {
+  const { reports } = await computeReference(dataDir);
+  for (const [name, file] of Object.entries(REPORT_FILES) as Array<[keyof typeof REPORT_FILES, string]>) {
+    const got = readFileSync(path.join(outDir, file), 'utf8');
+    const want = reports[name];
+    if (got !== want) {
+      const g = got.split('\n');
+      const w = want.split('\n');
+      const i = g.findIndex((line, j) => line !== w[j]);
+      assert.fail(`${file} differs from the reference at line ${i + 1}: got ${JSON.stringify(g[i])}, want ${JSON.stringify(w[i])} (${g.length} vs ${w.length} lines)`);
+    }
+  }
+}
+
+/** Session folders left in any node's state: must be none once sessions are delivered. */
+export function leftoverSessionFiles(tc: TestCluster): string[] {
+  const stateRoot = path.join(tc.dir, 'run', 'state');
+  if (!existsSync(stateRoot)) return [];
+  const out: string[] = [];
+  for (const node of readdirSync(stateRoot)) {
+    const sessions = path.join(stateRoot, node, 'sessions');
+    if (existsSync(sessions)) for (const f of readdirSync(sessions)) out.push(`${node}/${f}`);
+  }
+  return out;
+}
+
+export async function resultsQueueExists(tc: TestCluster, session: string): Promise<boolean> {
+  const broker = await Broker.connect(AMQP_URL, createLogger('test', 'silent'), 'test-probe');
+  try {
+    return (await broker.queueDepth(new Topology(loadClusterConfig(tc.configFile)).resultsQueue(session))) !== null;
+  } finally {
+    await broker.close();
+  }
+}
+
+/** Polls a condition until true or the deadline (never a fixed sleep). */
+export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  if (!(await waitFor(cond, timeoutMs, 50))) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}

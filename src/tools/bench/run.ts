@@ -1,0 +1,184 @@
+import { brokerUsage, type BrokerUsage } from './broker-usage.js';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runDir } from '../../node/config/cluster.js';
+import { CoffeeError } from '../../node/errors.js';
+import { runClientProcess } from '../../client/process.js';
+import { runChaos } from '../chaos/chaos.js';
+import type { ClientSummary } from '../../client/options.js';
+import type { BenchArgs } from './args.js';
+import { defaultJsonFile } from './args.js';
+import { startBenchCluster } from './bench-cluster.js';
+import { compareReports, describeDifference, type ReportDifference } from './compare.js';
+import { ensureDataset, type CachedDataset } from './dataset-cache.js';
+import { runReference, type ReferenceRun } from './reference-run.js';
+import { formatResult, rate, type BenchResult } from './report.js';
+import { aggregateByKind, waitFreshStats } from './stats.js';
+
+/** Nodes write stats every second; give them a few periods before calling a sample stale. */
+const STATS_WAIT_MS = 3500;
+
+export class BenchMismatchError extends CoffeeError {
+  constructor(message: string) {
+    super('ERR_BENCH_MISMATCH', message);
+  }
+}
+
+
+/** A one-client time from an earlier run at the same scale and seed, for the K-client scaling figure. */
+function singleClientBaseline(args: BenchArgs): { singleClientSeconds: number; from: string } | null {
+  const file = defaultJsonFile(args.scale, 1, false, path.dirname(args.json));
+  if (args.clients === 1 || !existsSync(file)) return null;
+  try {
+    const prev = JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResult>;
+    const c = prev.clients?.[0];
+    if (prev.params?.seed !== args.seed || prev.params.scale !== args.scale || c === undefined) return null;
+    return { singleClientSeconds: c.seconds, from: path.relative(process.cwd(), file) || file };
+  } catch {
+    return null;
+  }
+}
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** The whole benchmark; prints the table on stdout and writes the JSON. Returns the exit code. */
+export async function runBench(args: BenchArgs): Promise<number> {
+  const startedAt = new Date().toISOString();
+  const loadBefore = os.loadavg();
+
+  const datasets: CachedDataset[] = [];
+  for (let i = 0; i < args.clients; i++) {
+    const seed = args.seed + i;
+    const d = await ensureDataset(args.dataCache, args.scale, seed);
+    log(d.generated ? `generated ${d.dir} (${(d.bytes / 1e6).toFixed(1)} MB) in ${d.generateSeconds.toFixed(1)} s` : `reusing ${d.dir}`);
+    datasets.push(d);
+  }
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'coffee-bench-'));
+  const failure: ReportDifference[] = [];
+  try {
+    log('starting the bench cluster');
+    const bc = await startBenchCluster(tmp);
+    const onSignal = (): void =>
+      void bc.stop().then(() => {
+        if (!args.keep) rmSync(tmp, { recursive: true, force: true });
+        process.exit(130);
+      });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let summaries: ClientSummary[];
+    let wallSeconds: number;
+    let clientCpu: number;
+    let clientPeak: number;
+    let broker0: BrokerUsage | null = null;
+    let kills = 0;
+    let brokerDelta: BrokerUsage | null = null;
+    let nodeStats: ReturnType<typeof aggregateByKind>;
+    let staleStats: string[];
+    try {
+      const statsDir = path.join(runDir(bc.config), 'stats');
+      const ids = bc.cluster.nodes().map((n) => n.id);
+      const before = await waitFreshStats(statsDir, ids, Date.now(), STATS_WAIT_MS);
+
+      log(`running ${args.clients} client(s)`);
+      broker0 = brokerUsage();
+      const t0 = process.hrtime.bigint();
+      // Each client in its own process, as users run them: K clients really run in parallel.
+      // With --chaos, one random node of any kind is SIGKILLed every interval during the run.
+      const abort = new AbortController();
+      const chaos = args.chaos === null ? Promise.resolve([]) : runChaos({ cluster: bc.config, intervalMs: args.chaos * 1000, kill: 1, signal: abort.signal, onKill: (k) => log(`chaos: killed ${k.id} pid ${k.pid}`) });
+      let runs;
+      try {
+        runs = await Promise.all(datasets.map((d, i) => runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() })));
+      } finally {
+        abort.abort();
+        kills = (await chaos).length;
+      }
+      wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const broker1 = brokerUsage();
+      brokerDelta = broker0 !== null && broker1 !== null ? { cpuSeconds: broker1.cpuSeconds - broker0.cpuSeconds, diskWriteBytes: broker1.diskWriteBytes - broker0.diskWriteBytes } : null;
+      summaries = runs;
+      clientCpu = runs.reduce((a, r) => a + r.resources.cpuSeconds, 0);
+      clientPeak = Math.max(...runs.map((r) => r.resources.maxRssBytes));
+
+      const after = await waitFreshStats(statsDir, bc.cluster.nodes().map((n) => n.id), Date.now(), STATS_WAIT_MS);
+      nodeStats = aggregateByKind(before.stats, after.stats);
+      staleStats = after.stale;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log('stopping the bench cluster');
+      await bc.stop();
+    }
+
+    // The reference, one dataset after another, on the now idle machine.
+    const refs: ReferenceRun[] = [];
+    for (const [i, d] of datasets.entries()) {
+      log(`running the reference on ${d.dir}`);
+      const refDir = path.join(tmp, 'reference', `dataset-${i + 1}`);
+      refs.push(await runReference(d.dir, refDir));
+      const diff = await compareReports(path.join(tmp, 'out', `client-${i + 1}`), refDir);
+      if (diff) failure.push({ ...diff, file: `client ${i + 1}: ${diff.file}` });
+    }
+
+    const totalBytes = summaries.reduce((a, s) => a + s.inputBytes, 0);
+    const rowsOf = (s: ClientSummary): number => Object.values(s.rows).reduce((a, n) => a + n, 0);
+    const totalRows = summaries.reduce((a, s) => a + rowsOf(s), 0);
+    const refSeconds = refs.reduce((a, r) => a + r.seconds, 0);
+    const baseline = singleClientBaseline(args);
+    const result: BenchResult = {
+      version: 1,
+      startedAt,
+      machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
+      params: { scale: args.scale, clients: args.clients, seed: args.seed },
+      datasets: datasets.map((d) => ({ seed: d.seed, dir: d.dir, bytes: d.bytes, rows: Object.values(d.rows).reduce((a, n) => a + n, 0), generated: d.generated })),
+      clients: summaries.map((s, i) => ({
+        index: i + 1,
+        seed: datasets[i]!.seed,
+        session: s.session,
+        seconds: s.seconds,
+        rows: rowsOf(s),
+        inputBytes: s.inputBytes,
+        rejected: s.rejected,
+        mbPerSec: rate(s.inputBytes / 1e6, s.seconds),
+        rowsPerSec: rate(rowsOf(s), s.seconds),
+        referenceSeconds: refs[i]!.seconds,
+        ratio: rate(s.seconds, refs[i]!.seconds),
+        matchesReference: !failure.some((f) => f.file.startsWith(`client ${i + 1}:`)),
+      })),
+      wallSeconds,
+      throughput: { inputBytes: totalBytes, rows: totalRows, mbPerSec: rate(totalBytes / 1e6, wallSeconds), rowsPerSec: rate(totalRows, wallSeconds) },
+      reference: refs.map((r, i) => ({
+        seed: datasets[i]!.seed,
+        seconds: r.seconds,
+        wallSeconds: r.wallSeconds,
+        maxRssBytes: r.maxRssBytes,
+        cpuSeconds: r.cpuSeconds,
+        mbPerSec: rate(r.inputBytes / 1e6, r.seconds),
+        rowsPerSec: rate(r.rows, r.seconds),
+      })),
+      ratioToReference: rate(wallSeconds, refSeconds),
+      scaling: baseline ? { ...baseline, wallOverSingle: rate(wallSeconds, baseline.singleClientSeconds) } : null,
+      nodes: nodeStats,
+      nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0) },
+      staleStats,
+      client: { maxRssBytes: clientPeak, cpuSeconds: clientCpu },
+      broker: { cpuSeconds: brokerDelta?.cpuSeconds ?? null, diskWriteBytes: brokerDelta?.diskWriteBytes ?? null },
+      chaos: args.chaos === null ? null : { intervalSeconds: args.chaos, kills },
+    };
+    process.stdout.write(formatResult(result));
+    if (failure.length > 0) {
+      // A wrong answer has no meaningful speed: no JSON, non-zero exit.
+      for (const f of failure) log(`bench: ${describeDifference(f)}`);
+      throw new BenchMismatchError(`the pipeline's reports differ from the reference (${failure.length} client(s)); no results written`);
+    }
+    mkdirSync(path.dirname(args.json), { recursive: true });
+    writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`results written to ${path.relative(process.cwd(), args.json) || args.json}\n`);
+    return 0;
+  } finally {
+    if (args.keep) log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}

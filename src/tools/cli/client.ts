@@ -1,0 +1,77 @@
+import { parseFlags } from './flags.js';
+import path from 'node:path';
+import { loadClusterConfig, gatewayPorts } from '../../node/config/cluster.js';
+import { UsageError } from '../../node/errors.js';
+import { runClient } from '../../client/client.js';
+import { writeFileSync } from 'node:fs';
+import type { ClientResources, ClientSummary } from '../../client/options.js';
+
+const USAGE =
+  'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
+  '  --gateways LIST   gateways to pick from at random (default: the local cluster\'s)\n' +
+  '  --batch-kb N      largest batch in KiB (default 2048)\n' +
+  '  --window N        batches in flight before waiting for acks (default 8)\n' +
+  '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
+  '  --progress / --no-progress   progress bar on stderr (default: when it is a terminal)\n' +
+  '  --summary-json FILE          also write the run summary as JSON';
+
+/** The local cluster's gateways, as `127.0.0.1:port`. */
+export function localGateways(): string[] {
+  const cluster = loadClusterConfig();
+  return Array.from({ length: cluster.replicas.gateway }, (_, i) => `127.0.0.1:${gatewayPorts(cluster, i).port}`);
+}
+
+export function printSummary(s: ClientSummary, out: string): void {
+  const mb = s.inputBytes / 1e6;
+  const rows = Object.values(s.rows).reduce((a, b) => a + b, 0);
+  process.stdout.write(
+    `session ${s.session}: ${rows} rows (${mb.toFixed(1)} MB) in ${s.seconds.toFixed(2)} s, ${(mb / s.seconds).toFixed(1)} MB/s; reports in ${out}` +
+      (s.rejected > 0 ? `; ${s.rejected} rows rejected (see ${s.rejectsFile})` : '') +
+      (s.reconnects > 0 ? `; resumed ${s.reconnects} time(s) after a gateway loss` : '') +
+      '\n',
+  );
+}
+
+/** `coffee-analysis client --data DIR --out DIR [--gateways host:port,...]` */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags('client', {
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      gateways: { type: 'string' },
+      'batch-kb': { type: 'string' },
+      window: { type: 'string' },
+      'retry-for': { type: 'string' },
+      'no-progress': { type: 'boolean', default: false },
+      progress: { type: 'boolean', default: false },
+      'summary-json': { type: 'string' },
+    },
+  }, USAGE);
+  if (!values.data) throw new UsageError('client: --data DIR is required');
+  if (!values.out) throw new UsageError('client: --out DIR is required');
+  const gateways = values.gateways ? values.gateways.split(',').map((s) => s.trim()).filter(Boolean) : localGateways();
+  const num = (v: string | undefined, name: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`client: --${name} must be a positive number`);
+    return n;
+  };
+  const summary = await runClient({
+    data: path.resolve(values.data),
+    out: path.resolve(values.out),
+    gateways,
+    maxBatchBytes: num(values['batch-kb'], 'batch-kb') !== undefined ? num(values['batch-kb'], 'batch-kb')! * 1024 : undefined,
+    window: num(values.window, 'window'),
+    retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
+    progress: values['no-progress'] ? false : values.progress ? true : undefined,
+    onNotice: (line) => process.stderr.write(`${line}\n`),
+  });
+  printSummary(summary, values.out);
+  if (values['summary-json']) {
+    const ru = process.resourceUsage();
+    const resources: ClientResources = { cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssBytes: ru.maxRSS * 1024 };
+    writeFileSync(values['summary-json'], JSON.stringify({ ...summary, resources }));
+  }
+  return 0;
+}

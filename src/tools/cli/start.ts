@@ -1,0 +1,69 @@
+import { parseFlags } from './flags.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../node/config/paths.js';
+import { logDir, loadClusterConfig } from '../../node/config/cluster.js';
+import { Broker } from '../../node/middleware/broker.js';
+import { createLogger } from '../../node/log.js';
+import { UsageError } from '../../node/errors.js';
+import { generateDataset } from '../generator/index.js';
+import { startLocalCluster } from '../cluster/local-cluster.js';
+import { runClientProcess } from '../../client/process.js';
+import { printSummary } from './client.js';
+
+const START_USAGE =
+  'usage: npm start [-- --data DIR [--data DIR ...] --out DIR --config FILE]\n' +
+  '  without --data: the sample dataset (made in data/sample if missing), reports in results/\n' +
+  '  several --data: one client each, at once; reports in OUT/client-1, OUT/client-2, ...';
+
+/** A path as the user would type it: relative below the current folder, absolute elsewhere. */
+function shortPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' || rel.startsWith('..') ? p : rel;
+}
+
+/** The sample `npm start` makes when there is none: small, with every hard case. */
+export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.002, seed: 42 };
+
+/**
+ * `npm start [-- --data DIR ... --out DIR]`: the main job. Makes the sample dataset if
+ * needed, starts the local cluster, runs one client per --data (at once), writes the reports,
+ * prints a summary, stops the cluster.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags('start', { args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } }, START_USAGE);
+  const datas = (values.data ?? []).map((d) => path.resolve(d));
+  const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'results'));
+  if (datas.length === 0) {
+    if (!existsSync(path.join(SAMPLE.dir, 'transactions'))) {
+      process.stdout.write(`making the sample dataset in ${path.relative(process.cwd(), SAMPLE.dir) || SAMPLE.dir} (scale ${SAMPLE.scale}, seed ${SAMPLE.seed}, hard cases included)\n`);
+      await generateDataset({ out: SAMPLE.dir, scale: SAMPLE.scale, seed: SAMPLE.seed, hardCases: true, badRows: false });
+    }
+    datas.push(SAMPLE.dir);
+  }
+  for (const d of datas) if (!existsSync(d)) throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
+
+  // Fail fast, in one line, when there is no broker: every node would only retry forever.
+  const clusterConfig = loadClusterConfig(values.config ? path.resolve(values.config) : undefined);
+  await Broker.probe(clusterConfig.middleware.address, createLogger('start', 'silent'));
+
+  const started = Date.now();
+  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });
+  const stop = (): void => void cluster.stop().then(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await cluster.waitReady(30_000);
+    process.stdout.write(`cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
+    // One process per client, as users run them: several clients really run in parallel.
+    const summaries = await Promise.all(datas.map((data, i) => runClientProcess({ data, out: outs[i]!, gateways: cluster.gateways(), progress: datas.length === 1 && process.stderr.isTTY === true })));
+    summaries.forEach((s, i) => printSummary(s, shortPath(outs[i]!)));
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await cluster.stop();
+  }
+  process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return 0;
+}

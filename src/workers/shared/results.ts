@@ -1,7 +1,0 @@
-import type { Topology } from '../../common/middleware/topology.js';
-import type { Emit } from '../runtime/emit.js';
-
-/** A report message for the session's results queue (`q`: report, `p`: partition, `k`: chunk). */
-export function resultEmit(topology: Topology, session: string, q: 'q1' | 'q2' | 'q3' | 'q4', p: number, k: number, body: Buffer): Emit {
-  return { stage: 'results', queue: topology.resultsQueue(session), type: 'result', id: `r:${q}.${p}.${k}`, session, headers: { q, p, k }, body };
-}
