@@ -19,7 +19,7 @@ const files = [];
 })(root);
 const isSlow = (f) => /\.(integration|fault|e2e)\.test\.js$/.test(f);
 // Unit tests first: they fail fast and cheaply.
-const selected = (mode === 'unit' ? files.filter((f) => !isSlow(f)) : [...files.filter((f) => !isSlow(f)), ...files.filter(isSlow)]);
+const selected = mode === 'unit' ? files.filter((f) => !isSlow(f)) : [...files.filter((f) => !isSlow(f)), ...files.filter(isSlow)];
 if (selected.length === 0) {
   console.error('no test files found under dist-test/: did the build run?');
   process.exit(1);

@@ -47,10 +47,17 @@ test('client: streams every table with contiguous sequence numbers, writes the r
     assert.equal(summary.rejected, 1);
     const seqs = [...mock.batches.get(summary.session)!.get('transactions')!.keys()].sort((a, b) => a - b);
     assert.ok(seqs.length > 10, 'many small batches');
-    assert.deepEqual(seqs, seqs.map((_, i) => i), 'contiguous from 0');
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => i),
+      'contiguous from 0',
+    );
     assert.equal(mock.ended.get(summary.session)!.get('transactions'), seqs.length);
     assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
-    assert.equal(readFileSync(path.join(out, REPORT_FILES.q2BestSelling), 'utf8'), 'year_month_created_at,item_name,sellings_qty\n2024-03,Latte,2\n');
+    assert.equal(
+      readFileSync(path.join(out, REPORT_FILES.q2BestSelling), 'utf8'),
+      'year_month_created_at,item_name,sellings_qty\n2024-03,Latte,2\n',
+    );
     assert.match(readFileSync(summary.rejectsFile!, 'utf8'), /transactions\/transactions\.csv,20002,/);
     assert.ok(mock.delivered.has(summary.session));
     assert.ok(!existsSync(path.join(out, 'rejected_rows.csv.tmp')));
@@ -68,7 +75,7 @@ test('client: a dropped connection is resumed with the same session and every ba
     const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 4 });
     assert.equal(summary.reconnects, 1);
     assert.equal(mock.hellos.length, 2);
-    assert.equal(mock.hellos[1]!.resume, summary.session);
+    assert.equal(mock.hellos[1].resume, summary.session);
     const got = mock.batches.get(summary.session)!.get('transactions')!;
     const rows = [...got.values()].reduce((a, b) => a + b, 0);
     assert.equal(rows, 20_000, 'every row arrived exactly once per sequence number');
@@ -83,7 +90,13 @@ test('client: busy answers are retried, then give a clear error when they last',
   const data = tinyDataset(10);
   try {
     const notices: string[] = [];
-    const summary = await runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: [address], progress: false, onNotice: (l) => notices.push(l) });
+    const summary = await runClient({
+      data,
+      out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
+      gateways: [address],
+      progress: false,
+      onNotice: (l) => notices.push(l),
+    });
     assert.ok(summary.session);
     assert.equal(notices.filter((n) => n.includes('busy')).length, 2);
   } finally {
@@ -92,7 +105,10 @@ test('client: busy answers are retried, then give a clear error when they last',
   const always = new GatewayMock({ busyHellos: 1000 });
   const a2 = await always.listen();
   try {
-    await assert.rejects(runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: [a2], progress: false, retryForMs: 300 }), (err: Error & { code?: string }) => err.code === 'ERR_BUSY' && /retry later/.test(err.message));
+    await assert.rejects(
+      runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: [a2], progress: false, retryForMs: 300 }),
+      (err: Error & { code?: string }) => err.code === 'ERR_BUSY' && /retry later/.test(err.message),
+    );
   } finally {
     await always.close();
   }
@@ -100,9 +116,12 @@ test('client: busy answers are retried, then give a clear error when they last',
 
 test('client: no reachable gateway is a one-line error naming the gateways', async () => {
   const data = tinyDataset(10);
-  await assert.rejects(runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: ['127.0.0.1:1'], progress: false, retryForMs: 200 }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'ERR_NO_GATEWAY');
-    assert.match(err.message, /127\.0\.0\.1:1/);
-    return true;
-  });
+  await assert.rejects(
+    runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: ['127.0.0.1:1'], progress: false, retryForMs: 200 }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_NO_GATEWAY');
+      assert.match(err.message, /127\.0\.0\.1:1/);
+      return true;
+    },
+  );
 });

@@ -63,7 +63,9 @@ export class CoffeeClient {
   async run(): Promise<ClientSummary> {
     const started = process.hrtime.bigint();
     const files = await validateDataset(this.opts.data);
-    const totalBytes = Object.values(files).flat().reduce((a, f) => a + f.size, 0);
+    const totalBytes = Object.values(files)
+      .flat()
+      .reduce((a, f) => a + f.size, 0);
     const rejects = new RejectsFile(this.opts.out);
     const progress = new UploadProgress(totalBytes, this.opts.progress ?? process.stderr.isTTY === true);
     const rows: Record<string, number> = {};
@@ -73,7 +75,9 @@ export class CoffeeClient {
       for (const table of TABLES) {
         let seq = 0;
         rows[table] = 0;
-        for await (const b of readTableBatches(this.opts.data, table, { maxBatchBytes: this.opts.maxBatchBytes ?? CLIENT_DEFAULTS.maxBatchBytes })) {
+        for await (const b of readTableBatches(this.opts.data, table, {
+          maxBatchBytes: this.opts.maxBatchBytes ?? CLIENT_DEFAULTS.maxBatchBytes,
+        })) {
           rejects.add(b.rejects);
           inputBytes += b.inputBytes;
           progress.update(b.inputBytes, table, rejects.count);
@@ -100,7 +104,7 @@ export class CoffeeClient {
     }
     const rejectsFile = await rejects.close();
     return {
-      session: this.session!,
+      session: this.session,
       rows,
       rejected: rejects.count,
       rejectsFile,
@@ -177,7 +181,8 @@ export class CoffeeClient {
         }
         case FrameType.BATCH_ACK: {
           const { tableCode, seq } = decodeBatchAck(f);
-          if (this.inflight.delete(`${tableCode}:${seq}`)) this.opts.onEvent?.({ type: 'batch-acked', table: String(tableCode), seq, acked: ++this.acked });
+          if (this.inflight.delete(`${tableCode}:${seq}`))
+            this.opts.onEvent?.({ type: 'batch-acked', table: String(tableCode), seq, acked: ++this.acked });
           if (this.windowWaiter && this.inflight.size < this.window) this.windowWaiter.resolve();
           return;
         }
@@ -263,7 +268,7 @@ export class CoffeeClient {
       const keys = [...this.inflight.keys()].sort((a, b) => {
         const [ta, sa] = a.split(':').map(Number);
         const [tb, sb] = b.split(':').map(Number);
-        return ta! - tb! || sa! - sb!;
+        return ta - tb || sa - sb;
       });
       const link = this.link as Link | undefined;
       for (const k of keys) link?.send(this.inflight.get(k)!);
@@ -279,7 +284,8 @@ export class CoffeeClient {
 
 /** Validates the folders, runs one client, returns its summary. */
 export async function runClient(opts: ClientOptions): Promise<ClientSummary> {
-  if (!existsSync(opts.data) || !statSync(opts.data).isDirectory()) throw new UsageError(`dataset folder ${opts.data} does not exist (make one with \`npx coffee-analysis generate --out ${opts.data}\`)`);
+  if (!existsSync(opts.data) || !statSync(opts.data).isDirectory())
+    throw new UsageError(`dataset folder ${opts.data} does not exist (make one with \`npx coffee-analysis generate --out ${opts.data}\`)`);
   if (opts.gateways.length === 0) throw new UsageError('no gateway given (--gateways host:port,...)');
   mkdirSync(opts.out, { recursive: true });
   return new CoffeeClient(opts).run();

@@ -22,7 +22,18 @@ export interface ClientProcessOptions {
 export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSummary & { resources: ClientResources }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-'));
   const summaryFile = path.join(dir, 'summary.json');
-  const args = [CLI_BIN, 'client', '--data', opts.data, '--out', opts.out, '--gateways', opts.gateways.join(','), '--summary-json', summaryFile];
+  const args = [
+    CLI_BIN,
+    'client',
+    '--data',
+    opts.data,
+    '--out',
+    opts.out,
+    '--gateways',
+    opts.gateways.join(','),
+    '--summary-json',
+    summaryFile,
+  ];
   args.push(opts.progress ? '--progress' : '--no-progress');
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
@@ -37,7 +48,12 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
       try {
         if (code !== 0) {
           const line = stderr.trim().split('\n').pop() ?? '';
-          reject(new CoffeeError('ERR_CLIENT', `client for ${opts.data} exited with code ${code}${line ? `: ${line.replace(/^coffee-analysis: /, '')}` : ''}`));
+          reject(
+            new CoffeeError(
+              'ERR_CLIENT',
+              `client for ${opts.data} exited with code ${code}${line ? `: ${line.replace(/^coffee-analysis: /, '')}` : ''}`,
+            ),
+          );
           return;
         }
         resolve(JSON.parse(readFileSync(summaryFile, 'utf8')) as ClientSummary & { resources: ClientResources });

@@ -8,7 +8,11 @@ export class UploadProgress {
   constructor(totalBytes: number, enabled: boolean) {
     if (!enabled) return;
     this.bar = new cliProgress.SingleBar(
-      { format: 'uploading |{bar}| {percentage}% {value}/{total} MB | {table} | rejected {rejected}', stream: process.stderr, hideCursor: true },
+      {
+        format: 'uploading |{bar}| {percentage}% {value}/{total} MB | {table} | rejected {rejected}',
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     this.bar.start(Math.max(1, Math.round(totalBytes / 1e6)), 0, { table: '', rejected: 0 });

@@ -40,7 +40,11 @@ class FakeBroker {
   }
 }
 
-function setup(t: { after: (fn: () => void) => void }, maxClients = 16, dir?: string): { broker: FakeBroker; coord: Coordinator; store: SessionStore; dir: string } {
+function setup(
+  t: { after: (fn: () => void) => void },
+  maxClients = 16,
+  dir?: string,
+): { broker: FakeBroker; coord: Coordinator; store: SessionStore; dir: string } {
   if (!dir) {
     dir = mkdtempSync(path.join(tmpdir(), 'coordinator-test-'));
     const d = dir;
@@ -54,7 +58,16 @@ function setup(t: { after: (fn: () => void) => void }, maxClients = 16, dir?: st
 
 let seq = 0;
 function openMsg(session: string): InMessage {
-  return { type: 'open', id: `open:${session}`, session, headers: {}, body: Buffer.alloc(0), redelivered: false, replyTo: 'coffee.gateway.0', correlationId: `c${seq++}` };
+  return {
+    type: 'open',
+    id: `open:${session}`,
+    session,
+    headers: {},
+    body: Buffer.alloc(0),
+    redelivered: false,
+    replyTo: 'coffee.gateway.0',
+    correlationId: `c${seq++}`,
+  };
 }
 function counterMsg(session: string, r: CounterReport): InMessage {
   return { type: 'counter', id: `n#${seq++}`, session, headers: {}, body: encodeCounterReport(r), redelivered: false };
@@ -84,18 +97,53 @@ const FILTERS: CounterReport[] = [
 ];
 const AGG_INPUTS: CounterReport[] = [
   { stage: 'q1-sort', entries: [['transactions:0>q1-sort.0', {}]] },
-  { stage: 'q2-agg', entries: [['menu_items:0>q2-agg.0', {}], ['menu_items:0>q2-agg.1', {}], ['transaction_items:0>q2-agg.1', {}]] },
-  { stage: 'q3-agg', entries: [['stores:0>q3-agg.0', {}], ['stores:0>q3-agg.1', {}], ['transactions:0>q3-agg.0', {}]] },
-  { stage: 'q4-count', entries: [['users:0>q4-count.0', {}], ['users:0>q4-count.1', {}], ['transactions:0>q4-count.1', {}]] },
+  {
+    stage: 'q2-agg',
+    entries: [
+      ['menu_items:0>q2-agg.0', {}],
+      ['menu_items:0>q2-agg.1', {}],
+      ['transaction_items:0>q2-agg.1', {}],
+    ],
+  },
+  {
+    stage: 'q3-agg',
+    entries: [
+      ['stores:0>q3-agg.0', {}],
+      ['stores:0>q3-agg.1', {}],
+      ['transactions:0>q3-agg.0', {}],
+    ],
+  },
+  {
+    stage: 'q4-count',
+    entries: [
+      ['users:0>q4-count.0', {}],
+      ['users:0>q4-count.1', {}],
+      ['transactions:0>q4-count.1', {}],
+    ],
+  },
 ];
-const Q4_COUNT_FIN: CounterReport = { stage: 'q4-count', entries: [['eos:0', { 'q4-top': 1 }], ['eos:1', { 'q4-top': 1 }]] };
+const Q4_COUNT_FIN: CounterReport = {
+  stage: 'q4-count',
+  entries: [
+    ['eos:0', { 'q4-top': 1 }],
+    ['eos:1', { 'q4-top': 1 }],
+  ],
+};
 const Q4_TOP_INPUTS: CounterReport = {
   stage: 'q4-top',
-  entries: [['stores:0>q4-top.0', {}], ['stores:0>q4-top.1', {}], ['fin:q4-count.0>q4-top.0', {}], ['fin:q4-count.1>q4-top.1', {}]],
+  entries: [
+    ['stores:0>q4-top.0', {}],
+    ['stores:0>q4-top.1', {}],
+    ['fin:q4-count.0>q4-top.0', {}],
+    ['fin:q4-count.1>q4-top.1', {}],
+  ],
 };
 const RESULT_FINS: CounterReport[] = ['q1-sort', 'q2-agg', 'q3-agg', 'q4-top'].map((stage) => ({
   stage: stage as CounterReport['stage'],
-  entries: [['eos:0', { results: 1 }], ['eos:1', { results: 2 }]],
+  entries: [
+    ['eos:0', { results: 1 }],
+    ['eos:1', { results: 2 }],
+  ],
 }));
 const EXPECTED_RESULTS = 4 * 3;
 const ALL_REPORTS = [SOURCE, ...FILTERS, ...AGG_INPUTS, Q4_COUNT_FIN, Q4_TOP_INPUTS, ...RESULT_FINS];
@@ -117,16 +165,16 @@ test('open: ok, declares the results queue, replies to the caller; re-open is id
   await coord.handle(m);
   assert.deepEqual(broker.declared, [topology.resultsQueue(S1)]);
   const [r] = broker.ofType('open-reply');
-  assert.equal(r!.queue, 'coffee.gateway.0');
-  assert.equal(r!.correlationId, m.correlationId);
-  assert.deepEqual(reply(r!), { ok: true });
+  assert.equal(r.queue, 'coffee.gateway.0');
+  assert.equal(r.correlationId, m.correlationId);
+  assert.deepEqual(reply(r), { ok: true });
   assert.equal(coord.active, 1);
   await coord.handle(openMsg(S1));
   assert.equal(coord.active, 1);
-  assert.deepEqual(reply(broker.ofType('open-reply')[1]!), { ok: true });
+  assert.deepEqual(reply(broker.ofType('open-reply')[1]), { ok: true });
   // An invalid id never names a queue or file.
   await coord.handle(openMsg('../../etc'));
-  assert.equal(reply(broker.ofType('open-reply')[2]!).code, 'ERR_SESSION_ID');
+  assert.equal(reply(broker.ofType('open-reply')[2]).code, 'ERR_SESSION_ID');
   assert.equal(coord.active, 1);
   assert.deepEqual(broker.declared, [topology.resultsQueue(S1)]);
 });
@@ -137,16 +185,19 @@ test('open beyond max.clients is refused with ERR_BUSY until a session ends', as
   await coord.handle(openMsg(S2));
   await coord.handle(openMsg(S3));
   const replies = broker.ofType('open-reply').map(reply);
-  assert.deepEqual(replies.map((r) => r.ok), [true, true, false]);
-  assert.equal(replies[2]!.code, 'ERR_BUSY');
+  assert.deepEqual(
+    replies.map((r) => r.ok),
+    [true, true, false],
+  );
+  assert.equal(replies[2].code, 'ERR_BUSY');
   assert.equal(coord.active, 2);
   assert.ok(!broker.declared.includes(topology.resultsQueue(S3)));
   // A running session re-opening is still fine at capacity.
   await coord.handle(openMsg(S2));
-  assert.equal(reply(broker.ofType('open-reply')[3]!).ok, true);
+  assert.equal(reply(broker.ofType('open-reply')[3]).ok, true);
   await coord.handle(deliveredMsg(S1));
   await coord.handle(openMsg(S3));
-  assert.equal(reply(broker.ofType('open-reply')[4]!).ok, true);
+  assert.equal(reply(broker.ofType('open-reply')[4]).ok, true);
   assert.equal(coord.active, 2);
 });
 
@@ -174,13 +225,13 @@ test('counters drive EOS to every partition exactly once and one completion with
   assert.equal(broker.ofType('complete').length, 0);
   for (const r of RESULT_FINS.slice(0, 3)) await coord.handle(counterMsg(S1, r));
   assert.equal(broker.ofType('complete').length, 0, 'q4-top has not finalised yet');
-  await coord.handle(counterMsg(S1, RESULT_FINS[3]!));
-  await coord.handle(counterMsg(S1, RESULT_FINS[3]!));
+  await coord.handle(counterMsg(S1, RESULT_FINS[3]));
+  await coord.handle(counterMsg(S1, RESULT_FINS[3]));
   const complete = broker.ofType('complete');
   assert.equal(complete.length, 1);
-  assert.equal(complete[0]!.queue, topology.resultsQueue(S1));
-  assert.equal(complete[0]!.id, `complete:${S1}`);
-  assert.deepEqual(JSON.parse(complete[0]!.body.toString()), { results: EXPECTED_RESULTS });
+  assert.equal(complete[0].queue, topology.resultsQueue(S1));
+  assert.equal(complete[0].id, `complete:${S1}`);
+  assert.deepEqual(JSON.parse(complete[0].body.toString()), { results: EXPECTED_RESULTS });
   assert.deepEqual(eosIds(broker, S1), expectedEos(PARTITIONED), 'no EOS re-sent');
   // A malformed counter body is ignored without throwing.
   await coord.handle({ ...counterMsg(S1, SOURCE), body: Buffer.from('not json') });
@@ -192,7 +243,10 @@ test('delivered: cleanup to every partitioned queue, results queue deleted, noth
   await coord.handle(openMsg(S2));
   for (const r of ALL_REPORTS) await coord.handle(counterMsg(S1, r));
   await coord.handle(deliveredMsg(S1));
-  const cleanups = broker.ofType('cleanup').map((m) => `${m.queue}|${m.id}|${m.session}`).sort();
+  const cleanups = broker
+    .ofType('cleanup')
+    .map((m) => `${m.queue}|${m.id}|${m.session}`)
+    .sort();
   assert.deepEqual(cleanups, PARTITIONED.flatMap((st) => [0, 1].map((p) => `coffee.${st}.${p}|cleanup:${st}.${p}|${S1}`)).sort());
   assert.deepEqual(broker.deleted, [topology.resultsQueue(S1)]);
   assert.equal(coord.active, 1);
@@ -209,7 +263,7 @@ test('delivered: cleanup to every partitioned queue, results queue deleted, noth
   assert.equal(restarted.coord.active, 1);
   assert.ok(!restarted.broker.published.some((m) => m.session === S1));
   await restarted.coord.handle(openMsg(S1));
-  assert.equal(reply(restarted.broker.ofType('open-reply')[0]!).code, 'ERR_SESSION_FINISHED');
+  assert.equal(reply(restarted.broker.ofType('open-reply')[0]).code, 'ERR_SESSION_FINISHED');
   assert.equal(restarted.coord.active, 1);
 });
 
@@ -232,7 +286,7 @@ test('a restarted coordinator re-derives the session from its log', async (t) =>
   for (const r of RESULT_FINS) await second.coord.handle(counterMsg(S1, r));
   const complete = second.broker.ofType('complete');
   assert.equal(complete.length, 1);
-  assert.deepEqual(JSON.parse(complete[0]!.body.toString()), { results: EXPECTED_RESULTS });
+  assert.deepEqual(JSON.parse(complete[0].body.toString()), { results: EXPECTED_RESULTS });
 
   // Restarting after completion re-sends nothing (complete is marked too).
   const third = setup(t, 16, first.dir);
@@ -248,7 +302,7 @@ test('recover re-sends what the log shows as due but not marked sent (crash befo
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const store = new SessionStore(dir);
   await store.append(S1, { k: 'open' });
-  for (const r of [SOURCE, ...FILTERS, AGG_INPUTS[0]!]) await store.append(S1, { k: 'counter', r });
+  for (const r of [SOURCE, ...FILTERS, AGG_INPUTS[0]]) await store.append(S1, { k: 'counter', r });
   const { broker, coord } = setup(t, 16, dir);
   assert.equal(await coord.recover(), 1);
   assert.deepEqual(eosIds(broker, S1), expectedEos(['q1-sort']));

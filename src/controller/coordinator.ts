@@ -5,7 +5,8 @@ import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import { SessionProgress } from './progress.js';
-import { SessionStore, type SessionRecord } from './session-store.js';
+import type { SessionStore} from './session-store.js';
+import { type SessionRecord } from './session-store.js';
 
 interface Session {
   progress: SessionProgress;
@@ -86,9 +87,15 @@ export class Coordinator {
     if (existing) existing.lastActivity = performance.now();
     let reply: OpenReply;
     if (!isSessionId(session)) reply = { ok: false, code: 'ERR_SESSION_ID', message: 'invalid session id' };
-    else if (this.store.finished.has(session)) reply = { ok: false, code: 'ERR_SESSION_FINISHED', message: `session ${session} already finished` };
+    else if (this.store.finished.has(session))
+      reply = { ok: false, code: 'ERR_SESSION_FINISHED', message: `session ${session} already finished` };
     else if (this.sessions.has(session)) reply = { ok: true };
-    else if (this.sessions.size >= this.maxClients) reply = { ok: false, code: 'ERR_BUSY', message: `the system is busy (${this.maxClients} sessions running on this controller): retry later` };
+    else if (this.sessions.size >= this.maxClients)
+      reply = {
+        ok: false,
+        code: 'ERR_BUSY',
+        message: `the system is busy (${this.maxClients} sessions running on this controller): retry later`,
+      };
     else {
       await this.broker.declareQueues([this.topology.resultsQueue(session)]);
       this.sessions.set(session, this.newSession());
@@ -97,7 +104,14 @@ export class Coordinator {
       reply = { ok: true };
     }
     if (msg.replyTo) {
-      await this.broker.publish({ queue: msg.replyTo, type: 'open-reply', id: `open-reply:${session}`, session, correlationId: msg.correlationId, body: Buffer.from(JSON.stringify(reply)) });
+      await this.broker.publish({
+        queue: msg.replyTo,
+        type: 'open-reply',
+        id: `open-reply:${session}`,
+        session,
+        correlationId: msg.correlationId,
+        body: Buffer.from(JSON.stringify(reply)),
+      });
     }
   }
 
@@ -121,14 +135,22 @@ export class Coordinator {
       if (s.eosSent.has(stage)) continue;
       s.eosSent.add(stage);
       const queues = this.topology.stageQueues(stage);
-      await this.broker.publishAll(queues.map((queue, p) => ({ queue, type: 'eos', id: `eos:${stage}.${p}`, session, body: Buffer.alloc(0) })));
+      await this.broker.publishAll(
+        queues.map((queue, p) => ({ queue, type: 'eos', id: `eos:${stage}.${p}`, session, body: Buffer.alloc(0) })),
+      );
       await this.store.append(session, { k: 'eos', stage });
       this.log.info({ session, stage }, 'end of stream');
     }
     const results = s.progress.resultsReady();
     if (results !== null && !s.completeSent) {
       s.completeSent = true;
-      await this.broker.publish({ queue: this.topology.resultsQueue(session), type: 'complete', id: `complete:${session}`, session, body: Buffer.from(JSON.stringify({ results })) });
+      await this.broker.publish({
+        queue: this.topology.resultsQueue(session),
+        type: 'complete',
+        id: `complete:${session}`,
+        session,
+        body: Buffer.from(JSON.stringify({ results })),
+      });
       await this.store.append(session, { k: 'complete' });
       this.log.info({ session, results }, 'session complete');
     }
@@ -138,7 +160,9 @@ export class Coordinator {
   private async delivered(session: string): Promise<void> {
     if (!this.sessions.has(session)) return;
     const cleanups = WORKER_STAGES.filter((st) => STAGES[st].partitioned).flatMap((stage) =>
-      this.topology.stageQueues(stage).map((queue, p) => ({ queue, type: 'cleanup', id: `cleanup:${stage}.${p}`, session, body: Buffer.alloc(0) })),
+      this.topology
+        .stageQueues(stage)
+        .map((queue, p) => ({ queue, type: 'cleanup', id: `cleanup:${stage}.${p}`, session, body: Buffer.alloc(0) })),
     );
     await this.broker.publishAll(cleanups);
     await this.broker.deleteQueue(this.topology.resultsQueue(session)).catch(() => undefined);
@@ -148,7 +172,12 @@ export class Coordinator {
   }
 
   private newSession(): Session {
-    return { progress: new SessionProgress((st) => this.topology.partitions(st)), lastActivity: performance.now(), eosSent: new Set(), completeSent: false };
+    return {
+      progress: new SessionProgress((st) => this.topology.partitions(st)),
+      lastActivity: performance.now(),
+      eosSent: new Set(),
+      completeSent: false,
+    };
   }
 
   private replay(s: Session, rec: SessionRecord): void {

@@ -24,16 +24,22 @@ export async function main(ctx: NodeContext): Promise<void> {
   // second process of this controller never works from a stale copy of the logs.
   const window = config.max.unacked_counters;
   const gate = new LoadGate();
-  const consumer = broker.consume({ queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window, exclusive: true, lazy: true }, async (msg) => {
-    await gate.wait();
-    await coordinator.handle(msg);
-  });
+  const consumer = broker.consume(
+    { queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window, exclusive: true, lazy: true },
+    async (msg) => {
+      await gate.wait();
+      await coordinator.handle(msg);
+    },
+  );
   consumer.on('ready', () => {
     void gate.reload(async () => ctx.log.info({ sessions: await coordinator.recover() }, 'state loaded; consuming'));
   });
   consumer.start();
   const idle = config.session.idle_timeout;
-  const expiry = setInterval(() => void coordinator.expireIdle(idle).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')), Math.max(250, idle / 4));
+  const expiry = setInterval(
+    () => void coordinator.expireIdle(idle).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')),
+    Math.max(250, idle / 4),
+  );
   ctx.onShutdown(() => clearInterval(expiry));
   ctx.log.info({ maxClients: config.max.clients, idleTimeoutMs: idle }, 'controller started');
 }

@@ -7,11 +7,7 @@ import type { CounterReport } from '../protocol/internal/counters.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 
 /** One record of a session's log: how the controller's view of it changed. */
-export type SessionRecord =
-  | { k: 'open' }
-  | { k: 'counter'; r: CounterReport }
-  | { k: 'eos'; stage: WorkerKind }
-  | { k: 'complete' };
+export type SessionRecord = { k: 'open' } | { k: 'counter'; r: CounterReport } | { k: 'eos'; stage: WorkerKind } | { k: 'complete' };
 
 /**
  * The controller's durable state: one append-only log per session (`sessions/<id>.wal`),
@@ -44,7 +40,10 @@ export class SessionStore {
         this.logs.delete(session);
         continue;
       }
-      out.set(session, log.readAll().map((b) => JSON.parse(b.toString('utf8')) as SessionRecord));
+      out.set(
+        session,
+        log.readAll().map((b) => JSON.parse(b.toString('utf8')) as SessionRecord),
+      );
     }
     return out;
   }

@@ -13,7 +13,10 @@ test('round trip of every table', () => {
   assert.deepEqual(decodeRows(encodeRows('transactions', tx)), { table: 'transactions', rows: tx });
   const items = [{ itemId: 1, quantity: -3, subtotalCents: 1050, createdAt: 1704067200 }];
   assert.deepEqual(decodeRows(encodeRows('transaction_items', items)), { table: 'transaction_items', rows: items });
-  const stores = [{ storeId: 1, storeName: 'G Coffee @ "Kuala, Lumpur"' }, { storeId: 2, storeName: '' }];
+  const stores = [
+    { storeId: 1, storeName: 'G Coffee @ "Kuala, Lumpur"' },
+    { storeId: 2, storeName: '' },
+  ];
   assert.deepEqual(decodeRows(encodeRows('stores', stores)), { table: 'stores', rows: stores });
   const menu = [{ itemId: 8, itemName: 'Matcha 抹茶' }];
   assert.deepEqual(decodeRows(encodeRows('menu_items', menu)), { table: 'menu_items', rows: menu });
@@ -25,7 +28,10 @@ test('round trip of every table', () => {
 });
 
 test('exact layout: header, columns, offsets, heap', () => {
-  const p = encodeRows('stores', [{ storeId: 5, storeName: 'ab' }, { storeId: 6, storeName: 'c' }]);
+  const p = encodeRows('stores', [
+    { storeId: 5, storeName: 'ab' },
+    { storeId: 6, storeName: 'c' },
+  ]);
   assert.deepEqual([...p], [0xcb, 1, 1, 0, 2, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0x61, 0x62, 0x63]);
   const t = decodeBatch(encodeRows('transactions', tx));
   assert.equal(t.table, 'transactions');
@@ -65,22 +71,52 @@ test('unaligned payloads are decoded (copied)', () => {
 });
 
 test('every decoder error', () => {
-  const good = encodeRows('stores', [{ storeId: 1, storeName: 'ab' }, { storeId: 2, storeName: 'c' }]);
+  const good = encodeRows('stores', [
+    { storeId: 1, storeName: 'ab' },
+    { storeId: 2, storeName: 'c' },
+  ]);
   const mutate = (f: (b: Buffer) => Buffer): Buffer => f(Buffer.from(good));
   const expectErr = (p: Buffer, re: RegExp): void => {
-    assert.throws(() => decodeBatch(p), (e: unknown) => e instanceof BatchDecodeError && e.code === 'ERR_BATCH_MALFORMED' && re.test(e.message));
+    assert.throws(
+      () => decodeBatch(p),
+      (e: unknown) => e instanceof BatchDecodeError && e.code === 'ERR_BATCH_MALFORMED' && re.test(e.message),
+    );
   };
   expectErr(Buffer.from([0xcb, 1, 1]), /too short/);
-  expectErr(mutate((b) => ((b[0] = 0), b)), /magic/);
-  expectErr(mutate((b) => ((b[1] = 2), b)), /version/);
-  expectErr(mutate((b) => ((b[2] = 9), b)), /unknown table code 9/);
-  expectErr(mutate((b) => ((b[2] = 0), b)), /unknown table code 0/);
-  expectErr(mutate((b) => ((b[3] = 1), b)), /reserved/);
-  expectErr(mutate((b) => (b.writeUInt32LE(0xffffffff, 4), b)), /truncated/);
+  expectErr(
+    mutate((b) => ((b[0] = 0), b)),
+    /magic/,
+  );
+  expectErr(
+    mutate((b) => ((b[1] = 2), b)),
+    /version/,
+  );
+  expectErr(
+    mutate((b) => ((b[2] = 9), b)),
+    /unknown table code 9/,
+  );
+  expectErr(
+    mutate((b) => ((b[2] = 0), b)),
+    /unknown table code 0/,
+  );
+  expectErr(
+    mutate((b) => ((b[3] = 1), b)),
+    /reserved/,
+  );
+  expectErr(
+    mutate((b) => (b.writeUInt32LE(0xffffffff, 4), b)),
+    /truncated/,
+  );
   expectErr(good.subarray(0, good.length - 1), /does not match/);
   expectErr(Buffer.concat([good, Buffer.from([0])]), /does not match/);
-  expectErr(mutate((b) => (b.writeUInt32LE(1, 16), b)), /start at 0/);
-  expectErr(mutate((b) => (b.writeUInt32LE(4, 20), b)), /decrease at row 1/);
+  expectErr(
+    mutate((b) => (b.writeUInt32LE(1, 16), b)),
+    /start at 0/,
+  );
+  expectErr(
+    mutate((b) => (b.writeUInt32LE(4, 20), b)),
+    /decrease at row 1/,
+  );
   const items = encodeRows('transaction_items', [{ itemId: 1, quantity: 1, subtotalCents: 1, createdAt: 1 }]);
   expectErr(Buffer.concat([items, Buffer.alloc(4)]), /does not match 1 transaction_items rows/);
   expectErr(items.subarray(0, 20), /truncated/);

@@ -188,7 +188,7 @@ export class BatchEncoder {
 
   /** Sets numeric column `col` of the current row (u32 values are stored by their bits). */
   setNum(col: number, v: number): void {
-    this.cols[col]![this.rows] = v;
+    this.cols[col][this.rows] = v;
   }
 
   private reserveHeap(n: number): void {
@@ -207,8 +207,8 @@ export class BatchEncoder {
   }
 
   setStringFromRecord(rec: CsvRecord, field: number): void {
-    const s = rec.starts[field]!;
-    const e = rec.ends[field]!;
+    const s = rec.starts[field];
+    const e = rec.ends[field];
     this.reserveHeap(e - s); // the unescaped field is never longer than its raw bytes
     this.heapLen += rec.copyTo(field, this.heap, this.heapLen);
   }
@@ -228,7 +228,7 @@ export class BatchEncoder {
     const cap = this.cap * 2;
     for (let k = 0; k < this.numeric; k++) {
       const c = new Int32Array(cap);
-      c.set(this.cols[k]!);
+      c.set(this.cols[k]);
       this.cols[k] = c;
     }
     if (this.hasString) {
@@ -251,7 +251,7 @@ export class BatchEncoder {
     let off = BATCH_HEADER_BYTES;
     const colBytes = rows * 4;
     for (let k = 0; k < this.numeric; k++) {
-      out.set(new Uint8Array(this.cols[k]!.buffer, 0, colBytes), off);
+      out.set(new Uint8Array(this.cols[k].buffer, 0, colBytes), off);
       off += colBytes;
     }
     if (this.hasString) {
@@ -320,18 +320,21 @@ export function encodeRows<T extends TableName>(table: T, rows: readonly PlainRo
 
 /** Decodes and validates a payload; the typed arrays view the payload's bytes (or an aligned copy). */
 export function decodeBatch(payload: Buffer): DecodedBatch {
-  if (payload.length < BATCH_HEADER_BYTES) throw new BatchDecodeError(`batch too short: ${payload.length} bytes, the header alone is ${BATCH_HEADER_BYTES}`);
-  if (payload[0] !== BATCH_MAGIC) throw new BatchDecodeError(`bad batch magic 0x${payload[0]!.toString(16)} (expected 0xcb)`);
+  if (payload.length < BATCH_HEADER_BYTES)
+    throw new BatchDecodeError(`batch too short: ${payload.length} bytes, the header alone is ${BATCH_HEADER_BYTES}`);
+  if (payload[0] !== BATCH_MAGIC) throw new BatchDecodeError(`bad batch magic 0x${payload[0].toString(16)} (expected 0xcb)`);
   if (payload[1] !== BATCH_VERSION) throw new BatchDecodeError(`unsupported batch version ${payload[1]} (expected ${BATCH_VERSION})`);
-  const table = tableFromCode(payload[2]!);
+  const table = tableFromCode(payload[2]);
   if (table === undefined) throw new BatchDecodeError(`unknown table code ${payload[2]}`);
   if (payload[3] !== 0) throw new BatchDecodeError(`reserved header byte is ${payload[3]} (expected 0)`);
   const count = payload.readUInt32LE(4);
   const layout = BATCH_LAYOUT[table];
   const numBytes = count * 4 * layout.numeric;
   const fixed = BATCH_HEADER_BYTES + numBytes + (layout.string ? 4 * (count + 1) : 0);
-  if (payload.length < fixed) throw new BatchDecodeError(`batch truncated: ${payload.length} bytes for ${count} ${table} rows (at least ${fixed} needed)`);
-  if (!layout.string && payload.length !== fixed) throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows (${fixed} expected)`);
+  if (payload.length < fixed)
+    throw new BatchDecodeError(`batch truncated: ${payload.length} bytes for ${count} ${table} rows (at least ${fixed} needed)`);
+  if (!layout.string && payload.length !== fixed)
+    throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows (${fixed} expected)`);
   // Typed arrays need 4-byte alignment: copy when the payload is not aligned.
   let buf = payload;
   if (buf.byteOffset % 4 !== 0) {
@@ -358,13 +361,15 @@ export function decodeBatch(payload: Buffer): DecodedBatch {
     if (offsets[0] !== 0) throw new BatchDecodeError(`string offsets must start at 0 (got ${offsets[0]})`);
     let prev = 0;
     for (let i = 1; i <= count; i++) {
-      const o = offsets[i]!;
+      const o = offsets[i];
       if (o < prev) throw new BatchDecodeError(`string offsets decrease at row ${i - 1} (${prev} > ${o})`);
       prev = o;
     }
-    const heapLen = offsets[count]!;
+    const heapLen = offsets[count];
     if (buf.length !== off + heapLen) {
-      throw new BatchDecodeError(`batch length ${buf.length} does not match ${count} ${table} rows with a ${heapLen}-byte string heap (${off + heapLen} expected)`);
+      throw new BatchDecodeError(
+        `batch length ${buf.length} does not match ${count} ${table} rows with a ${heapLen}-byte string heap (${off + heapLen} expected)`,
+      );
     }
     return { offsets, heap: buf.subarray(off, off + heapLen) };
   };
@@ -407,26 +412,43 @@ export function decodeRows(payload: Buffer): { [T in TableName]: { table: T; row
   const b = decodeBatch(payload);
   switch (b.table) {
     case 'stores':
-      return { table: b.table, rows: Array.from({ length: b.count }, (_, i) => ({ storeId: b.storeId[i]!, storeName: stringAt(b.nameOffsets, b.nameHeap, i) })) };
+      return {
+        table: b.table,
+        rows: Array.from({ length: b.count }, (_, i) => ({ storeId: b.storeId[i], storeName: stringAt(b.nameOffsets, b.nameHeap, i) })),
+      };
     case 'menu_items':
-      return { table: b.table, rows: Array.from({ length: b.count }, (_, i) => ({ itemId: b.itemId[i]!, itemName: stringAt(b.nameOffsets, b.nameHeap, i) })) };
+      return {
+        table: b.table,
+        rows: Array.from({ length: b.count }, (_, i) => ({ itemId: b.itemId[i], itemName: stringAt(b.nameOffsets, b.nameHeap, i) })),
+      };
     case 'users':
-      return { table: b.table, rows: Array.from({ length: b.count }, (_, i) => ({ userId: b.userId[i]!, birthdate: stringAt(b.birthdateOffsets, b.birthdateHeap, i) })) };
+      return {
+        table: b.table,
+        rows: Array.from({ length: b.count }, (_, i) => ({
+          userId: b.userId[i],
+          birthdate: stringAt(b.birthdateOffsets, b.birthdateHeap, i),
+        })),
+      };
     case 'transactions':
       return {
         table: b.table,
         rows: Array.from({ length: b.count }, (_, i) => ({
           transactionId: stringAt(b.idOffsets, b.idHeap, i),
-          storeId: b.storeId[i]!,
-          userId: b.userId[i]!,
-          finalAmountCents: b.finalAmountCents[i]!,
-          createdAt: b.createdAt[i]!,
+          storeId: b.storeId[i],
+          userId: b.userId[i],
+          finalAmountCents: b.finalAmountCents[i],
+          createdAt: b.createdAt[i],
         })),
       };
     case 'transaction_items':
       return {
         table: b.table,
-        rows: Array.from({ length: b.count }, (_, i) => ({ itemId: b.itemId[i]!, quantity: b.quantity[i]!, subtotalCents: b.subtotalCents[i]!, createdAt: b.createdAt[i]! })),
+        rows: Array.from({ length: b.count }, (_, i) => ({
+          itemId: b.itemId[i],
+          quantity: b.quantity[i],
+          subtotalCents: b.subtotalCents[i],
+          createdAt: b.createdAt[i],
+        })),
       };
   }
 }

@@ -90,7 +90,11 @@ function parseRows(table: TableName, csv: string): { reasons: (string | null)[];
     const why = rp.parse(p.record);
     reasons.push(why);
     const r = rp.row;
-    rows.push(why === null ? { storeId: r.storeId, userId: r.userId, cents: r.finalAmountCents, createdAt: r.createdAt, id: r.transactionId() } : {});
+    rows.push(
+      why === null
+        ? { storeId: r.storeId, userId: r.userId, cents: r.finalAmountCents, createdAt: r.createdAt, id: r.transactionId() }
+        : {},
+    );
   }
   return { reasons, rows };
 }
@@ -134,12 +138,18 @@ test('transactions rows: every reject reason', () => {
 });
 
 test('other tables: columns by name, rejects', () => {
-  const items = parseRows('transaction_items', 'created_at,subtotal,quantity,item_id\n2025-06-30 10:00:00,10.5,-2,3\n2025-06-30 10:00:00,1,2.5,3\n2025-06-30 10:00:00,1.234,2,3\n');
+  const items = parseRows(
+    'transaction_items',
+    'created_at,subtotal,quantity,item_id\n2025-06-30 10:00:00,10.5,-2,3\n2025-06-30 10:00:00,1,2.5,3\n2025-06-30 10:00:00,1.234,2,3\n',
+  );
   assert.deepEqual(items.reasons, [null, "quantity: not an integer: '2.5'", "subtotal: more than 2 decimals: '1.234'"]);
   const users = parseRows('users', 'user_id,gender,birthdate,registered_at\n5.0,f,1990-01-01,x\nx,f,1990-01-01,x\n');
   assert.deepEqual(users.reasons, [null, "user_id: not an integer: 'x'"]);
 });
 
 test('missing required column is a DatasetError naming file and column', () => {
-  assert.throws(() => parseRows('stores', 'store_id,name\n1,a\n'), (e: unknown) => e instanceof DatasetError && /stores\/x\.csv: missing column 'store_name'/.test(e.message));
+  assert.throws(
+    () => parseRows('stores', 'store_id,name\n1,a\n'),
+    (e: unknown) => e instanceof DatasetError && /stores\/x\.csv: missing column 'store_name'/.test(e.message),
+  );
 });

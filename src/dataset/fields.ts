@@ -38,7 +38,7 @@ export function parseIntBytes(buf: Uint8Array, s: number, e: number, min: number
   const ds = i;
   let v = 0;
   while (i < e) {
-    const d = buf[i]! - ZERO;
+    const d = buf[i] - ZERO;
     if (d < 0 || d > 9) break;
     if (v < 1e12) v = v * 10 + d; // beyond this it is out of range anyway; keep it exact-ish
     i++;
@@ -64,7 +64,7 @@ export function parseCentsBytes(buf: Uint8Array, s: number, e: number): number {
   const ds = i;
   let v = 0;
   while (i < e) {
-    const d = buf[i]! - ZERO;
+    const d = buf[i] - ZERO;
     if (d < 0 || d > 9) break;
     if (v < 1e12) v = v * 10 + d;
     i++;
@@ -76,7 +76,7 @@ export function parseCentsBytes(buf: Uint8Array, s: number, e: number): number {
     i++;
     let k = 0;
     for (; i < e; i++, k++) {
-      const d = buf[i]! - ZERO;
+      const d = buf[i] - ZERO;
       if (d < 0 || d > 9) return fail('not a number');
       if (k < 2) frac = frac * 10 + d;
       else if (d !== 0) return fail('more than 2 decimals');
@@ -93,13 +93,14 @@ const MIN_YEAR = 1970;
 const MAX_YEAR = 2105;
 /** Days since the epoch of the 1st of each month of MIN_YEAR..MAX_YEAR (avoids the civil arithmetic per row). */
 const MONTH_START_DAYS = new Int32Array((MAX_YEAR - MIN_YEAR + 1) * 12);
-for (let y = MIN_YEAR; y <= MAX_YEAR; y++) for (let m = 1; m <= 12; m++) MONTH_START_DAYS[(y - MIN_YEAR) * 12 + m - 1] = daysFromCivil(y, m, 1);
+for (let y = MIN_YEAR; y <= MAX_YEAR; y++)
+  for (let m = 1; m <= 12; m++) MONTH_START_DAYS[(y - MIN_YEAR) * 12 + m - 1] = daysFromCivil(y, m, 1);
 const MONTH_DAYS = new Uint8Array((MAX_YEAR - MIN_YEAR + 1) * 12);
 for (let y = MIN_YEAR; y <= MAX_YEAR; y++) for (let m = 1; m <= 12; m++) MONTH_DAYS[(y - MIN_YEAR) * 12 + m - 1] = daysInMonth(y, m);
 
 function d2(buf: Uint8Array, i: number): number {
-  const a = buf[i]! - ZERO;
-  const b = buf[i + 1]! - ZERO;
+  const a = buf[i] - ZERO;
+  const b = buf[i + 1] - ZERO;
   if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
   return a * 10 + b;
 }
@@ -122,7 +123,7 @@ export function parseTimestampBytes(buf: Uint8Array, s: number, e: number): numb
   if (y < MIN_YEAR || y > MAX_YEAR) return fail('year out of range (1970..2105)');
   if (mo < 1 || mo > 12) return fail('invalid date');
   const ym = (y - MIN_YEAR) * 12 + mo - 1;
-  if (d < 1 || d > MONTH_DAYS[ym]!) return fail('invalid date');
+  if (d < 1 || d > MONTH_DAYS[ym]) return fail('invalid date');
   if (hh > 23 || mi > 59 || ss > 59) return fail('invalid time');
-  return (MONTH_START_DAYS[ym]! + d - 1) * 86400 + hh * 3600 + mi * 60 + ss;
+  return (MONTH_START_DAYS[ym] + d - 1) * 86400 + hh * 3600 + mi * 60 + ss;
 }

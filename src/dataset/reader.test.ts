@@ -17,13 +17,16 @@ test('readTableBatches: quoted names, CRLF, BOM, rejects with file and line, bat
   const dir = tmp();
   try {
     mkdirSync(path.join(dir, 'stores'));
-    writeFileSync(path.join(dir, 'stores', 'b.csv'), '\ufeffstore_id,store_name,city\r\n1,"G Coffee @ ""KL"", Central",KL\r\n\r\n2,Café ü,x\r\nbad,y,z\r\n');
+    writeFileSync(
+      path.join(dir, 'stores', 'b.csv'),
+      '\ufeffstore_id,store_name,city\r\n1,"G Coffee @ ""KL"", Central",KL\r\n\r\n2,Café ü,x\r\nbad,y,z\r\n',
+    );
     writeFileSync(path.join(dir, 'stores', 'a.csv'), 'city,store_name,store_id\nX,"multi\nline",3\nX,four\n');
     writeFileSync(path.join(dir, 'stores', 'ignored.txt'), 'nope');
     const batches = [];
     for await (const b of readTableBatches(dir, 'stores')) batches.push(b);
     assert.equal(batches.length, 1);
-    const b = batches[0]!;
+    const b = batches[0];
     assert.deepEqual(decodeRows(b.payload), {
       table: 'stores',
       rows: [
@@ -46,7 +49,13 @@ test('readTableBatches: quoted names, CRLF, BOM, rejects with file and line, bat
     const lines = ['transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at'];
     for (let i = 0; i < 5000; i++) {
       lines.push(`tx-${i},${i % 10},1,,${i % 3 === 0 ? '' : `${i}.0`},9.5,0,${i}.25,2024-03-01 10:00:00`);
-      expected.push({ transactionId: `tx-${i}`, storeId: i % 10, userId: i % 3 === 0 ? -1 : i, finalAmountCents: i * 100 + 25, createdAt: 1709287200 });
+      expected.push({
+        transactionId: `tx-${i}`,
+        storeId: i % 10,
+        userId: i % 3 === 0 ? -1 : i,
+        finalAmountCents: i * 100 + 25,
+        createdAt: 1709287200,
+      });
     }
     lines.push('oops,1,1,,,1,0,1,2024-13-01 10:00:00');
     writeFileSync(path.join(dir, 'transactions', 'transactions_202403.csv'), lines.join('\n') + '\n');
@@ -65,18 +74,28 @@ test('readTableBatches: quoted names, CRLF, BOM, rejects with file and line, bat
     }
     assert.ok(n > 10);
     assert.deepEqual(got, expected);
-    assert.deepEqual(rejects, [{ file: 'transactions/transactions_202403.csv', line: 5002, reason: "created_at: invalid date: '2024-13-01 10:00:00'" }]);
+    assert.deepEqual(rejects, [
+      { file: 'transactions/transactions_202403.csv', line: 5002, reason: "created_at: invalid date: '2024-13-01 10:00:00'" },
+    ]);
     assert.equal(bytes, statSync(path.join(dir, 'transactions', 'transactions_202403.csv')).size);
 
     // The same through forEachRow.
     let sum = 0;
     const rej: RejectedRow[] = [];
-    const res = await forEachRow(dir, 'transactions', (t) => {
-      sum += t.finalAmountCents;
-    }, (r) => rej.push(r));
+    const res = await forEachRow(
+      dir,
+      'transactions',
+      (t) => {
+        sum += t.finalAmountCents;
+      },
+      (r) => rej.push(r),
+    );
     assert.equal(res.rows, 5000);
     assert.equal(res.rejected, 1);
-    assert.equal(sum, expected.reduce((a, t) => a + t.finalAmountCents, 0));
+    assert.equal(
+      sum,
+      expected.reduce((a, t) => a + t.finalAmountCents, 0),
+    );
     assert.deepEqual(rej, rejects);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -91,9 +110,9 @@ test('a batch of only rejects is yielded with an empty valid payload', async () 
     const out = [];
     for await (const b of readTableBatches(dir, 'users')) out.push(b);
     assert.equal(out.length, 1);
-    assert.equal(out[0]!.rows, 0);
-    assert.deepEqual(decodeRows(out[0]!.payload), { table: 'users', rows: [] });
-    assert.equal(out[0]!.rejects.length, 1);
+    assert.equal(out[0].rows, 0);
+    assert.deepEqual(decodeRows(out[0].payload), { table: 'users', rows: [] });
+    assert.equal(out[0].rejects.length, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -107,11 +126,17 @@ test('dataset errors: missing folder, no csv, empty file, missing column', async
     mkdirSync(path.join(dir, 'users'));
     await assert.rejects(listTableFiles(dir, 'users'), isDs(/has no \.csv file/));
     writeFileSync(path.join(dir, 'users', 'u.csv'), '');
-    await assert.rejects(forEachRow(dir, 'users', () => {}), isDs(/users\/u\.csv: empty file/));
+    await assert.rejects(
+      forEachRow(dir, 'users', () => {}),
+      isDs(/users\/u\.csv: empty file/),
+    );
     writeFileSync(path.join(dir, 'users', 'u.csv'), 'user_id,gender\n1,f\n');
-    await assert.rejects(async () => {
-      for await (const _ of readTableBatches(dir, 'users')) void _;
-    }, isDs(/users\/u\.csv: missing column 'birthdate'/));
+    await assert.rejects(
+      async () => {
+        for await (const _ of readTableBatches(dir, 'users')) void _;
+      },
+      isDs(/users\/u\.csv: missing column 'birthdate'/),
+    );
     await assert.rejects(validateDataset(dir), isDs(/stores is missing/));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -60,7 +60,11 @@ function encodeRecord(rp: RowParser, enc: BatchEncoder, rec: CsvRecord): void {
  * parsed; invalid rows are skipped and reported in `rejects` of the batch that follows them.
  * Throws DatasetError for a missing folder, an empty file or a missing required column.
  */
-export async function* readTableBatches(dataDir: string, table: TableName, options: { maxBatchBytes?: number } = {}): AsyncGenerator<TableBatch> {
+export async function* readTableBatches(
+  dataDir: string,
+  table: TableName,
+  options: { maxBatchBytes?: number } = {},
+): AsyncGenerator<TableBatch> {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const files = await listTableFiles(dataDir, table);
   const enc = new BatchEncoder(table, 4096);
@@ -96,7 +100,7 @@ export async function* readTableBatches(dataDir: string, table: TableName, optio
           continue;
         }
         if (pendingRows > 0) {
-          const strBytes = rp.textField >= 0 ? rec.ends[rp.textField]! - rec.starts[rp.textField]! : 0;
+          const strBytes = rp.textField >= 0 ? rec.ends[rp.textField] - rec.starts[rp.textField] : 0;
           if (enc.byteLength + enc.rowBytes(strBytes) > maxBytes) cut(doneBytes + rec.byteStart);
         }
         encodeRecord(rp, enc, rec);
@@ -121,7 +125,7 @@ export async function* readTableBatches(dataDir: string, table: TableName, optio
     while (ready.length > 1) yield ready.shift()!;
   }
   if (pendingRows > 0 || rejects.length > 0) cut(doneBytes);
-  else if (ready.length > 0) ready[ready.length - 1]!.inputBytes += doneBytes - cutAt;
+  else if (ready.length > 0) ready[ready.length - 1].inputBytes += doneBytes - cutAt;
   while (ready.length > 0) yield ready.shift()!;
 }
 
@@ -149,7 +153,7 @@ export async function forEachRow<T extends TableName>(
       const reason = rp.parse(rec);
       if (reason === null) {
         rows++;
-        visitor(rp.row as unknown as RowViews[T]);
+        visitor(rp.row);
       } else {
         rejected++;
         onReject?.({ file: f.name, line: rec.line, reason });

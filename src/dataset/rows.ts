@@ -114,7 +114,10 @@ export class RowParser {
     const names = header.toArray().map((s) => s.trim());
     const idx = (col: string): number => {
       const k = names.indexOf(col);
-      if (k < 0) throw new DatasetError(`${file}: missing column '${col}' in the header row (a ${table} file needs ${REQUIRED_COLUMNS[table].join(', ')})`);
+      if (k < 0)
+        throw new DatasetError(
+          `${file}: missing column '${col}' in the header row (a ${table} file needs ${REQUIRED_COLUMNS[table].join(', ')})`,
+        );
       return k;
     };
     this.columns = header.fieldCount;
@@ -175,47 +178,47 @@ export class RowParser {
     switch (this.kind) {
       case 1: // stores
         c = this.c0;
-        v = parseIntBytes(buf, starts[c]!, ends[c]!, 0, INT32_MAX);
+        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
         if (v !== v) return `store_id: ${fieldError()}: '${snippet(rec, c)}'`;
         row.storeId = v;
         return null;
       case 2: // menu_items
         c = this.c0;
-        v = parseIntBytes(buf, starts[c]!, ends[c]!, 0, INT32_MAX);
+        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
         if (v !== v) return `item_id: ${fieldError()}: '${snippet(rec, c)}'`;
         row.itemId = v;
         return null;
       case 3: // users
         c = this.c0;
-        v = parseIntBytes(buf, starts[c]!, ends[c]!, 0, INT32_MAX);
+        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
         if (v !== v) return `user_id: ${fieldError()}: '${snippet(rec, c)}'`;
         row.userId = v;
         return null;
       case 4: {
         // transactions
         c = this.c0;
-        v = parseIntBytes(buf, starts[c]!, ends[c]!, 0, INT32_MAX);
+        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
         if (v !== v) return `store_id: ${fieldError()}: '${snippet(rec, c)}'`;
         row.storeId = v;
         c = this.c1;
         if (starts[c] === ends[c]) {
           row.userId = GUEST_USER_ID;
         } else {
-          v = parseIntBytes(buf, starts[c]!, ends[c]!, 0, INT32_MAX);
+          v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
           if (v !== v) return `user_id: ${fieldError()}: '${snippet(rec, c)}'`;
           row.userId = v;
         }
         c = this.c2;
-        v = parseCentsBytes(buf, starts[c]!, ends[c]!);
+        v = parseCentsBytes(buf, starts[c], ends[c]);
         if (v !== v) return `final_amount: ${fieldError()}: '${snippet(rec, c)}'`;
         row.finalAmountCents = v;
         c = this.c3;
-        v = parseTimestampBytes(buf, starts[c]!, ends[c]!);
+        v = parseTimestampBytes(buf, starts[c], ends[c]);
         if (v !== v) return `created_at: ${fieldError()}: '${snippet(rec, c)}'`;
         row.createdAt = v;
         c = this.c4;
         if (starts[c] === ends[c]) return 'transaction_id: empty';
-        if (ends[c]! - starts[c]! > MAX_TRANSACTION_ID_BYTES && rec.byteLength(c) > MAX_TRANSACTION_ID_BYTES) {
+        if (ends[c] - starts[c] > MAX_TRANSACTION_ID_BYTES && rec.byteLength(c) > MAX_TRANSACTION_ID_BYTES) {
           return `transaction_id: longer than ${MAX_TRANSACTION_ID_BYTES} bytes`;
         }
         return null;
@@ -223,19 +226,19 @@ export class RowParser {
       default: {
         // transaction_items
         c = this.c0;
-        v = parseIntBytes(buf, starts[c]!, ends[c]!, 0, INT32_MAX);
+        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
         if (v !== v) return `item_id: ${fieldError()}: '${snippet(rec, c)}'`;
         row.itemId = v;
         c = this.c1;
-        v = parseIntBytes(buf, starts[c]!, ends[c]!, INT32_MIN, INT32_MAX);
+        v = parseIntBytes(buf, starts[c], ends[c], INT32_MIN, INT32_MAX);
         if (v !== v) return `quantity: ${fieldError()}: '${snippet(rec, c)}'`;
         row.quantity = v;
         c = this.c2;
-        v = parseCentsBytes(buf, starts[c]!, ends[c]!);
+        v = parseCentsBytes(buf, starts[c], ends[c]);
         if (v !== v) return `subtotal: ${fieldError()}: '${snippet(rec, c)}'`;
         row.subtotalCents = v;
         c = this.c3;
-        v = parseTimestampBytes(buf, starts[c]!, ends[c]!);
+        v = parseTimestampBytes(buf, starts[c], ends[c]);
         if (v !== v) return `created_at: ${fieldError()}: '${snippet(rec, c)}'`;
         row.createdAt = v;
         return null;

@@ -18,13 +18,24 @@ test('beyond max.clients a client gets a clear "busy, retry later" answer; once 
   let release!: () => void;
   const uploading = new Promise<void>((r) => (release = r));
   // Client A holds the only slot (small batches keep it busy for a while).
-  const a = runClient({ data, out: outA, gateways: tc.cluster.gateways(), progress: false, maxBatchBytes: 16 * 1024, window: 1, onEvent: (e) => e.type === 'batch-acked' && e.acked === 1 && release() });
-  await uploading;
-  await assert.rejects(runClient({ data, out: tempDir('coffee-out-'), gateways: tc.cluster.gateways(), progress: false, retryForMs: 500 }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'ERR_BUSY');
-    assert.match(err.message, /busy.*retry later/);
-    return true;
+  const a = runClient({
+    data,
+    out: outA,
+    gateways: tc.cluster.gateways(),
+    progress: false,
+    maxBatchBytes: 16 * 1024,
+    window: 1,
+    onEvent: (e) => e.type === 'batch-acked' && e.acked === 1 && release(),
   });
+  await uploading;
+  await assert.rejects(
+    runClient({ data, out: tempDir('coffee-out-'), gateways: tc.cluster.gateways(), progress: false, retryForMs: 500 }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_BUSY');
+      assert.match(err.message, /busy.*retry later/);
+      return true;
+    },
+  );
   // A client willing to wait gets in as soon as A is done.
   const outB = tempDir('coffee-out-');
   const b = runClient({ data, out: outB, gateways: tc.cluster.gateways(), progress: false, retryForMs: 120_000 });

@@ -7,7 +7,16 @@ import { runClient } from '../client/client.js';
 import { BAD_ROW_COUNT } from '../tools/generator/index.js';
 import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/wire/messages.js';
-import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, resultsQueueExists, eventually, tempDir, type TestCluster } from '../testing/harness.js';
+import {
+  startTestCluster,
+  dataset,
+  assertMatchesReference,
+  leftoverSessionFiles,
+  resultsQueueExists,
+  eventually,
+  tempDir,
+  type TestCluster,
+} from '../testing/harness.js';
 
 let tc: TestCluster;
 before(async () => {
@@ -30,15 +39,21 @@ test('one client: the five reports equal the reference on data with every hard c
   for (const line of rejects.slice(1)) assert.match(line, /^[a-z_]+\/[^,]+\.csv,\d+,/);
   // Nothing of the session is left behind once the client has its reports.
   await eventually(async () => !(await resultsQueueExists(tc, summary.session)), 10_000, 'the results queue to be deleted');
-  await eventually(() => leftoverSessionFiles(tc).length === 0, 10_000, `session state to be deleted (left: ${leftoverSessionFiles(tc).join(', ')})`);
+  await eventually(
+    () => leftoverSessionFiles(tc).length === 0,
+    10_000,
+    `session state to be deleted (left: ${leftoverSessionFiles(tc).join(', ')})`,
+  );
 });
 
 test('three clients at once, different datasets: each gets exactly its own reports', async () => {
   const datas = await Promise.all([11, 12, 13].map((seed, i) => dataset({ scale: 0.0005 * (i + 1), seed, hardCases: i !== 1 })));
   const outs = datas.map(() => tempDir('coffee-out-'));
-  const summaries = await Promise.all(datas.map((data, i) => runClient({ data, out: outs[i]!, gateways: tc.cluster.gateways(), progress: false })));
+  const summaries = await Promise.all(
+    datas.map((data, i) => runClient({ data, out: outs[i], gateways: tc.cluster.gateways(), progress: false })),
+  );
   assert.equal(new Set(summaries.map((s) => s.session)).size, 3);
-  for (let i = 0; i < 3; i++) await assertMatchesReference(datas[i]!, outs[i]!);
+  for (let i = 0; i < 3; i++) await assertMatchesReference(datas[i], outs[i]);
   await eventually(() => leftoverSessionFiles(tc).length === 0, 10_000, 'every session state to be deleted');
   for (const s of summaries) assert.equal(await resultsQueueExists(tc, s.session), false);
 });
@@ -95,19 +110,28 @@ test('bad frames get a specific error and a closed connection while a concurrent
     ['malformed JSON', [encodeFrame(FrameType.HELLO, Buffer.from('{not json'))], 'ERR_FRAME_MALFORMED'],
     ['zero length', [Buffer.from([0, 0, 0, 0])], 'ERR_FRAME_MALFORMED'],
     ['batch before hello', [encodeFrame(FrameType.BATCH, Buffer.alloc(8))], 'ERR_FRAME_UNEXPECTED'],
-    ['garbage batch payload', [hello], 'ERR_BATCH_MALFORMED', encodeFrame(FrameType.BATCH, Buffer.concat([Buffer.from([4, 0, 0, 0, 0]), Buffer.from('not a batch at all')]))],
+    [
+      'garbage batch payload',
+      [hello],
+      'ERR_BATCH_MALFORMED',
+      encodeFrame(FrameType.BATCH, Buffer.concat([Buffer.from([4, 0, 0, 0, 0]), Buffer.from('not a batch at all')])),
+    ],
     ['batch of an unknown table', [hello], 'ERR_FRAME_MALFORMED', encodeFrame(FrameType.BATCH, Buffer.from([99, 0, 0, 0, 0]))],
     ['results ack without a session', [encodeJsonFrame(FrameType.RESULT_ACK, { id: 'x' })], 'ERR_FRAME_UNEXPECTED'],
-    ['bad session id on resume', [encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, resume: '../../etc/passwd' })], 'ERR_SESSION_ID'],
+    [
+      'bad session id on resume',
+      [encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, resume: '../../etc/passwd' })],
+      'ERR_SESSION_ID',
+    ],
   ];
   for (const [what, payloads, code, afterSession] of cases) {
-    const frames = await rawExchange(gw!, payloads, afterSession);
+    const frames = await rawExchange(gw, payloads, afterSession);
     const err = errorOf(frames);
     assert.equal(err.code, code, `${what}: ${err.message}`);
     assert.ok(err.message.length > 10, `${what}: the message names the problem`);
   }
   // An abrupt disconnect mid-frame must not disturb anything either.
-  const abrupt = net.connect({ host: '127.0.0.1', port: Number(gw!.split(':')[1]) }, () => {
+  const abrupt = net.connect({ host: '127.0.0.1', port: Number(gw.split(':')[1]) }, () => {
     abrupt.write(hello);
     abrupt.write(Buffer.from([0, 0, 1, 0, FrameType.BATCH, 1, 2, 3]));
     abrupt.destroy();
@@ -118,14 +142,26 @@ test('bad frames get a specific error and a closed connection while a concurrent
   await assertMatchesReference(data, out);
   // The sessions of the clients that broke the protocol were cleaned up too.
   // (The abruptly disconnected one is kept for a resume until it is idle for session.idle_timeout.)
-  await eventually(() => leftoverSessionFiles(tc).length === 0, 20_000, `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`);
+  await eventually(
+    () => leftoverSessionFiles(tc).length === 0,
+    20_000,
+    `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`,
+  );
 });
 
 test('a missing dataset folder is a one-line usage error', async () => {
-  await assert.rejects(runClient({ data: path.join(tempDir('coffee-none-'), 'nope'), out: tempDir('coffee-out-'), gateways: tc.cluster.gateways(), progress: false }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'ERR_USAGE');
-    assert.match(err.message, /does not exist/);
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  });
+  await assert.rejects(
+    runClient({
+      data: path.join(tempDir('coffee-none-'), 'nope'),
+      out: tempDir('coffee-out-'),
+      gateways: tc.cluster.gateways(),
+      progress: false,
+    }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_USAGE');
+      assert.match(err.message, /does not exist/);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    },
+  );
 });

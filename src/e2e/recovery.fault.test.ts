@@ -5,7 +5,15 @@ import type { ClientEvent } from '../client/options.js';
 import { runChaos, type ChaosKill } from '../tools/chaos/chaos.js';
 import { signal, isNodeProcess } from '../node/processes.js';
 import { NODE_KINDS } from '../node/config/cluster.js';
-import { startTestCluster, dataset, assertMatchesReference, leftoverSessionFiles, eventually, tempDir, type TestCluster } from '../testing/harness.js';
+import {
+  startTestCluster,
+  dataset,
+  assertMatchesReference,
+  leftoverSessionFiles,
+  eventually,
+  tempDir,
+  type TestCluster,
+} from '../testing/harness.js';
 
 /**
  * Crash recovery against real processes and the real broker: SIGKILL of any node at any time,
@@ -32,7 +40,14 @@ test('three clients, different datasets, while chaos SIGKILLs a random node (any
     return tc.cluster.nodes().filter((n) => n.kind === kind);
   };
   const killedKinds = (): Set<string> => new Set(kills.map((k) => k.id.replace(/-\d+$/, '')));
-  const chaos = runChaos({ cluster: tc.cluster.config, intervalMs: 1000, kill: 1, signal: abort.signal, onKill: (k) => kills.push(k), listNodes });
+  const chaos = runChaos({
+    cluster: tc.cluster.config,
+    intervalMs: 1000,
+    kill: 1,
+    signal: abort.signal,
+    onKill: (k) => kills.push(k),
+    listNodes,
+  });
   let waves = 0;
   try {
     // Waves of three concurrent clients, until chaos has hit every node kind during a run.
@@ -40,15 +55,28 @@ test('three clients, different datasets, while chaos SIGKILLs a random node (any
       waves++;
       const outs = datas.map(() => tempDir('coffee-out-'));
       // Small batches: more messages in flight, so kills land mid-stream everywhere.
-      const summaries = await Promise.all(datas.map((data, i) => runClient({ data, out: outs[i]!, gateways: tc.cluster.gateways(), progress: false, retryForMs: 120_000, maxBatchBytes: 128 * 1024 })));
+      const summaries = await Promise.all(
+        datas.map((data, i) =>
+          runClient({
+            data,
+            out: outs[i],
+            gateways: tc.cluster.gateways(),
+            progress: false,
+            retryForMs: 120_000,
+            maxBatchBytes: 128 * 1024,
+          }),
+        ),
+      );
       assert.equal(new Set(summaries.map((s) => s.session)).size, 3);
-      for (let i = 0; i < 3; i++) await assertMatchesReference(datas[i]!, outs[i]!);
+      for (let i = 0; i < 3; i++) await assertMatchesReference(datas[i], outs[i]);
     }
   } finally {
     abort.abort();
     await chaos;
   }
-  process.stdout.write(`# chaos: ${kills.length} kills survived in ${waves} waves of 3 clients (${[...killedKinds()].sort().join(', ')})\n`);
+  process.stdout.write(
+    `# chaos: ${kills.length} kills survived in ${waves} waves of 3 clients (${[...killedKinds()].sort().join(', ')})\n`,
+  );
   assert.equal(killedKinds().size, NODE_KINDS.length, 'every node kind was killed at least once during a run');
   // Every killed node is back (the Egg of Life restarted it) before the next test.
   await eventually(() => tc.cluster.nodes().length === 21, 30_000, 'every node to be running again');
@@ -91,7 +119,11 @@ test('a gateway stopped with SIGTERM mid-upload drains and exits cleanly; the cl
   await assertMatchesReference(data, out);
   // It exited by itself (graceful shutdown), and the Egg of Life brought the gateway back.
   await eventually(() => !isNodeProcess(stopped!.pid, stopped!.id), 10_000, 'the stopped gateway to exit');
-  await eventually(() => tc.cluster.nodes().some((n) => n.id === stopped!.id && n.pid !== stopped!.pid), 30_000, 'the gateway to be running again');
+  await eventually(
+    () => tc.cluster.nodes().some((n) => n.id === stopped!.id && n.pid !== stopped!.pid),
+    30_000,
+    'the gateway to be running again',
+  );
 });
 
 test('every batch published twice changes no report', async () => {
@@ -108,10 +140,22 @@ test('the whole cluster SIGKILLed mid-run and started again: the session complet
   const onEvent = (e: ClientEvent): void => {
     if (e.type === 'batch-acked' && e.acked === 20) crash = tc.crashAndRestart();
   };
-  const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent, retryForMs: 120_000, maxBatchBytes: 64 * 1024 });
+  const summary = await runClient({
+    data,
+    out,
+    gateways: tc.cluster.gateways(),
+    progress: false,
+    onEvent,
+    retryForMs: 120_000,
+    maxBatchBytes: 64 * 1024,
+  });
   assert.ok(crash, 'the crash happened during the run');
   await crash;
   assert.ok(summary.reconnects >= 1);
   await assertMatchesReference(data, out);
-  await eventually(() => leftoverSessionFiles(tc).length === 0, 20_000, `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`);
+  await eventually(
+    () => leftoverSessionFiles(tc).length === 0,
+    20_000,
+    `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`,
+  );
 });

@@ -4,7 +4,18 @@ import { runClient } from '../client/client.js';
 import { startTestCluster, dataset, assertMatchesReference, tempDir, type TestCluster } from '../testing/harness.js';
 
 /** Partitioning must hold for any replica counts, not just the default two of each. */
-const REPLICAS = { 'q1-sort': 3, 'q4-count': 3, 'q4-top': 1, 'q3-agg': 3, 'q2-agg': 1, 'tx-filter': 1, 'item-filter': 3, controller: 3, gateway: 1, 'egg-of-life': 1 };
+const REPLICAS = {
+  'q1-sort': 3,
+  'q4-count': 3,
+  'q4-top': 1,
+  'q3-agg': 3,
+  'q2-agg': 1,
+  'tx-filter': 1,
+  'item-filter': 3,
+  controller: 3,
+  gateway: 1,
+  'egg-of-life': 1,
+};
 
 let tc: TestCluster;
 before(async () => {
@@ -15,9 +26,15 @@ after(async () => {
 });
 
 test('odd replica counts (1 and 3 per kind): two clients at once still get exact reports', async () => {
-  assert.equal(tc.cluster.nodes().length, Object.values(REPLICAS).reduce((a, b) => a + b, 0), 'every replica is running');
+  assert.equal(
+    tc.cluster.nodes().length,
+    Object.values(REPLICAS).reduce((a, b) => a + b, 0),
+    'every replica is running',
+  );
   const datas = await Promise.all([41, 42].map((seed) => dataset({ scale: 0.002, seed, hardCases: true })));
   const outs = datas.map(() => tempDir('coffee-out-'));
-  await Promise.all(datas.map((data, i) => runClient({ data, out: outs[i]!, gateways: tc.cluster.gateways(), progress: false, maxBatchBytes: 64 * 1024 })));
-  for (let i = 0; i < datas.length; i++) await assertMatchesReference(datas[i]!, outs[i]!);
+  await Promise.all(
+    datas.map((data, i) => runClient({ data, out: outs[i], gateways: tc.cluster.gateways(), progress: false, maxBatchBytes: 64 * 1024 })),
+  );
+  for (let i = 0; i < datas.length; i++) await assertMatchesReference(datas[i], outs[i]);
 });

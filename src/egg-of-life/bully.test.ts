@@ -6,7 +6,14 @@ import { waitFor } from '../node/processes.js';
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -19,7 +26,7 @@ after(async () => {
 });
 
 function make(index: number, peers: BullyPeer[]): BullyElection {
-  const e = new BullyElection({ index, port: peers[index]!.port, peers, intervalMs: 100, timeoutMs: 150 });
+  const e = new BullyElection({ index, port: peers[index].port, peers, intervalMs: 100, timeoutMs: 150 });
   running.add(e);
   return e;
 }

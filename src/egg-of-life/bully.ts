@@ -169,7 +169,10 @@ export class BullyElection extends EventEmitter {
       const reply = peer ? await this.request(peer, { type: 'PING', from: this.options.index }) : null;
       if (this.stopped || this.current !== leader) return;
       if (!reply || reply.type !== 'PONG' || reply.leader !== leader) {
-        this.options.log?.info({ leader }, reply ? 'leader no longer leads: starting an election' : 'leader does not answer: starting an election');
+        this.options.log?.info(
+          { leader },
+          reply ? 'leader no longer leads: starting an election' : 'leader does not answer: starting an election',
+        );
         this.setLeader(undefined);
         void this.elect();
       }
@@ -181,7 +184,11 @@ export class BullyElection extends EventEmitter {
   private setLeader(leader: number | undefined): void {
     if (leader === this.current) return;
     this.current = leader;
-    if (leader !== undefined) this.options.log?.info({ leader, self: this.options.index }, leader === this.options.index ? 'this replica is now the leader' : `leader is replica ${leader}`);
+    if (leader !== undefined)
+      this.options.log?.info(
+        { leader, self: this.options.index },
+        leader === this.options.index ? 'this replica is now the leader' : `leader is replica ${leader}`,
+      );
     this.emit('leader', leader);
   }
 

@@ -22,7 +22,17 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'egg-fault-'));
 const configFile = path.join(tmp, 'cluster.yaml');
 writeFileSync(
   configFile,
-  [`name: eggfault`, `run_dir: ${JSON.stringify(path.join(tmp, 'run'))}`, `replicas:`, `  egg-of-life: 4`, `ports:`, `  heartbeat: ${BASE}`, `  election: ${BASE + 20}`, `  gateway: ${BASE + 30}`, ''].join('\n'),
+  [
+    `name: eggfault`,
+    `run_dir: ${JSON.stringify(path.join(tmp, 'run'))}`,
+    `replicas:`,
+    `  egg-of-life: 4`,
+    `ports:`,
+    `  heartbeat: ${BASE}`,
+    `  election: ${BASE + 20}`,
+    `  gateway: ${BASE + 30}`,
+    '',
+  ].join('\n'),
 );
 
 let cluster: LocalCluster;
@@ -40,7 +50,7 @@ observer.on('message', (buf) => {
 function latestPid(id: string): number | undefined {
   const pids = seen.get(id);
   if (!pids) return undefined;
-  return [...pids].sort((a, b) => b[1] - a[1])[0]![0];
+  return [...pids].sort((a, b) => b[1] - a[1])[0][0];
 }
 
 /** Waits for a heartbeat of `id` from a pid other than `old`; returns that pid and when it first arrived. */
@@ -61,7 +71,10 @@ function logOf(id: string): string {
     return '';
   }
 }
-const leaderLines = (id: string): number => logOf(id).split('\n').filter((l) => l.includes('this replica is now the leader')).length;
+const leaderLines = (id: string): number =>
+  logOf(id)
+    .split('\n')
+    .filter((l) => l.includes('this replica is now the leader')).length;
 
 const times: number[] = [];
 function report(label: string, ms: number): void {
@@ -70,14 +83,27 @@ function report(label: string, ms: number): void {
 }
 
 before(async () => {
-  await new Promise<void>((resolve) => observer.bind(eggPorts({ ports: { heartbeat: BASE } } as never, 3).udp, '127.0.0.1', () => resolve()));
-  const base = buildNodeSpecs((await import('../node/config/cluster.js')).loadClusterConfig(configFile) as never, configFile);
+  await new Promise<void>((resolve) =>
+    observer.bind(eggPorts({ ports: { heartbeat: BASE } } as never, 3).udp, '127.0.0.1', () => resolve()),
+  );
+  const base = buildNodeSpecs((await import('../node/config/cluster.js')).loadClusterConfig(configFile), configFile);
   const peers = JSON.stringify([0, 1, 2].map((i) => `127.0.0.1:${BASE + 20 + i}`));
-  const eggs = base.filter((s) => s.kind === 'egg-of-life' && s.index < 3).map((s) => ({ ...s, env: { ...s.env, COFFEE__LEADER_ELECTION__PEERS: peers } }));
-  const dummies: NodeSpec[] = [0, 1].map((i) => ({ id: `tx-filter-${i}`, kind: 'tx-filter', index: i, args: [DUMMY, 'node', 'tx-filter', '--index', String(i)], env: { COFFEE_CLUSTER_CONFIG: configFile } }));
+  const eggs = base
+    .filter((s) => s.kind === 'egg-of-life' && s.index < 3)
+    .map((s) => ({ ...s, env: { ...s.env, COFFEE__LEADER_ELECTION__PEERS: peers } }));
+  const dummies: NodeSpec[] = [0, 1].map((i) => ({
+    id: `tx-filter-${i}`,
+    kind: 'tx-filter',
+    index: i,
+    args: [DUMMY, 'node', 'tx-filter', '--index', String(i)],
+    env: { COFFEE_CLUSTER_CONFIG: configFile },
+  }));
   cluster = await startLocalCluster({ configFile, specs: [...eggs, ...dummies], output: 'silent' });
   const all = ['egg-of-life-0', 'egg-of-life-1', 'egg-of-life-2', 'tx-filter-0', 'tx-filter-1'];
-  assert.ok(await waitFor(() => all.every((id) => latestPid(id) !== undefined), 20_000), `not every node heartbeats: ${[...seen.keys()].join(', ')}`);
+  assert.ok(
+    await waitFor(() => all.every((id) => latestPid(id) !== undefined), 20_000),
+    `not every node heartbeats: ${[...seen.keys()].join(', ')}`,
+  );
   assert.ok(await waitFor(() => leaderLines('egg-of-life-2') >= 1, 10_000), 'egg-of-life-2 never became leader');
 });
 
@@ -89,7 +115,9 @@ after(async () => {
   assert.deepEqual(left, [], 'stop leaves no node behind');
   if (times.length > 0) {
     const sorted = [...times].sort((a, b) => a - b);
-    process.stderr.write(`# kill → heartbeating again: n=${sorted.length} median ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms, worst ${Math.round(sorted[sorted.length - 1]!)} ms\n`);
+    process.stderr.write(
+      `# kill → heartbeating again: n=${sorted.length} median ${Math.round(sorted[Math.floor(sorted.length / 2)])} ms, worst ${Math.round(sorted[sorted.length - 1])} ms\n`,
+    );
   }
 });
 
@@ -140,7 +168,9 @@ test('(c) two of three eggs die, leader included: the survivor leads, restarts a
 
   const e1 = await backAgain('egg-of-life-1', egg1);
   const e2 = await backAgain('egg-of-life-2', egg2);
-  process.stderr.write(`# eggs killed → heartbeating again: egg-of-life-1 ${Math.round(e1.at - tEggs)} ms, egg-of-life-2 ${Math.round(e2.at - tEggs)} ms\n`);
+  process.stderr.write(
+    `# eggs killed → heartbeating again: egg-of-life-1 ${Math.round(e1.at - tEggs)} ms, egg-of-life-2 ${Math.round(e2.at - tEggs)} ms\n`,
+  );
   assert.match(logOf('egg-of-life-0'), /restarted egg-of-life-2/);
   // The recovered highest replica takes the lead back.
   assert.ok(await waitFor(() => leaderLines('egg-of-life-2') > before2, 10_000), 'restarted egg-of-life-2 did not take over');

@@ -8,7 +8,15 @@ const silent = { info: () => undefined, warn: () => undefined, debug: () => unde
 
 /** A world of fake processes: pids alive, kills and starts recorded, a hand-driven clock. */
 function world(leader = true) {
-  const w = { t: 0, leader, alive: new Set<number>(), pidFiles: new Map<string, number>(), killed: [] as number[], started: [] as string[], nextPid: 1000 };
+  const w = {
+    t: 0,
+    leader,
+    alive: new Set<number>(),
+    pidFiles: new Map<string, number>(),
+    killed: [] as number[],
+    started: [] as string[],
+    nextPid: 1000,
+  };
   const monitor = new Monitor({
     selfId: 'egg-of-life-0',
     registry: () => [spec('egg-of-life-0', 'egg-of-life', 0), spec('egg-of-life-1', 'egg-of-life', 1), spec('tx-filter-0', 'tx-filter', 0)],
@@ -68,7 +76,7 @@ test('monitor: a frozen node (alive pid, silent) is killed before it is started 
   await monitor.check();
   assert.deepEqual(w.killed, [500]);
   assert.deepEqual(w.started, ['tx-filter-0']);
-  assert.equal(monitor.restarts[0]!.newPid, 1000);
+  assert.equal(monitor.restarts[0].newPid, 1000);
   // The new process is in its grace: no second restart before it heartbeats.
   w.t = 5500;
   beat('egg-of-life-1', 11);

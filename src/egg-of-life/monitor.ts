@@ -20,7 +20,12 @@ export interface MonitorOptions {
   kill: (pid: number) => void;
   /** Resolves when every pid is gone (bounded). */
   waitGone: (pids: number[], id: string) => Promise<boolean>;
-  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    debug(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
   /** Monotonic clock, ms. */
   now?: () => number;
 }
@@ -115,7 +120,18 @@ export class Monitor {
       if (spec.id === this.o.selfId) continue;
       const st = this.states.get(spec.id);
       if (st) st.spec = spec;
-      else this.states.set(spec.id, { spec, lastSeen: now, graceUntil: now + this.o.startupGraceMs, pids: new Map(), restarting: false, awaitingFirst: false, neverHeard: true, failedStarts: 0, nextAttemptAt: 0 });
+      else
+        this.states.set(spec.id, {
+          spec,
+          lastSeen: now,
+          graceUntil: now + this.o.startupGraceMs,
+          pids: new Map(),
+          restarting: false,
+          awaitingFirst: false,
+          neverHeard: true,
+          failedStarts: 0,
+          nextAttemptAt: 0,
+        });
     }
   }
 

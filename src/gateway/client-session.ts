@@ -88,7 +88,11 @@ export class ClientSession {
   private hello(frame: Frame): void {
     this.requirePhase('hello', 'HELLO');
     const body = parseJsonBody(frame);
-    if (body.version !== PROTOCOL_VERSION) throw new ProtocolError('ERR_FRAME_MALFORMED', `unsupported protocol version ${String(body.version)} (this gateway speaks ${PROTOCOL_VERSION})`);
+    if (body.version !== PROTOCOL_VERSION)
+      throw new ProtocolError(
+        'ERR_FRAME_MALFORMED',
+        `unsupported protocol version ${String(body.version)} (this gateway speaks ${PROTOCOL_VERSION})`,
+      );
     const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
     this.phase = 'opening';
     this.enqueue(async () => {
@@ -119,7 +123,8 @@ export class ClientSession {
     } catch (err) {
       throw new ProtocolError('ERR_BATCH_MALFORMED', `${table} batch ${seq}: ${(err as Error).message}`);
     }
-    if (decoded.table !== table) throw new ProtocolError('ERR_BATCH_MALFORMED', `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+    if (decoded.table !== table)
+      throw new ProtocolError('ERR_BATCH_MALFORMED', `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
     s.max = Math.max(s.max, seq);
@@ -139,10 +144,13 @@ export class ClientSession {
     const body = parseJsonBody(frame);
     const table = body.table;
     const batches = body.batches;
-    if (typeof table !== 'string' || !isTableName(table)) throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END for unknown table ${JSON.stringify(table)}`);
-    if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 0 || batches > 0x7fffffff) throw new ProtocolError('ERR_FRAME_MALFORMED', 'TABLE_END batches must be a non-negative integer');
+    if (typeof table !== 'string' || !isTableName(table))
+      throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END for unknown table ${JSON.stringify(table)}`);
+    if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 0 || batches > 0x7fffffff)
+      throw new ProtocolError('ERR_FRAME_MALFORMED', 'TABLE_END batches must be a non-negative integer');
     const s = this.seen.get(table);
-    if (s && s.max >= batches) throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
+    if (s && s.max >= batches)
+      throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
     this.enqueue(async () => {
       await this.handler.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));

@@ -15,7 +15,11 @@ export const GatewayConfigSchema = z.object({
     .prefault({}),
   middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
   log: z.object({ level: z.string().default('info') }).prefault({}),
-  max_frame_bytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+  max_frame_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
   controller_timeout: z.number().int().min(100).default(10_000),
   results_prefetch: z.number().int().min(1).default(32),
 });

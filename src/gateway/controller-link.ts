@@ -69,7 +69,15 @@ export class MessageHandler {
       });
       const queue = this.topology.controllerQueue(this.topology.controllerFor(session));
       this.broker
-        .publish({ queue, type: 'open', id: `open:${session}:${correlationId}`, session, replyTo: this.replyQueue, correlationId, body: Buffer.alloc(0) })
+        .publish({
+          queue,
+          type: 'open',
+          id: `open:${session}:${correlationId}`,
+          session,
+          replyTo: this.replyQueue,
+          correlationId,
+          body: Buffer.alloc(0),
+        })
         .catch((err: unknown) => {
           clearTimeout(timer);
           this.pendingReplies.delete(correlationId);
@@ -86,8 +94,9 @@ export class MessageHandler {
     const out: Partial<Record<Stage, number>> = {};
     for (const stage of route.stages) {
       const queues = this.topology.stageQueues(stage);
-      if (route.broadcast) queues.forEach((queue, p) => msgs.push({ queue, type: 'data', id: `${id}>${stage}.${p}`, session, body: payload }));
-      else msgs.push({ queue: queues[0]!, type: 'data', id, session, body: payload });
+      if (route.broadcast)
+        queues.forEach((queue, p) => msgs.push({ queue, type: 'data', id: `${id}>${stage}.${p}`, session, body: payload }));
+      else msgs.push({ queue: queues[0], type: 'data', id, session, body: payload });
       out[stage] = route.broadcast ? queues.length : 1;
     }
     await this.broker.publishAll(msgs);

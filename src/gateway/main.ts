@@ -21,12 +21,19 @@ import { eggTargetsAt } from '../node/heartbeat/targets.js';
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadGatewayConfig();
   // The seed's heartbeat.host/port/interval: Egg of Life replica i listens on port + i.
-  ctx.retargetHeartbeat(eggTargetsAt(config.heartbeat.host, config.heartbeat.port, ctx.cluster.replicas['egg-of-life']), config.heartbeat.interval);
+  ctx.retargetHeartbeat(
+    eggTargetsAt(config.heartbeat.host, config.heartbeat.port, ctx.cluster.replicas['egg-of-life']),
+    config.heartbeat.interval,
+  );
   const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
   const handler = new MessageHandler(broker, new Topology(ctx.cluster), ctx.index, ctx.id);
   await handler.start();
 
-  const manager = new ClientManager(handler, { controllerTimeoutMs: config.controller_timeout, resultsPrefetch: config.results_prefetch, maxFrameBytes: config.max_frame_bytes }, ctx.log);
+  const manager = new ClientManager(
+    handler,
+    { controllerTimeoutMs: config.controller_timeout, resultsPrefetch: config.results_prefetch, maxFrameBytes: config.max_frame_bytes },
+    ctx.log,
+  );
   const server = new GatewayServer(manager);
   const port = await server.listen(config.port);
   const ping = new PingServer();

@@ -35,7 +35,7 @@ export class CounterReporter {
     }
     if (id !== null) p.report.entries.push([id, out]);
     if (totals) p.report.totals = { ...p.report.totals, ...totals };
-    const done = new Promise<void>((resolve, reject) => p!.waiters.push({ resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
     if (p.report.entries.length >= this.maxEntries) this.flushSession(session);
     else if (!this.scheduled) {
       this.scheduled = true;

@@ -29,13 +29,24 @@ export class UsageError extends CoffeeError {
 /** The broker cannot be reached. */
 export class BrokerUnreachableError extends CoffeeError {
   constructor(url: string, cause?: unknown) {
-    super('ERR_BROKER_UNREACHABLE', `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`, { cause });
+    super('ERR_BROKER_UNREACHABLE', `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`, {
+      cause,
+    });
   }
 }
 
 /** A client <-> gateway frame violates the protocol. */
 export class ProtocolError extends CoffeeError {
-  constructor(code: 'ERR_FRAME_MALFORMED' | 'ERR_FRAME_TOO_LARGE' | 'ERR_FRAME_UNKNOWN_TYPE' | 'ERR_FRAME_UNEXPECTED' | 'ERR_BATCH_MALFORMED' | 'ERR_SESSION_ID', message: string) {
+  constructor(
+    code:
+      | 'ERR_FRAME_MALFORMED'
+      | 'ERR_FRAME_TOO_LARGE'
+      | 'ERR_FRAME_UNKNOWN_TYPE'
+      | 'ERR_FRAME_UNEXPECTED'
+      | 'ERR_BATCH_MALFORMED'
+      | 'ERR_SESSION_ID',
+    message: string,
+  ) {
     super(code, message);
   }
 }
@@ -50,7 +61,10 @@ export class BusyError extends CoffeeError {
 /** No gateway of the configured list accepted a connection. */
 export class NoGatewayError extends CoffeeError {
   constructor(gateways: string[]) {
-    super('ERR_NO_GATEWAY', `no gateway reachable among ${gateways.join(', ')}: is the cluster running? (start it with \`npx coffee-analysis cluster\`)`);
+    super(
+      'ERR_NO_GATEWAY',
+      `no gateway reachable among ${gateways.join(', ')}: is the cluster running? (start it with \`npx coffee-analysis cluster\`)`,
+    );
   }
 }
 

@@ -35,7 +35,12 @@ export function startNode(options: StartNodeOptions): NodeContext {
   const steps: Array<() => Promise<void> | void> = [];
   let heartbeat: HeartbeatSender | undefined;
   if (options.heartbeat !== false) {
-    heartbeat = new HeartbeatSender({ id, kind: options.kind, targets: eggTargets(cluster), intervalMs: cluster.heartbeat.interval }).start();
+    heartbeat = new HeartbeatSender({
+      id,
+      kind: options.kind,
+      targets: eggTargets(cluster),
+      intervalMs: cluster.heartbeat.interval,
+    }).start();
   }
 
   const writeStats = statsWriter(path.join(runDir(cluster), 'stats'), id, options.kind);
@@ -95,7 +100,16 @@ function statsWriter(dir: string, id: string, kind: NodeKind): () => void {
   return () => {
     try {
       const u = process.resourceUsage();
-      const stats = { id, kind, pid: process.pid, maxRssBytes: u.maxRSS * 1024, cpuUserMs: u.userCPUTime / 1000, cpuSystemMs: u.systemCPUTime / 1000, diskWriteBytes: diskWriteBytes(), at: Date.now() };
+      const stats = {
+        id,
+        kind,
+        pid: process.pid,
+        maxRssBytes: u.maxRSS * 1024,
+        cpuUserMs: u.userCPUTime / 1000,
+        cpuSystemMs: u.systemCPUTime / 1000,
+        diskWriteBytes: diskWriteBytes(),
+        at: Date.now(),
+      };
       mkdirSync(dir, { recursive: true });
       writeFileSync(tmp, JSON.stringify(stats));
       renameSync(tmp, file);

@@ -41,10 +41,10 @@ export function monthKey(ts: number): number {
   let hi = MONTH_STARTS.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (MONTH_STARTS[mid]! <= ts) lo = mid;
+    if (MONTH_STARTS[mid] <= ts) lo = mid;
     else hi = mid - 1;
   }
-  return MONTH_KEYS[lo]!;
+  return MONTH_KEYS[lo];
 }
 
 /** `yyyyh` (h = 1 for January–June, 2 for July–December) of an in-range timestamp. */

@@ -27,7 +27,7 @@ export function isLeapYear(y: number): boolean {
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export function daysInMonth(y: number, m: number): number {
-  return m === 2 && isLeapYear(y) ? 29 : DAYS_IN_MONTH[m]!;
+  return m === 2 && isLeapYear(y) ? 29 : DAYS_IN_MONTH[m];
 }
 
 /** Packed year*16 + month of a day number (civil_from_days without the day). */

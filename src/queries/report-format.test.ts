@@ -1,6 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareQ1, compareQ4, compareUtf8, csvField, formatCents, q1Line, q3Line, q4Line, renderQ1, renderQ3, REPORT_FILES, reportFile } from './report-format.js';
+import {
+  compareQ1,
+  compareQ4,
+  compareUtf8,
+  csvField,
+  formatCents,
+  q1Line,
+  q3Line,
+  q4Line,
+  renderQ1,
+  renderQ3,
+  REPORT_FILES,
+  reportFile,
+} from './report-format.js';
 
 test('formatCents', () => {
   assert.equal(formatCents(1230), '12.30');
@@ -34,8 +47,19 @@ test('files and orders', () => {
   const byBuf = [...words].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
   assert.deepEqual(byJs, byBuf);
   assert.ok(compareQ1({ transactionId: 'a', cents: 2 }, { transactionId: 'a', cents: 1 }) > 0);
-  assert.ok(compareQ4({ storeName: 'S', storeId: 1, userId: 5, birthdate: '', purchases: 3 }, { storeName: 'S', storeId: 1, userId: 9, birthdate: '', purchases: 4 }) > 0);
-  assert.equal(renderQ1([{ transactionId: 'b', cents: 1 }, { transactionId: 'a', cents: 7500 }]), 'transaction_id,final_amount\na,75.00\nb,0.01\n');
+  assert.ok(
+    compareQ4(
+      { storeName: 'S', storeId: 1, userId: 5, birthdate: '', purchases: 3 },
+      { storeName: 'S', storeId: 1, userId: 9, birthdate: '', purchases: 4 },
+    ) > 0,
+  );
+  assert.equal(
+    renderQ1([
+      { transactionId: 'b', cents: 1 },
+      { transactionId: 'a', cents: 7500 },
+    ]),
+    'transaction_id,final_amount\na,75.00\nb,0.01\n',
+  );
   assert.equal(
     renderQ3([
       { half: '2024-H2', storeName: 'A', storeId: 1, cents: 1 },

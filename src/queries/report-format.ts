@@ -131,21 +131,36 @@ export function compareQ4(a: Q4Row, b: Q4Row): number {
 
 export function renderQ1(rows: Q1Row[]): string {
   rows.sort(compareQ1);
-  return reportFile('q1', rows.map((r) => q1Line(r.transactionId, r.cents)));
+  return reportFile(
+    'q1',
+    rows.map((r) => q1Line(r.transactionId, r.cents)),
+  );
 }
 export function renderQ2BestSelling(rows: Q2QtyRow[]): string {
   rows.sort(compareQ2);
-  return reportFile('q2BestSelling', rows.map((r) => q2QtyLine(r.yearMonth, r.itemName, r.qty)));
+  return reportFile(
+    'q2BestSelling',
+    rows.map((r) => q2QtyLine(r.yearMonth, r.itemName, r.qty)),
+  );
 }
 export function renderQ2MostProfit(rows: Q2ProfitRow[]): string {
   rows.sort(compareQ2);
-  return reportFile('q2MostProfit', rows.map((r) => q2ProfitLine(r.yearMonth, r.itemName, r.cents)));
+  return reportFile(
+    'q2MostProfit',
+    rows.map((r) => q2ProfitLine(r.yearMonth, r.itemName, r.cents)),
+  );
 }
 export function renderQ3(rows: Q3Row[]): string {
   rows.sort(compareQ3);
-  return reportFile('q3', rows.map((r) => q3Line(r.half, r.storeName, r.cents)));
+  return reportFile(
+    'q3',
+    rows.map((r) => q3Line(r.half, r.storeName, r.cents)),
+  );
 }
 export function renderQ4(rows: Q4Row[]): string {
   rows.sort(compareQ4);
-  return reportFile('q4', rows.map((r) => q4Line(r.storeName, r.birthdate, r.purchases)));
+  return reportFile(
+    'q4',
+    rows.map((r) => q4Line(r.storeName, r.birthdate, r.purchases)),
+  );
 }

@@ -3,12 +3,12 @@ export function topK(entries: Iterable<[id: number, count: number]>, k: number):
   const best: Array<[number, number]> = [];
   for (const [id, count] of entries) {
     if (best.length === k) {
-      const last = best[k - 1]!;
+      const last = best[k - 1];
       if (count < last[1] || (count === last[1] && id > last[0])) continue;
       best.pop();
     }
     let i = best.length;
-    while (i > 0 && (best[i - 1]![1] < count || (best[i - 1]![1] === count && best[i - 1]![0] > id))) i--;
+    while (i > 0 && (best[i - 1][1] < count || (best[i - 1][1] === count && best[i - 1][0] > id))) i--;
     best.splice(i, 0, [id, count]);
   }
   return best;

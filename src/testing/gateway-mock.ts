@@ -34,7 +34,9 @@ export class GatewayMock {
   }
 
   listen(): Promise<string> {
-    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(this.server.address() as net.AddressInfo).port}`)));
+    return new Promise((resolve) =>
+      this.server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(this.server.address() as net.AddressInfo).port}`)),
+    );
   }
 
   close(): Promise<void> {

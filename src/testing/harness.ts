@@ -33,15 +33,25 @@ export interface TestCluster {
  * Starts a real local cluster (real processes, the real broker) with its own queue prefix,
  * run folder and ports. `replicas` and `env` override the defaults of config/cluster.yaml.
  */
-export async function startTestCluster(opts: { replicas?: Record<string, number>; env?: Record<string, string>; heartbeatMs?: number } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  opts: { replicas?: Record<string, number>; env?: Record<string, string>; heartbeatMs?: number } = {},
+): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
   const name = `t${process.pid}x${portBlock}`;
   // Below Linux's ephemeral range (32768+), so an outgoing connection never holds one of them.
   const base = 10000 + ((process.pid * 7 + portBlock * 100) % 20000);
   portBlock++;
   const configFile = path.join(dir, 'cluster.yaml');
-  const defaults = ClusterConfigSchema.parse({ middleware: { address: AMQP_URL }, replicas: opts.replicas ?? {}, heartbeat: { interval: opts.heartbeatMs ?? 200 } });
-  writeIsolatedClusterConfig(configFile, defaults, { name, runDir: path.join(dir, 'run'), ports: { gateway: base, heartbeat: base + 40, election: base + 60 } });
+  const defaults = ClusterConfigSchema.parse({
+    middleware: { address: AMQP_URL },
+    replicas: opts.replicas ?? {},
+    heartbeat: { interval: opts.heartbeatMs ?? 200 },
+  });
+  writeIsolatedClusterConfig(configFile, defaults, {
+    name,
+    runDir: path.join(dir, 'run'),
+    ports: { gateway: base, heartbeat: base + 40, election: base + 60 },
+  });
   const start = async (): Promise<LocalCluster> => {
     const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
     try {
@@ -97,7 +107,9 @@ export async function assertMatchesReference(dataDir: string, outDir: string): P
       const g = got.split('\n');
       const w = want.split('\n');
       const i = g.findIndex((line, j) => line !== w[j]);
-      assert.fail(`${file} differs from the reference at line ${i + 1}: got ${JSON.stringify(g[i])}, want ${JSON.stringify(w[i])} (${g.length} vs ${w.length} lines)`);
+      assert.fail(
+        `${file} differs from the reference at line ${i + 1}: got ${JSON.stringify(g[i])}, want ${JSON.stringify(w[i])} (${g.length} vs ${w.length} lines)`,
+      );
     }
   }
 }

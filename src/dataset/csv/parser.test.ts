@@ -19,7 +19,7 @@ function parseChunked(input: Buffer, sizes: number[]): Rec[] {
   let pos = 0;
   let k = 0;
   while (pos < input.length) {
-    const n = Math.max(1, sizes[k++ % sizes.length]!);
+    const n = Math.max(1, sizes[k++ % sizes.length]);
     p.feed(input.subarray(pos, pos + n));
     pos += n;
     drain();
@@ -30,33 +30,71 @@ function parseChunked(input: Buffer, sizes: number[]): Rec[] {
 }
 
 test('simple rows, LF and CRLF, final line without newline', () => {
-  assert.deepEqual(parseCsvString('a,b\n1,2\n').map((r) => r.fields), [['a', 'b'], ['1', '2']]);
-  assert.deepEqual(parseCsvString('a,b\r\n1,2\r\n3,4').map((r) => r.fields), [['a', 'b'], ['1', '2'], ['3', '4']]);
-  assert.deepEqual(parseCsvString('a,,\n').map((r) => r.fields), [['a', '', '']]);
-  assert.deepEqual(parseCsvString('a,').map((r) => r.fields), [['a', '']]);
+  assert.deepEqual(
+    parseCsvString('a,b\n1,2\n').map((r) => r.fields),
+    [
+      ['a', 'b'],
+      ['1', '2'],
+    ],
+  );
+  assert.deepEqual(
+    parseCsvString('a,b\r\n1,2\r\n3,4').map((r) => r.fields),
+    [
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ],
+  );
+  assert.deepEqual(
+    parseCsvString('a,,\n').map((r) => r.fields),
+    [['a', '', '']],
+  );
+  assert.deepEqual(
+    parseCsvString('a,').map((r) => r.fields),
+    [['a', '']],
+  );
 });
 
 test('quoted fields: commas, doubled quotes, newlines, empty', () => {
   const recs = parseCsvString('"x, y","say ""hi""","multi\nline",""\nnext,row\n');
-  assert.deepEqual(recs.map((r) => r.fields), [['x, y', 'say "hi"', 'multi\nline', ''], ['next', 'row']]);
-  assert.deepEqual(recs.map((r) => r.line), [1, 3]);
-  assert.equal(recs[0]!.error, null);
+  assert.deepEqual(
+    recs.map((r) => r.fields),
+    [
+      ['x, y', 'say "hi"', 'multi\nline', ''],
+      ['next', 'row'],
+    ],
+  );
+  assert.deepEqual(
+    recs.map((r) => r.line),
+    [1, 3],
+  );
+  assert.equal(recs[0].error, null);
 });
 
 test('BOM is skipped, blank lines are skipped and counted in line numbers', () => {
   const recs = parseCsvString(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('h1,h2\n\n1,2\r\n\r\n\r\n3,4\n\n')]));
-  assert.deepEqual(recs.map((r) => r.fields), [['h1', 'h2'], ['1', '2'], ['3', '4']]);
-  assert.deepEqual(recs.map((r) => r.line), [1, 3, 6]);
+  assert.deepEqual(
+    recs.map((r) => r.fields),
+    [
+      ['h1', 'h2'],
+      ['1', '2'],
+      ['3', '4'],
+    ],
+  );
+  assert.deepEqual(
+    recs.map((r) => r.line),
+    [1, 3, 6],
+  );
 });
 
 test('malformed quoting is a per-record error, parsing continues', () => {
   const recs = parseCsvString('a,b"c,d\n"x"y,z\nok,1\n"unterminated,2\nmore');
-  assert.equal(recs[0]!.error, 'quote inside an unquoted field');
-  assert.equal(recs[0]!.fields.length, 3);
-  assert.equal(recs[1]!.error, 'unexpected character after closing quote');
+  assert.equal(recs[0].error, 'quote inside an unquoted field');
+  assert.equal(recs[0].fields.length, 3);
+  assert.equal(recs[1].error, 'unexpected character after closing quote');
   assert.deepEqual(recs[2], { fields: ['ok', '1'], line: 3, error: null });
-  assert.equal(recs[3]!.error, 'unterminated quoted field');
-  assert.equal(recs[3]!.line, 4);
+  assert.equal(recs[3].error, 'unterminated quoted field');
+  assert.equal(recs[3].line, 4);
   assert.equal(recs.length, 4);
 });
 
@@ -83,8 +121,11 @@ test('every chunk boundary of a tricky input gives the same records', () => {
   const input = Buffer.from('\ufeffid,"name, full",note\r\n1,"Café ""Bean""","a\r\nb"\r\n\r\n2,ü€𝄞,"x"\r\n3,,""\r\n"4","","end"');
   const whole = parseChunked(input, [input.length]);
   assert.equal(whole.length, 5);
-  assert.deepEqual(whole[2]!.fields, ['2', 'ü€𝄞', 'x']);
-  assert.deepEqual(whole.map((r) => r.line), [1, 2, 5, 6, 7]);
+  assert.deepEqual(whole[2].fields, ['2', 'ü€𝄞', 'x']);
+  assert.deepEqual(
+    whole.map((r) => r.line),
+    [1, 2, 5, 6, 7],
+  );
   for (let cut = 1; cut < input.length; cut++) {
     assert.deepEqual(parseChunked(input, [cut, input.length]), whole, `split at ${cut}`);
   }
@@ -119,7 +160,9 @@ test('matches csv-parse on random tricky inputs, in random chunks', () => {
     }
     const text =
       rows
-        .map((row) => row.map((f) => (/[",\r\n]/.test(f) || (f === '' && r() < 0.3) || r() < 0.2 ? `"${f.replaceAll('"', '""')}"` : f)).join(','))
+        .map((row) =>
+          row.map((f) => (/[",\r\n]/.test(f) || (f === '' && r() < 0.3) || r() < 0.2 ? `"${f.replaceAll('"', '""')}"` : f)).join(','),
+        )
         .join(eol) + (r() < 0.5 ? eol : '');
     const input = Buffer.from(text);
     const expected = csvParse(input, { relax_column_count: true, skip_empty_lines: true, bom: true, record_delimiter: eol }) as string[][];
@@ -131,7 +174,11 @@ test('matches csv-parse on random tricky inputs, in random chunks', () => {
       `seed ${seed}: ${JSON.stringify(text)}`,
     );
     assert.ok(got.every((g) => g.error === null));
-    assert.deepEqual(got.map((g) => g.fields), rows, `seed ${seed} round trip`);
+    assert.deepEqual(
+      got.map((g) => g.fields),
+      rows,
+      `seed ${seed} round trip`,
+    );
   }
 });
 
@@ -144,10 +191,14 @@ test('forEachCsvRecord streams a file with small chunks', async () => {
     writeFileSync(f, lines.join('\r\n'));
     const seen: string[][] = [];
     const lineNos: number[] = [];
-    const res = await forEachCsvRecord(f, (rec) => {
-      seen.push(rec.toArray());
-      lineNos.push(rec.line);
-    }, { highWaterMark: 7 });
+    const res = await forEachCsvRecord(
+      f,
+      (rec) => {
+        seen.push(rec.toArray());
+        lineNos.push(rec.line);
+      },
+      { highWaterMark: 7 },
+    );
     assert.equal(res.records, 1001);
     assert.deepEqual(seen[500], ['499', 'v "499"\nnext']);
     assert.equal(lineNos[500], 2 + 499 * 2);

@@ -116,7 +116,7 @@ export class CsvParser {
         let f = FIELD_QUOTED;
         let close = -1;
         while (j < len) {
-          const c = buf[j]!;
+          const c = buf[j];
           if (c === QUOTE) {
             if (j + 1 < len) {
               if (buf[j + 1] === QUOTE) {
@@ -162,7 +162,7 @@ export class CsvParser {
         n++;
         let k = close + 1;
         if (k < len) {
-          let c = buf[k]!;
+          let c = buf[k];
           if (c !== COMMA && c !== LF && c !== CR) {
             // Junk after the closing quote: reject the record, skip to the field's end.
             if (err === null) err = 'unexpected character after closing quote';

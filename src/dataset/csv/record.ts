@@ -28,15 +28,15 @@ export class CsvRecord {
   flags: Uint8Array = new Uint8Array(16);
 
   start(i: number): number {
-    return this.starts[i]!;
+    return this.starts[i];
   }
 
   end(i: number): number {
-    return this.ends[i]!;
+    return this.ends[i];
   }
 
   isQuoted(i: number): boolean {
-    return (this.flags[i]! & FIELD_QUOTED) !== 0;
+    return (this.flags[i] & FIELD_QUOTED) !== 0;
   }
 
   /** True when the field holds no bytes (quoted `""` or unquoted empty). */
@@ -47,14 +47,14 @@ export class CsvRecord {
   /** The field as a string (UTF-8 decoded, `""` unescaped). Allocates. */
   text(i: number): string {
     const s = this.buf.toString('utf8', this.starts[i], this.ends[i]);
-    return (this.flags[i]! & FIELD_ESCAPES) !== 0 ? s.replaceAll('""', '"') : s;
+    return (this.flags[i] & FIELD_ESCAPES) !== 0 ? s.replaceAll('""', '"') : s;
   }
 
   /** Unescaped byte length of the field. */
   byteLength(i: number): number {
-    const s = this.starts[i]!;
-    const e = this.ends[i]!;
-    if ((this.flags[i]! & FIELD_ESCAPES) === 0) return e - s;
+    const s = this.starts[i];
+    const e = this.ends[i];
+    if ((this.flags[i] & FIELD_ESCAPES) === 0) return e - s;
     let n = 0;
     const buf = this.buf;
     for (let k = s; k < e; k++) {
@@ -66,9 +66,9 @@ export class CsvRecord {
 
   /** The field's unescaped bytes: a subarray of the buffer when nothing to unescape (no copy). */
   bytes(i: number): Buffer {
-    const s = this.starts[i]!;
-    const e = this.ends[i]!;
-    if ((this.flags[i]! & FIELD_ESCAPES) === 0) return this.buf.subarray(s, e);
+    const s = this.starts[i];
+    const e = this.ends[i];
+    if ((this.flags[i] & FIELD_ESCAPES) === 0) return this.buf.subarray(s, e);
     const out = Buffer.allocUnsafe(this.byteLength(i));
     this.copyTo(i, out, 0);
     return out;
@@ -76,10 +76,10 @@ export class CsvRecord {
 
   /** Copies the field's unescaped bytes into target at offset; returns the number of bytes written. */
   copyTo(i: number, target: Uint8Array, offset: number): number {
-    const s = this.starts[i]!;
-    const e = this.ends[i]!;
+    const s = this.starts[i];
+    const e = this.ends[i];
     const buf = this.buf;
-    if ((this.flags[i]! & FIELD_ESCAPES) === 0) {
+    if ((this.flags[i] & FIELD_ESCAPES) === 0) {
       // Short fields: a JS loop beats the native copy's call overhead.
       if (e - s > 64) return buf.copy(target, offset, s, e);
       for (let k = s, o = offset; k < e; k++, o++) target[o] = buf[k]!;
@@ -87,7 +87,7 @@ export class CsvRecord {
     }
     let o = offset;
     for (let k = s; k < e; k++) {
-      const c = buf[k]!;
+      const c = buf[k];
       target[o++] = c;
       if (c === QUOTE) k++;
     }

@@ -29,8 +29,13 @@ const replicas = z.number().int().min(1).max(32);
  */
 export const ClusterConfigSchema = z.object({
   /** Prefix of every queue and exchange; lets several clusters share one broker. */
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('coffee'),
-  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).default({ address: 'amqp://guest:guest@localhost:5672/' }),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/)
+    .default('coffee'),
+  middleware: z
+    .object({ address: z.string().default('amqp://guest:guest@localhost:5672/') })
+    .default({ address: 'amqp://guest:guest@localhost:5672/' }),
   /** Pid files, logs and every node's state folder live under this folder. */
   run_dir: z.string().default('.run'),
   replicas: z
@@ -69,7 +74,8 @@ export function loadClusterConfig(file = process.env.COFFEE_CLUSTER_CONFIG ?? DE
   // Cluster-level overrides use COFFEE_CLUSTER__ so they do not collide with component keys.
   const env: NodeJS.ProcessEnv = {};
   if (process.env.AMQP_URL) env.AMQP_URL = process.env.AMQP_URL;
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('COFFEE_CLUSTER__')) env[`COFFEE__${k.slice('COFFEE_CLUSTER__'.length)}`] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (k.startsWith('COFFEE_CLUSTER__')) env[`COFFEE__${k.slice('COFFEE_CLUSTER__'.length)}`] = v;
   return loadConfig(ClusterConfigSchema, file, env);
 }
 

@@ -28,12 +28,21 @@ function tempFile(t: { after: (fn: () => void) => void }, content: string): stri
   writeFileSync(file, content);
   return file;
 }
-const configError = (pattern: RegExp) => (e: unknown): boolean => e instanceof ConfigError && e.code === 'ERR_CONFIG' && pattern.test(e.message);
+const configError =
+  (pattern: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof ConfigError && e.code === 'ERR_CONFIG' && pattern.test(e.message);
 
 test('values come from the YAML file, missing keys from the defaults', (t) => {
   const file = tempFile(t, 'a:\n  b: 42\nlog:\n  level: debug\n');
   const c = loadConfig(Schema, file, {});
-  assert.deepEqual(c, { a: { b: 42, name: 'n' }, middleware: { address: 'amqp://default' }, log: { level: 'debug' }, max_frame_bytes: 10, flag: false });
+  assert.deepEqual(c, {
+    a: { b: 42, name: 'n' },
+    middleware: { address: 'amqp://default' },
+    log: { level: 'debug' },
+    max_frame_bytes: 10,
+    flag: false,
+  });
   // An empty file (YAML null) means "all defaults"; so does no file at all.
   assert.deepEqual(loadConfig(Schema, tempFile(t, ''), {}), Schema.parse({}));
   assert.deepEqual(loadConfig(Schema, undefined, {}), Schema.parse({}));
@@ -49,7 +58,12 @@ test('the result is deeply frozen', (t) => {
 
 test('COFFEE__A__B overrides a.b, parsed as a YAML scalar', (t) => {
   const file = tempFile(t, 'a:\n  b: 42\n');
-  const c = loadConfig(Schema, file, { COFFEE__A__B: '8080', COFFEE__A__NAME: 'x y', COFFEE__FLAG: 'true', COFFEE__MAX_FRAME_BYTES: '2048' });
+  const c = loadConfig(Schema, file, {
+    COFFEE__A__B: '8080',
+    COFFEE__A__NAME: 'x y',
+    COFFEE__FLAG: 'true',
+    COFFEE__MAX_FRAME_BYTES: '2048',
+  });
   assert.equal(c.a.b, 8080);
   assert.equal(typeof c.a.b, 'number');
   assert.equal(c.a.name, 'x y');
@@ -80,7 +94,10 @@ test('an invalid value is a ConfigError naming the key path', (t) => {
   assert.throws(() => loadConfig(Schema, tempFile(t, 'a:\n  b: 1.5\n'), {}), configError(/a\.b/));
   assert.throws(() => loadConfig(Schema, tempFile(t, 'flag: 7\n'), {}), configError(/flag/));
   // The message names the file too.
-  assert.throws(() => loadConfig(Schema, file, { COFFEE__A__B: 'abc' }), configError(new RegExp(file.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&'))));
+  assert.throws(
+    () => loadConfig(Schema, file, { COFFEE__A__B: 'abc' }),
+    configError(new RegExp(file.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&'))),
+  );
 });
 
 test('a missing file, invalid YAML, or a non-mapping document is a ConfigError', (t) => {
@@ -124,7 +141,7 @@ test('every component config.yaml loads and equals its schema defaults', () => {
   assert.deepEqual(cluster, ClusterConfigSchema.parse({}));
 });
 
-test('the components\' own loaders read their files (overrides from the environment)', () => {
+test("the components' own loaders read their files (overrides from the environment)", () => {
   // Only keys no test environment is expected to override are checked here.
   assert.equal(loadGatewayConfig().healthcheck.port, 8081);
   assert.equal(loadControllerConfig().max.unacked_counters, 256);
@@ -134,10 +151,19 @@ test('the components\' own loaders read their files (overrides from the environm
 });
 
 test('component schemas reject bad overrides with the key path', () => {
-  assert.throws(() => loadConfig(GatewayConfigSchema, componentConfigFile('gateway'), { COFFEE__HEALTHCHECK__PORT: '70000' }), configError(/healthcheck\.port/));
-  assert.throws(() => loadConfig(ControllerConfigSchema, componentConfigFile('controller'), { COFFEE__MAX__CLIENTS: '0' }), configError(/max\.clients/));
+  assert.throws(
+    () => loadConfig(GatewayConfigSchema, componentConfigFile('gateway'), { COFFEE__HEALTHCHECK__PORT: '70000' }),
+    configError(/healthcheck\.port/),
+  );
+  assert.throws(
+    () => loadConfig(ControllerConfigSchema, componentConfigFile('controller'), { COFFEE__MAX__CLIENTS: '0' }),
+    configError(/max\.clients/),
+  );
   // A cross-field rule of the Egg of Life config.
-  assert.throws(() => loadConfig(EggConfigSchema, componentConfigFile('egg-of-life'), { COFFEE__TIMEOUT_INTERVAL: '100' }), configError(/timeout_interval must be greater than check_interval/));
+  assert.throws(
+    () => loadConfig(EggConfigSchema, componentConfigFile('egg-of-life'), { COFFEE__TIMEOUT_INTERVAL: '100' }),
+    configError(/timeout_interval must be greater than check_interval/),
+  );
   // Override parsed as a number reaches a nested key of a real component.
   assert.equal(loadConfig(ControllerConfigSchema, componentConfigFile('controller'), { COFFEE__MAX__CLIENTS: '32' }).max.clients, 32);
 });

@@ -11,7 +11,11 @@ import { ConfigError } from '../errors.js';
  * `middleware.address` and `LOG_LEVEL` overrides `log.level`, so one variable points every node
  * at another broker. Loaded once at start; the returned object is frozen.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefined, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<z.infer<S>> {
   let raw: unknown = {};
   if (file !== undefined) {
     if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
@@ -20,7 +24,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefi
     } catch (err) {
       throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a mapping of keys`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new ConfigError(`config file ${file} must hold a mapping of keys`);
   }
   const merged = applyEnvOverrides(raw as Record<string, unknown>, env);
   const result = schema.safeParse(merged);
@@ -41,13 +46,16 @@ export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.Pro
       if (typeof next !== 'object' || next === null) cursor[key] = {};
       cursor = cursor[key] as Record<string, unknown>;
     }
-    cursor[path[path.length - 1]!] = value;
+    cursor[path[path.length - 1]] = value;
   };
   if (env.AMQP_URL) set(['middleware', 'address'], env.AMQP_URL);
   if (env.LOG_LEVEL) set(['log', 'level'], env.LOG_LEVEL);
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('COFFEE__') || value === undefined) continue;
-    const path = name.slice('COFFEE__'.length).split('__').map((s) => s.toLowerCase());
+    const path = name
+      .slice('COFFEE__'.length)
+      .split('__')
+      .map((s) => s.toLowerCase());
     if (path.some((s) => s.length === 0)) continue;
     set(path, parseScalar(value));
   }

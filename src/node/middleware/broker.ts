@@ -64,7 +64,14 @@ export class Broker {
   static async connect(url: string, log: Logger, name: string, timeoutMs = 10_000): Promise<Broker> {
     // frameMax: the client's default (8 KiB) splits a 2 MiB batch into 256 frames on every hop;
     // 128 KiB (RabbitMQ's own default maximum) makes that 16 frames.
-    const connection = new Connection({ url, connectionName: name, retryLow: 200, retryHigh: 2000, connectionTimeout: timeoutMs, frameMax: 131_072 });
+    const connection = new Connection({
+      url,
+      connectionName: name,
+      retryLow: 200,
+      retryHigh: 2000,
+      connectionTimeout: timeoutMs,
+      frameMax: 131_072,
+    });
     connection.on('error', (err) => log.warn({ err: String(err) }, 'broker connection error'));
     try {
       await Promise.race([

@@ -11,7 +11,9 @@ export class LoadGate {
   }
 
   reload(load: () => Promise<unknown> | unknown): Promise<void> {
-    const p = Promise.resolve().then(load).then(() => undefined);
+    const p = Promise.resolve()
+      .then(load)
+      .then(() => undefined);
     this.release?.(p);
     this.release = undefined;
     this.current = p;

@@ -94,7 +94,7 @@ export function fnv1a(s: string): number {
 export function fnv1aBytes(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
-    h ^= buf[i]!;
+    h ^= buf[i];
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;

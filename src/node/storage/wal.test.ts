@@ -29,7 +29,10 @@ test('appended records are read back in order by a new instance', async (t) => {
   await wal.append(Buffer.from([0, 1, 2, 255]));
   wal.close();
   const got = new WriteAheadLog(file).readAll();
-  assert.deepEqual(got.map((b) => [...b]), [[...Buffer.from('one')], [], [0, 1, 2, 255]]);
+  assert.deepEqual(
+    got.map((b) => [...b]),
+    [[...Buffer.from('one')], [], [0, 1, 2, 255]],
+  );
   // Record layout: u32 length | u32 crc | bytes (8 bytes of header per record).
   assert.equal(statSync(file).size, 3 + 0 + 4 + 3 * 8);
 });
@@ -83,12 +86,12 @@ test('a corrupted byte (crc mismatch) stops reading at that record', async (t) =
   const data = readFileSync(file);
   // Flip one byte in the body of record 1 (records 2 and 3 are intact but must not be trusted).
   const off = 8 + rec(0).length + 8 + 2;
-  data[off] = data[off]! ^ 0x40;
+  data[off] = data[off] ^ 0x40;
   writeFileSync(file, data);
   assert.deepEqual(strings(new WriteAheadLog(file).readAll()), strings([rec(0)]));
   // Corrupting the stored crc itself has the same effect.
   const data2 = readFileSync(file);
-  data2[4] = data2[4]! ^ 1; // crc of record 0
+  data2[4] = data2[4] ^ 1; // crc of record 0
   writeFileSync(file, data2);
   assert.deepEqual(new WriteAheadLog(file).readAll(), []);
 });
@@ -139,7 +142,7 @@ test('an instance reused after destroy starts a clean log', async (t) => {
 });
 
 test('wal: a zero-filled tail (left by a crash on some filesystems) is not read as records', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "wal-zero-"));
+  const dir = mkdtempSync(path.join(tmpdir(), 'wal-zero-'));
   const file = path.join(dir, 'z.wal');
   const wal = new WriteAheadLog(file);
   wal.readAll();
@@ -147,14 +150,20 @@ test('wal: a zero-filled tail (left by a crash on some filesystems) is not read 
   wal.close();
   appendFileSync(file, Buffer.alloc(64));
   const again = new WriteAheadLog(file);
-  assert.deepEqual(again.readAll().map((b) => b.toString()), ['kept']);
+  assert.deepEqual(
+    again.readAll().map((b) => b.toString()),
+    ['kept'],
+  );
   await again.append(Buffer.from('next'));
   again.close();
-  assert.deepEqual(new WriteAheadLog(file).readAll().map((b) => b.toString()), ['kept', 'next']);
+  assert.deepEqual(
+    new WriteAheadLog(file).readAll().map((b) => b.toString()),
+    ['kept', 'next'],
+  );
 });
 
 test('wal: appending without reading first keeps the records already on disk', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "wal-lazy-"));
+  const dir = mkdtempSync(path.join(tmpdir(), 'wal-lazy-'));
   const file = path.join(dir, 'l.wal');
   const first = new WriteAheadLog(file);
   await first.append(Buffer.from('one'));
@@ -162,5 +171,8 @@ test('wal: appending without reading first keeps the records already on disk', a
   const second = new WriteAheadLog(file);
   await second.append(Buffer.from('two'));
   second.close();
-  assert.deepEqual(new WriteAheadLog(file).readAll().map((b) => b.toString()), ['one', 'two']);
+  assert.deepEqual(
+    new WriteAheadLog(file).readAll().map((b) => b.toString()),
+    ['one', 'two'],
+  );
 });

@@ -1,4 +1,15 @@
-import { openSync, writeSync, fdatasyncSync, closeSync, readFileSync, existsSync, rmSync, fsyncSync, mkdirSync, ftruncateSync } from 'node:fs';
+import {
+  openSync,
+  writeSync,
+  fdatasyncSync,
+  closeSync,
+  readFileSync,
+  existsSync,
+  rmSync,
+  fsyncSync,
+  mkdirSync,
+  ftruncateSync,
+} from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 

@@ -12,7 +12,8 @@ export function decodeTuples<T extends readonly unknown[]>(body: Buffer, width: 
   } catch {
     throw new BatchDecodeError(`${what}: not JSON`);
   }
-  if (!Array.isArray(v) || v.some((r) => !Array.isArray(r) || r.length !== width)) throw new BatchDecodeError(`${what}: expected rows of ${width} values`);
+  if (!Array.isArray(v) || v.some((r) => !Array.isArray(r) || r.length !== width))
+    throw new BatchDecodeError(`${what}: expected rows of ${width} values`);
   return v as T[];
 }
 

@@ -39,7 +39,7 @@ export class Q1RowsWriter {
 export function forEachQ1Row(buf: Buffer, visit: (idStart: number, idEnd: number, cents: number) => void): void {
   let off = 0;
   while (off < buf.length) {
-    const n = buf[off]!;
+    const n = buf[off];
     if (off + 5 + n > buf.length) throw new BatchDecodeError('q1 rows payload truncated');
     visit(off + 1, off + 1 + n, buf.readInt32LE(off + 1 + n));
     off += 5 + n;

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, frameHeader, parseJsonBody, type Frame } from './frames.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  FrameDecoder,
+  FrameType,
+  encodeFrame,
+  encodeJsonFrame,
+  frameHeader,
+  parseJsonBody,
+  type Frame,
+} from './frames.js';
 import { ProtocolError } from '../../node/errors.js';
 
 function throwsCode(fn: () => unknown, code: string): void {
@@ -21,8 +30,8 @@ test('frameHeader + body written separately decode as one frame', () => {
   const d = new FrameDecoder();
   const frames = [...d.push(frameHeader(FrameType.RESULT, body.length)), ...d.push(body)];
   assert.equal(frames.length, 1);
-  assert.equal(frames[0]!.type, FrameType.RESULT);
-  assert.deepEqual(frames[0]!.body, body);
+  assert.equal(frames[0].type, FrameType.RESULT);
+  assert.deepEqual(frames[0].body, body);
   assert.equal(d.buffered, 0);
 });
 
@@ -60,11 +69,14 @@ test('several frames in one chunk are all returned, a trailing partial one is ke
   const c = encodeFrame(FrameType.COMPLETE, Buffer.from('{"results":3}'));
   const d = new FrameDecoder();
   const first = d.push(Buffer.concat([a, b, c.subarray(0, 7)]));
-  assert.deepEqual(first.map((f) => f.type), [FrameType.BATCH_ACK, FrameType.TABLE_END]);
+  assert.deepEqual(
+    first.map((f) => f.type),
+    [FrameType.BATCH_ACK, FrameType.TABLE_END],
+  );
   assert.equal(d.buffered, 7);
   const second = d.push(c.subarray(7));
   assert.equal(second.length, 1);
-  assert.equal(second[0]!.body.toString(), '{"results":3}');
+  assert.equal(second[0].body.toString(), '{"results":3}');
 });
 
 test('a 1 MiB frame across many chunks arrives intact', () => {
@@ -81,9 +93,9 @@ test('a 1 MiB frame across many chunks arrives intact', () => {
     off += size;
   }
   assert.equal(got.length, 2);
-  assert.equal(got[0]!.type, FrameType.BATCH);
-  assert.ok(got[0]!.body.equals(body));
-  assert.equal(got[1]!.type, FrameType.BYE);
+  assert.equal(got[0].type, FrameType.BATCH);
+  assert.ok(got[0].body.equals(body));
+  assert.equal(got[1].type, FrameType.BYE);
 });
 
 test('bodies returned earlier stay intact after later pushes reuse the buffer', () => {
@@ -101,13 +113,16 @@ test('bodies returned earlier stay intact after later pushes reuse the buffer', 
   const chunk = encodeFrame(FrameType.BATCH, Buffer.from('hello'));
   const [f] = d.push(chunk);
   chunk.fill(0);
-  assert.equal(f!.body.toString(), 'hello');
+  assert.equal(f.body.toString(), 'hello');
 });
 
 test('a zero length is ERR_FRAME_MALFORMED', () => {
   throwsCode(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0, 3])), 'ERR_FRAME_MALFORMED');
   // Even after a good frame in the same chunk.
-  throwsCode(() => new FrameDecoder().push(Buffer.concat([encodeFrame(FrameType.BYE, Buffer.alloc(0)), Buffer.alloc(4)])), 'ERR_FRAME_MALFORMED');
+  throwsCode(
+    () => new FrameDecoder().push(Buffer.concat([encodeFrame(FrameType.BYE, Buffer.alloc(0)), Buffer.alloc(4)])),
+    'ERR_FRAME_MALFORMED',
+  );
 });
 
 test('an oversized length is ERR_FRAME_TOO_LARGE from the 4-byte header alone', () => {
@@ -130,13 +145,17 @@ test('an unknown type is ERR_FRAME_UNKNOWN_TYPE', () => {
   throwsCode(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 1, 0x7e])), 'ERR_FRAME_UNKNOWN_TYPE');
   throwsCode(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 1, 0x00])), 'ERR_FRAME_UNKNOWN_TYPE');
   // Every declared type is accepted.
-  for (const t of Object.values(FrameType)) assert.equal(new FrameDecoder().push(encodeFrame(t, Buffer.alloc(0)))[0]!.type, t);
+  for (const t of Object.values(FrameType)) assert.equal(new FrameDecoder().push(encodeFrame(t, Buffer.alloc(0)))[0].type, t);
 });
 
 test('parseJsonBody returns objects and rejects invalid JSON and non-objects', () => {
   const f = (s: string): Frame => ({ type: FrameType.HELLO, body: Buffer.from(s) });
   assert.deepEqual(parseJsonBody(f('{"version":1,"resume":"x"}')), { version: 1, resume: 'x' });
   for (const bad of ['', '{', 'not json', '[1,2]', 'null', '42', '"s"', 'true']) {
-    assert.throws(() => parseJsonBody(f(bad)), (e: unknown) => e instanceof ProtocolError && e.code === 'ERR_FRAME_MALFORMED' && e.message.includes('HELLO'), bad);
+    assert.throws(
+      () => parseJsonBody(f(bad)),
+      (e: unknown) => e instanceof ProtocolError && e.code === 'ERR_FRAME_MALFORMED' && e.message.includes('HELLO'),
+      bad,
+    );
   }
 });

@@ -69,9 +69,10 @@ export class FrameDecoder {
     while (this.end - this.start >= 4) {
       const len = this.buf.readUInt32BE(this.start);
       if (len === 0) throw new ProtocolError('ERR_FRAME_MALFORMED', 'frame with length 0 (a frame holds at least its type byte)');
-      if (len > this.maxFrameBytes) throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
+      if (len > this.maxFrameBytes)
+        throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
       if (this.end - this.start < 4 + len) break;
-      const type = this.buf[this.start + 4]!;
+      const type = this.buf[this.start + 4];
       if (!KNOWN.has(type)) throw new ProtocolError('ERR_FRAME_UNKNOWN_TYPE', `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
       // Copy the body out: the internal buffer is reused.
       const body = Buffer.from(this.buf.subarray(this.start + 5, this.start + 4 + len));
@@ -110,6 +111,7 @@ export function parseJsonBody(frame: Frame): Record<string, unknown> {
   } catch {
     throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body is not valid JSON`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body must be a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body must be a JSON object`);
   return v as Record<string, unknown>;
 }

@@ -1,19 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameDecoder, FrameType, encodeFrame, type Frame } from './frames.js';
-import { BATCH_HEAD_BYTES, decodeBatchAck, decodeBatchFrame, decodeResultFrame, encodeBatchAck, encodeBatchFrame, encodeResultFrame } from './messages.js';
+import {
+  BATCH_HEAD_BYTES,
+  decodeBatchAck,
+  decodeBatchFrame,
+  decodeResultFrame,
+  encodeBatchAck,
+  encodeBatchFrame,
+  encodeResultFrame,
+} from './messages.js';
 import { ProtocolError } from '../../node/errors.js';
 
 /** Sends the pieces through a real decoder, as the socket would. */
 function roundTrip(pieces: Buffer[]): Frame {
   const frames = new FrameDecoder().push(Buffer.concat(pieces));
   assert.equal(frames.length, 1);
-  return frames[0]!;
+  return frames[0];
 }
 const malformed = (e: unknown): boolean => e instanceof ProtocolError && e.code === 'ERR_FRAME_MALFORMED';
 
 test('BATCH round-trips table code, seq (full u32 range) and payload', () => {
-  for (const [code, seq] of [[0, 0], [3, 1], [255, 0xffffffff], [2, 123456789]] as const) {
+  for (const [code, seq] of [
+    [0, 0],
+    [3, 1],
+    [255, 0xffffffff],
+    [2, 123456789],
+  ] as const) {
     const payload = Buffer.from(`rows ${code} ${seq}`);
     const frame = roundTrip(encodeBatchFrame(code, seq, payload));
     assert.equal(frame.type, FrameType.BATCH);
@@ -26,7 +39,8 @@ test('BATCH round-trips table code, seq (full u32 range) and payload', () => {
 });
 
 test('BATCH shorter than its header is malformed', () => {
-  for (const n of [0, 1, 4, BATCH_HEAD_BYTES - 1]) assert.throws(() => decodeBatchFrame({ type: FrameType.BATCH, body: Buffer.alloc(n) }), malformed);
+  for (const n of [0, 1, 4, BATCH_HEAD_BYTES - 1])
+    assert.throws(() => decodeBatchFrame({ type: FrameType.BATCH, body: Buffer.alloc(n) }), malformed);
   // Exactly the head: an empty payload.
   assert.equal(decodeBatchFrame({ type: FrameType.BATCH, body: Buffer.alloc(BATCH_HEAD_BYTES) }).payload.length, 0);
 });

@@ -48,8 +48,9 @@ export function encodeBatchFrame(tableCode: number, seq: number, payload: Buffer
   return [frameHeader(FrameType.BATCH, BATCH_HEAD_BYTES + payload.length), head, payload];
 }
 export function decodeBatchFrame(frame: Frame): { tableCode: number; seq: number; payload: Buffer } {
-  if (frame.body.length < BATCH_HEAD_BYTES) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH frame shorter than its ${BATCH_HEAD_BYTES}-byte head`);
-  return { tableCode: frame.body[0]!, seq: frame.body.readUInt32BE(4), payload: frame.body.subarray(BATCH_HEAD_BYTES) };
+  if (frame.body.length < BATCH_HEAD_BYTES)
+    throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH frame shorter than its ${BATCH_HEAD_BYTES}-byte head`);
+  return { tableCode: frame.body[0], seq: frame.body.readUInt32BE(4), payload: frame.body.subarray(BATCH_HEAD_BYTES) };
 }
 
 /** BATCH_ACK body: u8 table code | u32 seq. */
@@ -61,7 +62,7 @@ export function encodeBatchAck(tableCode: number, seq: number): Buffer[] {
 }
 export function decodeBatchAck(frame: Frame): { tableCode: number; seq: number } {
   if (frame.body.length !== 5) throw new ProtocolError('ERR_FRAME_MALFORMED', 'BATCH_ACK frame must be 5 bytes');
-  return { tableCode: frame.body[0]!, seq: frame.body.readUInt32BE(1) };
+  return { tableCode: frame.body[0], seq: frame.body.readUInt32BE(1) };
 }
 
 /** RESULT body: u16 meta length | meta JSON | payload. */
@@ -81,4 +82,3 @@ export function decodeResultFrame(frame: Frame): { meta: ResultMeta; payload: Bu
   }
   return { meta, payload: frame.body.subarray(2 + len) };
 }
-

@@ -29,6 +29,10 @@ test('only lower-case canonical UUIDs are accepted', () => {
   ];
   for (const s of bad) {
     assert.equal(isSessionId(s), false, String(s));
-    assert.throws(() => assertSessionId(s), (e: unknown) => e instanceof ProtocolError && e.code === 'ERR_SESSION_ID', String(s));
+    assert.throws(
+      () => assertSessionId(s),
+      (e: unknown) => e instanceof ProtocolError && e.code === 'ERR_SESSION_ID',
+      String(s),
+    );
   }
 });

@@ -13,6 +13,7 @@ export function isSessionId(s: unknown): s is string {
 }
 
 export function assertSessionId(s: unknown): string {
-  if (!isSessionId(s)) throw new ProtocolError('ERR_SESSION_ID', `invalid session id ${JSON.stringify(String(s).slice(0, 64))}: expected a UUID`);
+  if (!isSessionId(s))
+    throw new ProtocolError('ERR_SESSION_ID', `invalid session id ${JSON.stringify(String(s).slice(0, 64))}: expected a UUID`);
   return s;
 }

@@ -17,16 +17,39 @@ test('parseBenchArgs: defaults', () => {
 });
 
 test('parseBenchArgs: flags, relative paths from the current folder', () => {
-  const a = parseBenchArgs(['--scale', '0.01', '--clients', '4', '--seed', '7', '--json', 'r.json', '--data-cache', 'cache', '--keep'], '/w');
+  const a = parseBenchArgs(
+    ['--scale', '0.01', '--clients', '4', '--seed', '7', '--json', 'r.json', '--data-cache', 'cache', '--keep'],
+    '/w',
+  );
   assert.deepEqual(a, { scale: 0.01, clients: 4, seed: 7, json: '/w/r.json', dataCache: '/w/cache', keep: true, chaos: null });
   const c = parseBenchArgs(['--chaos', '1'], '/w');
   assert.ok(c !== 'help' && c.chaos === 1 && c.json.endsWith('bench-0.1-1-chaos.json'));
-  assert.equal(parseBenchArgs(['--clients', '3']) !== 'help' && (parseBenchArgs(['--clients', '3']) as { json: string }).json.endsWith('bench-0.1-3.json'), true);
+  assert.equal(
+    parseBenchArgs(['--clients', '3']) !== 'help' &&
+      (parseBenchArgs(['--clients', '3']) as { json: string }).json.endsWith('bench-0.1-3.json'),
+    true,
+  );
   assert.equal(parseBenchArgs(['--help']), 'help');
 });
 
 test('parseBenchArgs: bad flags are usage errors', () => {
-  for (const argv of [['--scale', 'x'], ['--scale', '0'], ['--scale', ''], ['--clients', '0'], ['--clients', '1.5'], ['--seed', '-1'], ['--json', ''], ['--bogus'], ['pos'], ['--chaos', '0'], ['--chaos', 'often']]) {
-    assert.throws(() => parseBenchArgs(argv), (e: Error & { code?: string }) => e.code === 'ERR_USAGE' && e.message.startsWith('bench: '), argv.join(' '));
+  for (const argv of [
+    ['--scale', 'x'],
+    ['--scale', '0'],
+    ['--scale', ''],
+    ['--clients', '0'],
+    ['--clients', '1.5'],
+    ['--seed', '-1'],
+    ['--json', ''],
+    ['--bogus'],
+    ['pos'],
+    ['--chaos', '0'],
+    ['--chaos', 'often'],
+  ]) {
+    assert.throws(
+      () => parseBenchArgs(argv),
+      (e: Error & { code?: string }) => e.code === 'ERR_USAGE' && e.message.startsWith('bench: '),
+      argv.join(' '),
+    );
   }
 });

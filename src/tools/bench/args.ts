@@ -52,12 +52,15 @@ export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs |
   }
   const clientsText = values.clients ?? '1';
   const clients = /^\d+$/.test(clientsText) ? Number(clientsText) : NaN;
-  if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS) throw new UsageError(`bench: --clients must be an integer between 1 and ${MAX_CLIENTS}, got '${clientsText}'`);
+  if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS)
+    throw new UsageError(`bench: --clients must be an integer between 1 and ${MAX_CLIENTS}, got '${clientsText}'`);
   const seedText = values.seed ?? '1';
   const seed = /^\d+$/.test(seedText) ? Number(seedText) : NaN;
-  if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(seed + clients)) throw new UsageError(`bench: --seed must be a non-negative integer, got '${seedText}'`);
+  if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(seed + clients))
+    throw new UsageError(`bench: --seed must be a non-negative integer, got '${seedText}'`);
   const chaos = values.chaos === undefined ? null : Number(values.chaos);
-  if (chaos !== null && !(Number.isFinite(chaos) && chaos > 0)) throw new UsageError(`bench: --chaos must be a positive number of seconds, got '${values.chaos}'`);
+  if (chaos !== null && !(Number.isFinite(chaos) && chaos > 0))
+    throw new UsageError(`bench: --chaos must be a positive number of seconds, got '${values.chaos}'`);
   if (values.json !== undefined && values.json.trim() === '') throw new UsageError('bench: --json needs a file name');
   if (values['data-cache'] !== undefined && values['data-cache'].trim() === '') throw new UsageError('bench: --data-cache needs a folder');
   return {

@@ -30,12 +30,20 @@ export interface BenchCluster {
 export async function startBenchCluster(dir: string): Promise<BenchCluster> {
   // The user's cluster config (replicas, heartbeat, log level) with its own prefix, folder and ports.
   const configFile = path.join(dir, 'cluster.yaml');
-  const config = writeIsolatedClusterConfig(configFile, loadClusterConfig(), { name: BENCH_NAME, runDir: path.join(dir, 'run'), ports: { ...BENCH_PORTS } });
+  const config = writeIsolatedClusterConfig(configFile, loadClusterConfig(), {
+    name: BENCH_NAME,
+    runDir: path.join(dir, 'run'),
+    ports: { ...BENCH_PORTS },
+  });
   // Fails fast with BrokerUnreachableError, instead of a cluster that never gets ready.
   await Broker.probe(config.middleware.address, createLogger('bench', 'silent'));
   for (let i = 0; i < config.replicas.gateway; i++) {
     const { port } = gatewayPorts(config, i);
-    if (!(await portFree(port))) throw new CoffeeError('ERR_BENCH_BUSY', `port ${port} is in use: is another benchmark running? (the bench cluster uses ports ${BENCH_PORTS.gateway}+)`);
+    if (!(await portFree(port)))
+      throw new CoffeeError(
+        'ERR_BENCH_BUSY',
+        `port ${port} is in use: is another benchmark running? (the bench cluster uses ports ${BENCH_PORTS.gateway}+)`,
+      );
   }
   // Leftovers of an interrupted benchmark would otherwise be consumed by this one.
   await deleteSharedQueues(config);

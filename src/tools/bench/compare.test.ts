@@ -27,7 +27,7 @@ test('compareReports: byte-identical folders pass; a changed or missing file is 
     writeFileSync(path.join(out, REPORT_FILES.q3), 'header\nq3,2\n');
     const d = await compareReports(out, ref);
     assert.deepEqual(d, { file: REPORT_FILES.q3, line: 2, got: 'q3,2', want: 'q3,1' });
-    assert.match(describeDifference(d!), /q3_tpv\.csv differs from the reference at line 2: got "q3,2", want "q3,1"/);
+    assert.match(describeDifference(d), /q3_tpv\.csv differs from the reference at line 2: got "q3,2", want "q3,1"/);
     unlinkSync(path.join(out, REPORT_FILES.q1));
     assert.match(describeDifference((await compareReports(out, ref))!), /q1_transactions\.csv is missing/);
   } finally {

@@ -35,7 +35,8 @@ export async function ensureDataset(cache: string, scale: number, seed: number):
   if (existsSync(markerFile)) {
     try {
       const m = JSON.parse(readFileSync(markerFile, 'utf8')) as Marker;
-      if (m.scale === scale && m.seed === seed && typeof m.bytes === 'number') return { dir, seed, bytes: m.bytes, rows: m.rows, generated: false, generateSeconds: 0 };
+      if (m.scale === scale && m.seed === seed && typeof m.bytes === 'number')
+        return { dir, seed, bytes: m.bytes, rows: m.rows, generated: false, generateSeconds: 0 };
     } catch {
       // A broken marker: regenerate below.
     }

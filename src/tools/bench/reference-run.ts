@@ -29,7 +29,9 @@ export function runReference(data: string, out: string): Promise<ReferenceRun> {
     child.on('close', (code) => {
       const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) {
-        reject(new CoffeeError('ERR_BENCH_REFERENCE', `reference run on ${data} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`));
+        reject(
+          new CoffeeError('ERR_BENCH_REFERENCE', `reference run on ${data} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`),
+        );
         return;
       }
       try {

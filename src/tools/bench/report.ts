@@ -83,22 +83,46 @@ export function formatResult(r: BenchResult): string {
         `reference ${s2(c.referenceSeconds)} s  ratio ${c.ratio.toFixed(1)}x  ${c.matchesReference ? 'reports match' : 'REPORTS DIFFER'}`,
     );
   }
-  lines.push(`wall        ${s2(r.wallSeconds).padStart(7)} s  ${r.throughput.mbPerSec.toFixed(1).padStart(6)} MB/s  ${num(r.throughput.rowsPerSec).padStart(9)} rows/s  (all clients)`);
+  lines.push(
+    `wall        ${s2(r.wallSeconds).padStart(7)} s  ${r.throughput.mbPerSec.toFixed(1).padStart(6)} MB/s  ${num(r.throughput.rowsPerSec).padStart(9)} rows/s  (all clients)`,
+  );
   const refSeconds = r.reference.reduce((a, x) => a + x.seconds, 0);
   const refRss = Math.max(...r.reference.map((x) => x.maxRssBytes));
   lines.push(
-    `reference   ${s2(refSeconds).padStart(7)} s  ${rate(totalBytes / 1e6, refSeconds).toFixed(1).padStart(6)} MB/s  ${num(rate(totalRows, refSeconds)).padStart(9)} rows/s  (single process, peak RSS ${mb(refRss)} MB)`,
+    `reference   ${s2(refSeconds).padStart(7)} s  ${rate(totalBytes / 1e6, refSeconds)
+      .toFixed(1)
+      .padStart(6)} MB/s  ${num(rate(totalRows, refSeconds)).padStart(9)} rows/s  (single process, peak RSS ${mb(refRss)} MB)`,
   );
   lines.push(`ratio       ${r.ratioToReference.toFixed(1)}x end-to-end wall / reference`);
-  if (r.scaling) lines.push(`scaling     ${r.scaling.wallOverSingle.toFixed(2)}x ${r.clients.length}-client wall / one client (${s2(r.scaling.singleClientSeconds)} s in ${r.scaling.from})`);
+  if (r.scaling)
+    lines.push(
+      `scaling     ${r.scaling.wallOverSingle.toFixed(2)}x ${r.clients.length}-client wall / one client (${s2(r.scaling.singleClientSeconds)} s in ${r.scaling.from})`,
+    );
   lines.push('');
-  lines.push(`${'node kind'.padEnd(14)}${'replicas'.padStart(8)}${'peak RSS MB'.padStart(13)}${'CPU s'.padStart(9)}${'disk MB'.padStart(10)}`);
-  for (const k of r.nodes) lines.push(`${k.kind.padEnd(14)}${String(k.replicas).padStart(8)}${mb(k.maxRssBytes).padStart(13)}${s2(k.cpuSeconds).padStart(9)}${mb(k.diskWriteBytes ?? 0).padStart(10)}`);
-  lines.push(`${'(all nodes)'.padEnd(14)}${''.padStart(8)}${(mb(r.nodeTotals.sumPeakRssBytes) + ' sum').padStart(13)}${s2(r.nodeTotals.cpuSeconds).padStart(9)}`);
-  lines.push(`${'client(s)'.padEnd(14)}${String(r.clients.length).padStart(8)}${mb(r.client.maxRssBytes).padStart(13)}${s2(r.client.cpuSeconds).padStart(9)}`);
-  if (r.chaos) lines.push(`chaos       ${r.chaos.kills} nodes SIGKILLed during the run (one every ${r.chaos.intervalSeconds} s); reports still compared byte for byte`);
-  if (r.broker?.cpuSeconds != null) lines.push(`${'rabbitmq'.padEnd(14)}${''.padStart(8)}${''.padStart(13)}${s2(r.broker.cpuSeconds).padStart(9)}${(r.broker.diskWriteBytes != null ? mb(r.broker.diskWriteBytes) : '').padStart(10)}`);
+  lines.push(
+    `${'node kind'.padEnd(14)}${'replicas'.padStart(8)}${'peak RSS MB'.padStart(13)}${'CPU s'.padStart(9)}${'disk MB'.padStart(10)}`,
+  );
+  for (const k of r.nodes)
+    lines.push(
+      `${k.kind.padEnd(14)}${String(k.replicas).padStart(8)}${mb(k.maxRssBytes).padStart(13)}${s2(k.cpuSeconds).padStart(9)}${mb(k.diskWriteBytes ?? 0).padStart(10)}`,
+    );
+  lines.push(
+    `${'(all nodes)'.padEnd(14)}${''.padStart(8)}${(mb(r.nodeTotals.sumPeakRssBytes) + ' sum').padStart(13)}${s2(r.nodeTotals.cpuSeconds).padStart(9)}`,
+  );
+  lines.push(
+    `${'client(s)'.padEnd(14)}${String(r.clients.length).padStart(8)}${mb(r.client.maxRssBytes).padStart(13)}${s2(r.client.cpuSeconds).padStart(9)}`,
+  );
+  if (r.chaos)
+    lines.push(
+      `chaos       ${r.chaos.kills} nodes SIGKILLed during the run (one every ${r.chaos.intervalSeconds} s); reports still compared byte for byte`,
+    );
+  if (r.broker?.cpuSeconds != null)
+    lines.push(
+      `${'rabbitmq'.padEnd(14)}${''.padStart(8)}${''.padStart(13)}${s2(r.broker.cpuSeconds).padStart(9)}${(r.broker.diskWriteBytes != null ? mb(r.broker.diskWriteBytes) : '').padStart(10)}`,
+    );
   if (r.staleStats.length > 0) lines.push(`(no fresh stats from ${r.staleStats.join(', ')}: their figures may be low)`);
-  lines.push(`load        ${r.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${r.machine.loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${r.machine.cpus} cores)`);
+  lines.push(
+    `load        ${r.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${r.machine.loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${r.machine.cpus} cores)`,
+  );
   return `${lines.join('\n')}\n`;
 }

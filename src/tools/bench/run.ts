@@ -25,7 +25,6 @@ export class BenchMismatchError extends CoffeeError {
   }
 }
 
-
 /** A one-client time from an earlier run at the same scale and seed, for the K-client scaling figure. */
 function singleClientBaseline(args: BenchArgs): { singleClientSeconds: number; from: string } | null {
   const file = defaultJsonFile(args.scale, 1, false, path.dirname(args.json));
@@ -87,22 +86,43 @@ export async function runBench(args: BenchArgs): Promise<number> {
       // Each client in its own process, as users run them: K clients really run in parallel.
       // With --chaos, one random node of any kind is SIGKILLed every interval during the run.
       const abort = new AbortController();
-      const chaos = args.chaos === null ? Promise.resolve([]) : runChaos({ cluster: bc.config, intervalMs: args.chaos * 1000, kill: 1, signal: abort.signal, onKill: (k) => log(`chaos: killed ${k.id} pid ${k.pid}`) });
+      const chaos =
+        args.chaos === null
+          ? Promise.resolve([])
+          : runChaos({
+              cluster: bc.config,
+              intervalMs: args.chaos * 1000,
+              kill: 1,
+              signal: abort.signal,
+              onKill: (k) => log(`chaos: killed ${k.id} pid ${k.pid}`),
+            });
       let runs;
       try {
-        runs = await Promise.all(datasets.map((d, i) => runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() })));
+        runs = await Promise.all(
+          datasets.map((d, i) =>
+            runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() }),
+          ),
+        );
       } finally {
         abort.abort();
         kills = (await chaos).length;
       }
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const broker1 = brokerUsage();
-      brokerDelta = broker0 !== null && broker1 !== null ? { cpuSeconds: broker1.cpuSeconds - broker0.cpuSeconds, diskWriteBytes: broker1.diskWriteBytes - broker0.diskWriteBytes } : null;
+      brokerDelta =
+        broker0 !== null && broker1 !== null
+          ? { cpuSeconds: broker1.cpuSeconds - broker0.cpuSeconds, diskWriteBytes: broker1.diskWriteBytes - broker0.diskWriteBytes }
+          : null;
       summaries = runs;
       clientCpu = runs.reduce((a, r) => a + r.resources.cpuSeconds, 0);
       clientPeak = Math.max(...runs.map((r) => r.resources.maxRssBytes));
 
-      const after = await waitFreshStats(statsDir, bc.cluster.nodes().map((n) => n.id), Date.now(), STATS_WAIT_MS);
+      const after = await waitFreshStats(
+        statsDir,
+        bc.cluster.nodes().map((n) => n.id),
+        Date.now(),
+        STATS_WAIT_MS,
+      );
       nodeStats = aggregateByKind(before.stats, after.stats);
       staleStats = after.stale;
     } finally {
@@ -132,10 +152,16 @@ export async function runBench(args: BenchArgs): Promise<number> {
       startedAt,
       machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
       params: { scale: args.scale, clients: args.clients, seed: args.seed },
-      datasets: datasets.map((d) => ({ seed: d.seed, dir: d.dir, bytes: d.bytes, rows: Object.values(d.rows).reduce((a, n) => a + n, 0), generated: d.generated })),
+      datasets: datasets.map((d) => ({
+        seed: d.seed,
+        dir: d.dir,
+        bytes: d.bytes,
+        rows: Object.values(d.rows).reduce((a, n) => a + n, 0),
+        generated: d.generated,
+      })),
       clients: summaries.map((s, i) => ({
         index: i + 1,
-        seed: datasets[i]!.seed,
+        seed: datasets[i].seed,
         session: s.session,
         seconds: s.seconds,
         rows: rowsOf(s),
@@ -143,14 +169,19 @@ export async function runBench(args: BenchArgs): Promise<number> {
         rejected: s.rejected,
         mbPerSec: rate(s.inputBytes / 1e6, s.seconds),
         rowsPerSec: rate(rowsOf(s), s.seconds),
-        referenceSeconds: refs[i]!.seconds,
-        ratio: rate(s.seconds, refs[i]!.seconds),
+        referenceSeconds: refs[i].seconds,
+        ratio: rate(s.seconds, refs[i].seconds),
         matchesReference: !failure.some((f) => f.file.startsWith(`client ${i + 1}:`)),
       })),
       wallSeconds,
-      throughput: { inputBytes: totalBytes, rows: totalRows, mbPerSec: rate(totalBytes / 1e6, wallSeconds), rowsPerSec: rate(totalRows, wallSeconds) },
+      throughput: {
+        inputBytes: totalBytes,
+        rows: totalRows,
+        mbPerSec: rate(totalBytes / 1e6, wallSeconds),
+        rowsPerSec: rate(totalRows, wallSeconds),
+      },
       reference: refs.map((r, i) => ({
-        seed: datasets[i]!.seed,
+        seed: datasets[i].seed,
         seconds: r.seconds,
         wallSeconds: r.wallSeconds,
         maxRssBytes: r.maxRssBytes,
@@ -161,7 +192,10 @@ export async function runBench(args: BenchArgs): Promise<number> {
       ratioToReference: rate(wallSeconds, refSeconds),
       scaling: baseline ? { ...baseline, wallOverSingle: rate(wallSeconds, baseline.singleClientSeconds) } : null,
       nodes: nodeStats,
-      nodeTotals: { cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0), sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0) },
+      nodeTotals: {
+        cpuSeconds: nodeStats.reduce((a, k) => a + k.cpuSeconds, 0),
+        sumPeakRssBytes: nodeStats.reduce((a, k) => a + k.sumRssBytes, 0),
+      },
       staleStats,
       client: { maxRssBytes: clientPeak, cpuSeconds: clientCpu },
       broker: { cpuSeconds: brokerDelta?.cpuSeconds ?? null, diskWriteBytes: brokerDelta?.diskWriteBytes ?? null },

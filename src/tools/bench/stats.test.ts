@@ -18,8 +18,16 @@ const s = (id: string, kind: string, pid: number, rssMb: number, cpuMs: number, 
 const byId = (...xs: NodeStats[]): Map<string, NodeStats> => new Map(xs.map((x) => [x.id, x]));
 
 test('aggregateByKind: max RSS over replicas, CPU spent between the samples summed', () => {
-  const before = byId(s('q2-agg-0', 'q2-agg', 10, 50, 1000, 1000, 5), s('q2-agg-1', 'q2-agg', 11, 60, 2000, 1000, 1), s('gateway-0', 'gateway', 12, 70, 500));
-  const after = byId(s('q2-agg-0', 'q2-agg', 10, 90, 3000, 1000, 8), s('q2-agg-1', 'q2-agg', 11, 80, 2500, 1000, 3), s('gateway-0', 'gateway', 12, 100, 4500));
+  const before = byId(
+    s('q2-agg-0', 'q2-agg', 10, 50, 1000, 1000, 5),
+    s('q2-agg-1', 'q2-agg', 11, 60, 2000, 1000, 1),
+    s('gateway-0', 'gateway', 12, 70, 500),
+  );
+  const after = byId(
+    s('q2-agg-0', 'q2-agg', 10, 90, 3000, 1000, 8),
+    s('q2-agg-1', 'q2-agg', 11, 80, 2500, 1000, 3),
+    s('gateway-0', 'gateway', 12, 100, 4500),
+  );
   assert.deepEqual(aggregateByKind(before, after), [
     { kind: 'gateway', replicas: 1, maxRssBytes: 100e6, sumRssBytes: 100e6, cpuSeconds: 4, diskWriteBytes: 0 },
     { kind: 'q2-agg', replicas: 2, maxRssBytes: 90e6, sumRssBytes: 170e6, cpuSeconds: 2.5, diskWriteBytes: 5e6 },

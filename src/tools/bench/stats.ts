@@ -31,7 +31,11 @@ export interface KindStats {
 function isNodeStats(v: unknown): v is NodeStats {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return typeof o.id === 'string' && typeof o.kind === 'string' && ['pid', 'maxRssBytes', 'cpuUserMs', 'cpuSystemMs', 'at'].every((k) => typeof o[k] === 'number');
+  return (
+    typeof o.id === 'string' &&
+    typeof o.kind === 'string' &&
+    ['pid', 'maxRssBytes', 'cpuUserMs', 'cpuSystemMs', 'at'].every((k) => typeof o[k] === 'number')
+  );
 }
 
 /** Every readable stats file of the folder, by node id (unreadable or foreign files are skipped). */
@@ -56,7 +60,12 @@ export function staleIds(stats: Map<string, NodeStats>, ids: string[], since: nu
 }
 
 /** Polls the stats folder until every id has a sample taken at or after `since`, or the timeout. */
-export async function waitFreshStats(dir: string, ids: string[], since: number, timeoutMs: number): Promise<{ stats: Map<string, NodeStats>; stale: string[] }> {
+export async function waitFreshStats(
+  dir: string,
+  ids: string[],
+  since: number,
+  timeoutMs: number,
+): Promise<{ stats: Map<string, NodeStats>; stale: string[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = readStatsDir(dir);

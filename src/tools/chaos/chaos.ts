@@ -46,8 +46,13 @@ export interface ChaosOptions extends ChaosFilter {
 /** Parses `--only`/`--except` values: comma-separated node kinds. */
 export function parseKinds(value: string | undefined, flag: string): NodeKind[] | undefined {
   if (value === undefined) return undefined;
-  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const k of kinds) if (!NODE_KINDS.includes(k as NodeKind)) throw new UsageError(`chaos: ${flag}: unknown node kind '${k}' (kinds: ${NODE_KINDS.join(', ')})`);
+  const kinds = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const k of kinds)
+    if (!NODE_KINDS.includes(k as NodeKind))
+      throw new UsageError(`chaos: ${flag}: unknown node kind '${k}' (kinds: ${NODE_KINDS.join(', ')})`);
   return kinds as NodeKind[];
 }
 
@@ -58,7 +63,7 @@ export function selectVictims<T extends ChaosNode>(nodes: readonly T[], n: numbe
   const pool = [...candidates];
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    [pool[i], pool[j]] = [pool[j], pool[i]];
   }
   let eggsLeft = nodes.filter((x) => x.kind === 'egg-of-life').length;
   const picked: T[] = [];

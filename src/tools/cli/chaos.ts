@@ -8,7 +8,8 @@ import { parseKinds, runChaos, seededRandom } from '../chaos/chaos.js';
 function positive(value: string | undefined, flag: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`chaos: ${flag} must be a positive ${integer ? 'integer' : 'number'}`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`chaos: ${flag} must be a positive ${integer ? 'integer' : 'number'}`);
   return n;
 }
 
@@ -19,18 +20,22 @@ const CHAOS_USAGE =
 
 /** `coffee-analysis chaos [--interval S] [--kill N] [--only KINDS] [--except KINDS] [--duration S] [--seed N] [--config FILE]` */
 export async function run(argv: string[]): Promise<number> {
-  const v = parseFlags('chaos', {
-    args: argv,
-    options: {
-      interval: { type: 'string' },
-      kill: { type: 'string' },
-      only: { type: 'string' },
-      except: { type: 'string' },
-      duration: { type: 'string' },
-      seed: { type: 'string' },
-      config: { type: 'string' },
+  const v = parseFlags(
+    'chaos',
+    {
+      args: argv,
+      options: {
+        interval: { type: 'string' },
+        kill: { type: 'string' },
+        only: { type: 'string' },
+        except: { type: 'string' },
+        duration: { type: 'string' },
+        seed: { type: 'string' },
+        config: { type: 'string' },
+      },
     },
-  }, CHAOS_USAGE).values;
+    CHAOS_USAGE,
+  ).values;
   const intervalS = positive(v.interval, '--interval', false) ?? 1;
   const kill = positive(v.kill, '--kill', true) ?? 1;
   const durationS = positive(v.duration, '--duration', false);
@@ -39,7 +44,8 @@ export async function run(argv: string[]): Promise<number> {
   const only = parseKinds(v.only, '--only');
   const except = parseKinds(v.except, '--except');
   const cluster = loadClusterConfig(path.resolve(v.config ?? DEFAULT_CLUSTER_CONFIG)) as ClusterConfig;
-  if (liveNodes(cluster).length === 0) throw new UsageError(`chaos: no running cluster in run dir ${runDir(cluster)} (start one with \`npx coffee-analysis cluster\`)`);
+  if (liveNodes(cluster).length === 0)
+    throw new UsageError(`chaos: no running cluster in run dir ${runDir(cluster)} (start one with \`npx coffee-analysis cluster\`)`);
 
   const abort = new AbortController();
   const stop = (): void => abort.abort();

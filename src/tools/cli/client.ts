@@ -8,7 +8,7 @@ import type { ClientResources, ClientSummary } from '../../client/options.js';
 
 const USAGE =
   'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
-  '  --gateways LIST   gateways to pick from at random (default: the local cluster\'s)\n' +
+  "  --gateways LIST   gateways to pick from at random (default: the local cluster's)\n" +
   '  --batch-kb N      largest batch in KiB (default 2048)\n' +
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
@@ -34,23 +34,32 @@ export function printSummary(s: ClientSummary, out: string): void {
 
 /** `coffee-analysis client --data DIR --out DIR [--gateways host:port,...]` */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('client', {
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      out: { type: 'string' },
-      gateways: { type: 'string' },
-      'batch-kb': { type: 'string' },
-      window: { type: 'string' },
-      'retry-for': { type: 'string' },
-      'no-progress': { type: 'boolean', default: false },
-      progress: { type: 'boolean', default: false },
-      'summary-json': { type: 'string' },
+  const { values } = parseFlags(
+    'client',
+    {
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        out: { type: 'string' },
+        gateways: { type: 'string' },
+        'batch-kb': { type: 'string' },
+        window: { type: 'string' },
+        'retry-for': { type: 'string' },
+        'no-progress': { type: 'boolean', default: false },
+        progress: { type: 'boolean', default: false },
+        'summary-json': { type: 'string' },
+      },
     },
-  }, USAGE);
+    USAGE,
+  );
   if (!values.data) throw new UsageError('client: --data DIR is required');
   if (!values.out) throw new UsageError('client: --out DIR is required');
-  const gateways = values.gateways ? values.gateways.split(',').map((s) => s.trim()).filter(Boolean) : localGateways();
+  const gateways = values.gateways
+    ? values.gateways
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : localGateways();
   const num = (v: string | undefined, name: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);

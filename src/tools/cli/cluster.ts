@@ -5,7 +5,11 @@ const READY_TIMEOUT_MS = 60_000;
 
 /** `coffee-analysis cluster [--config FILE]`: the local cluster in the foreground until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
-  const configFile = parseFlags('cluster', { args: argv, options: { config: { type: 'string' } } }, 'usage: coffee-analysis cluster [--config FILE]   (default config/cluster.yaml; Ctrl-C stops it)').values.config;
+  const configFile = parseFlags(
+    'cluster',
+    { args: argv, options: { config: { type: 'string' } } },
+    'usage: coffee-analysis cluster [--config FILE]   (default config/cluster.yaml; Ctrl-C stops it)',
+  ).values.config;
   const cluster = await startLocalCluster({ configFile, output: 'prefix' });
   // The nodes are detached and unref'd: without this, nothing would keep this process alive.
   const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -20,7 +20,11 @@ const MAINS: Record<NodeKind, () => Promise<(ctx: NodeContext) => Promise<void>>
 
 /** `coffee-analysis node <kind> --index N`: one node of the cluster, in this process. */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('node', { args: argv, options: { index: { type: 'string', default: '0' } }, allowPositionals: true });
+  const { values, positionals } = parseFlags('node', {
+    args: argv,
+    options: { index: { type: 'string', default: '0' } },
+    allowPositionals: true,
+  });
   const kind = positionals[0] as NodeKind | undefined;
   if (!kind || !NODE_KINDS.includes(kind)) throw new UsageError(`node: kind must be one of ${NODE_KINDS.join(', ')}`);
   const index = Number(values.index);

@@ -17,13 +17,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.data === undefined) throw new UsageError(`--data is required (${USAGE})`);
   const st = await stat(values.data).catch(() => null);
-  if (st === null || !st.isDirectory()) throw new UsageError(`data folder '${values.data}' does not exist: pass a dataset folder with --data`);
+  if (st === null || !st.isDirectory())
+    throw new UsageError(`data folder '${values.data}' does not exist: pass a dataset folder with --data`);
   const out = values.out ?? 'results/reference';
   const t0 = process.hrtime.bigint();
   const res = await computeReference(values.data);
   await writeReports(out, res.reports);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const mb = res.inputBytes / 1e6;
-  process.stdout.write(`reference: ${res.rows} rows, ${res.rejected} rejected, ${mb.toFixed(1)} MB in ${secs.toFixed(2)} s (${(mb / secs).toFixed(1)} MB/s) -> ${out}\n`);
+  process.stdout.write(
+    `reference: ${res.rows} rows, ${res.rejected} rejected, ${mb.toFixed(1)} MB in ${secs.toFixed(2)} s (${(mb / secs).toFixed(1)} MB/s) -> ${out}\n`,
+  );
   return 0;
 }

@@ -31,17 +31,25 @@ export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.00
  * prints a summary, stops the cluster.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('start', { args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } }, START_USAGE);
+  const { values } = parseFlags(
+    'start',
+    { args: argv, options: { data: { type: 'string', multiple: true }, out: { type: 'string' }, config: { type: 'string' } } },
+    START_USAGE,
+  );
   const datas = (values.data ?? []).map((d) => path.resolve(d));
   const out = path.resolve(values.out ?? path.join(REPO_ROOT, 'results'));
   if (datas.length === 0) {
     if (!existsSync(path.join(SAMPLE.dir, 'transactions'))) {
-      process.stdout.write(`making the sample dataset in ${path.relative(process.cwd(), SAMPLE.dir) || SAMPLE.dir} (scale ${SAMPLE.scale}, seed ${SAMPLE.seed}, hard cases included)\n`);
+      process.stdout.write(
+        `making the sample dataset in ${path.relative(process.cwd(), SAMPLE.dir) || SAMPLE.dir} (scale ${SAMPLE.scale}, seed ${SAMPLE.seed}, hard cases included)\n`,
+      );
       await generateDataset({ out: SAMPLE.dir, scale: SAMPLE.scale, seed: SAMPLE.seed, hardCases: true, badRows: false });
     }
     datas.push(SAMPLE.dir);
   }
-  for (const d of datas) if (!existsSync(d)) throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
+  for (const d of datas)
+    if (!existsSync(d))
+      throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
 
   // Fail fast, in one line, when there is no broker: every node would only retry forever.
   const clusterConfig = loadClusterConfig(values.config ? path.resolve(values.config) : undefined);
@@ -54,11 +62,22 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   try {
     await cluster.waitReady(30_000);
-    process.stdout.write(`cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
     // One process per client, as users run them: several clients really run in parallel.
-    const summaries = await Promise.all(datas.map((data, i) => runClientProcess({ data, out: outs[i]!, gateways: cluster.gateways(), progress: datas.length === 1 && process.stderr.isTTY === true })));
-    summaries.forEach((s, i) => printSummary(s, shortPath(outs[i]!)));
+    const summaries = await Promise.all(
+      datas.map((data, i) =>
+        runClientProcess({
+          data,
+          out: outs[i],
+          gateways: cluster.gateways(),
+          progress: datas.length === 1 && process.stderr.isTTY === true,
+        }),
+      ),
+    );
+    summaries.forEach((s, i) => printSummary(s, shortPath(outs[i])));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

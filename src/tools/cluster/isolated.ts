@@ -9,8 +9,21 @@ import { createLogger } from '../../node/log.js';
  * A cluster of its own next to any other on the machine and broker (tests, the benchmark):
  * `base` with its own queue prefix, run folder and ports, written to `file` for its nodes.
  */
-export function writeIsolatedClusterConfig(file: string, base: Readonly<ClusterConfig>, own: { name: string; runDir: string; ports: ClusterConfig['ports'] }): ClusterConfig {
-  const config: ClusterConfig = { ...base, name: own.name, run_dir: own.runDir, ports: { ...own.ports }, replicas: { ...base.replicas }, middleware: { ...base.middleware }, heartbeat: { ...base.heartbeat }, log: { ...base.log } };
+export function writeIsolatedClusterConfig(
+  file: string,
+  base: Readonly<ClusterConfig>,
+  own: { name: string; runDir: string; ports: ClusterConfig['ports'] },
+): ClusterConfig {
+  const config: ClusterConfig = {
+    ...base,
+    name: own.name,
+    run_dir: own.runDir,
+    ports: { ...own.ports },
+    replicas: { ...base.replicas },
+    middleware: { ...base.middleware },
+    heartbeat: { ...base.heartbeat },
+    log: { ...base.log },
+  };
   writeFileSync(file, stringify(config));
   return config;
 }

@@ -19,8 +19,17 @@ const BASE = 40000 + (process.pid % 400) * 50;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'local-cluster-'));
 const run = path.join(tmp, 'run');
 const configFile = path.join(tmp, 'cluster.yaml');
-writeFileSync(configFile, `run_dir: ${JSON.stringify(run)}\nreplicas:\n  gateway: 2\n  egg-of-life: 1\nports:\n  heartbeat: ${BASE}\n  election: ${BASE + 10}\n  gateway: ${BASE + 20}\n`);
-const dummy = (kind: NodeSpec['kind'], index: number): NodeSpec => ({ id: `${kind}-${index}`, kind, index, args: [DUMMY, 'node', kind, '--index', String(index)], env: { COFFEE_CLUSTER_CONFIG: configFile } });
+writeFileSync(
+  configFile,
+  `run_dir: ${JSON.stringify(run)}\nreplicas:\n  gateway: 2\n  egg-of-life: 1\nports:\n  heartbeat: ${BASE}\n  election: ${BASE + 10}\n  gateway: ${BASE + 20}\n`,
+);
+const dummy = (kind: NodeSpec['kind'], index: number): NodeSpec => ({
+  id: `${kind}-${index}`,
+  kind,
+  index,
+  args: [DUMMY, 'node', kind, '--index', String(index)],
+  env: { COFFEE_CLUSTER_CONFIG: configFile },
+});
 const specs = [dummy('gateway', 0), dummy('gateway', 1), dummy('tx-filter', 0), dummy('tx-filter', 1), dummy('q4-top', 0)];
 
 let cluster: LocalCluster | undefined;
@@ -32,13 +41,16 @@ after(async () => {
 test('node specs: every replica of every kind, eggs first, per-replica ports, absolute config path', () => {
   const config = loadClusterConfig(configFile) as ClusterConfig;
   const all = buildNodeSpecs(config, path.relative(process.cwd(), configFile));
-  assert.equal(all.length, Object.values(config.replicas).reduce((a, b) => a + b, 0));
-  assert.equal(all[0]!.id, 'egg-of-life-0');
+  assert.equal(
+    all.length,
+    Object.values(config.replicas).reduce((a, b) => a + b, 0),
+  );
+  assert.equal(all[0].id, 'egg-of-life-0');
   const g1 = all.find((s) => s.id === 'gateway-1')!;
   assert.deepEqual(g1.args, [CLI_BIN, 'node', 'gateway', '--index', '1']);
   assert.equal(g1.env.COFFEE__PORT, String(BASE + 22));
   assert.equal(g1.env.COFFEE__HEALTHCHECK__PORT, String(BASE + 23));
-  assert.equal(all[0]!.env.COFFEE__LEADER_ELECTION__PORT, String(BASE + 10));
+  assert.equal(all[0].env.COFFEE__LEADER_ELECTION__PORT, String(BASE + 10));
   assert.equal(g1.env.COFFEE_CLUSTER_CONFIG, configFile);
 });
 
@@ -49,8 +61,11 @@ test('local cluster: starts, writes the registry, gets ready, refuses a second s
   const lines: string[] = [];
   cluster = await startLocalCluster({ configFile, specs, env: { EXTRA_FOR_NODES: 'yes' }, write: (l) => lines.push(l) });
   assert.deepEqual(cluster.gateways(), [`127.0.0.1:${BASE + 20}`, `127.0.0.1:${BASE + 22}`]);
-  assert.deepEqual(readRegistry(registryFile(cluster.config)).map((s) => s.id), ['tx-filter-0', 'tx-filter-1', 'q4-top-0', 'gateway-0', 'gateway-1']);
-  assert.equal(readRegistry(registryFile(cluster.config))[0]!.env.EXTRA_FOR_NODES, 'yes');
+  assert.deepEqual(
+    readRegistry(registryFile(cluster.config)).map((s) => s.id),
+    ['tx-filter-0', 'tx-filter-1', 'q4-top-0', 'gateway-0', 'gateway-1'],
+  );
+  assert.equal(readRegistry(registryFile(cluster.config))[0].env.EXTRA_FOR_NODES, 'yes');
   await cluster.waitReady(20_000);
   assert.ok(await waitFor(() => cluster!.nodes().length === specs.length, 10_000), 'every node has a live pid file');
   assert.ok(await waitFor(() => lines.some((l) => l.startsWith('[gateway-1] ') && l.includes('dummy node up')), 5000), 'prefixed output');
@@ -58,7 +73,14 @@ test('local cluster: starts, writes the registry, gets ready, refuses a second s
   await assert.rejects(startLocalCluster({ configFile, specs }), /a cluster is already running with run dir .* stop it first/);
 
   const before = new Map(cluster.nodes().map((n) => [n.id, n.pid]));
-  const kills = await runChaos({ cluster: cluster.config, intervalMs: 50, durationMs: 260, kill: 5, only: ['tx-filter'], random: seededRandom(1) });
+  const kills = await runChaos({
+    cluster: cluster.config,
+    intervalMs: 50,
+    durationMs: 260,
+    kill: 5,
+    only: ['tx-filter'],
+    random: seededRandom(1),
+  });
   assert.deepEqual(kills.map((k) => k.id).sort(), ['tx-filter-0', 'tx-filter-1'], 'both tx-filters, each once (no egg restarts them)');
   for (const k of kills) assert.ok(await waitFor(() => !isAlive(k.pid), 2000));
   assert.ok(isAlive(before.get('q4-top-0')!) && isAlive(before.get('gateway-0')!), 'other kinds untouched');

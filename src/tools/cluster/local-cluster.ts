@@ -59,7 +59,12 @@ export class ClusterNotReadyError extends CoffeeError {
   }
 }
 
-const KIND_ORDER: NodeKind[] = ['egg-of-life', 'controller', ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'), 'gateway'];
+const KIND_ORDER: NodeKind[] = [
+  'egg-of-life',
+  'controller',
+  ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'),
+  'gateway',
+];
 const STOP_TIMEOUT_MS = 10_000;
 
 /** `COFFEE__*` set by the user for the whole cluster: kept in every spec (under the per-kind ones). */

@@ -37,11 +37,11 @@ function valid(table: TableName, f: string[]): boolean {
   if (f.length !== HEADERS[table].split(',').length) return false;
   switch (table) {
     case 'transactions':
-      return /^(\d+(\.0)?)?$/.test(f[4]!) && amount(f[5]!) && amount(f[6]!) && amount(f[7]!) && ts(f[8]!);
+      return /^(\d+(\.0)?)?$/.test(f[4]) && amount(f[5]) && amount(f[6]) && amount(f[7]) && ts(f[8]);
     case 'transaction_items':
-      return /^\d+$/.test(f[1]!) && /^\d+$/.test(f[2]!) && amount(f[3]!) && amount(f[4]!) && ts(f[5]!);
+      return /^\d+$/.test(f[1]) && /^\d+$/.test(f[2]) && amount(f[3]) && amount(f[4]) && ts(f[5]);
     case 'users':
-      return /^\d+$/.test(f[0]!) && ts(f[3]!);
+      return /^\d+$/.test(f[0]) && ts(f[3]);
     default:
       return true;
   }
@@ -71,13 +71,16 @@ test('removing the bad lines gives back the files of the same run without --bad-
   let touched = 0;
   for (const f of files) {
     const withBad = await readFile(join(bad, f), 'utf8');
-    const cleaned = withBad.split('\n').filter((l) => !badLines.has(l)).join('\n');
+    const cleaned = withBad
+      .split('\n')
+      .filter((l) => !badLines.has(l))
+      .join('\n');
     if (cleaned !== withBad) touched++;
     assert.equal(cleaned, await readFile(join(plain, f), 'utf8'), f);
   }
   assert.equal(touched, 3);
   // Spliced into the middle of the file, not appended at the end.
   const tx = (await readFile(join(bad, 'transactions/transactions_202402.csv'), 'utf8')).trim().split('\n');
-  const at = tx.indexOf(BAD_ROWS[0]!.line);
+  const at = tx.indexOf(BAD_ROWS[0].line);
   assert.ok(at > 1 && at < tx.length - 5, `bad row at line ${at} of ${tx.length}`);
 });

@@ -19,7 +19,18 @@ test('generate flags: defaults and parsing', () => {
 });
 
 test('generate: missing or invalid flags throw a one-line UsageError', () => {
-  const bad = [[], ['--out'], ['--out', 'd', '--scale', 'abc'], ['--out', 'd', '--scale', '0'], ['--out', 'd', '--scale', '-1'], ['--out', 'd', '--scale', ''], ['--out', 'd', '--seed', '1.5'], ['--out', 'd', '--seed', '-3'], ['--out', 'd', '--bogus'], ['--out', 'd', 'positional']];
+  const bad = [
+    [],
+    ['--out'],
+    ['--out', 'd', '--scale', 'abc'],
+    ['--out', 'd', '--scale', '0'],
+    ['--out', 'd', '--scale', '-1'],
+    ['--out', 'd', '--scale', ''],
+    ['--out', 'd', '--seed', '1.5'],
+    ['--out', 'd', '--seed', '-3'],
+    ['--out', 'd', '--bogus'],
+    ['--out', 'd', 'positional'],
+  ];
   for (const argv of bad) {
     assert.throws(
       () => parseGenerateArgs(argv),
@@ -34,7 +45,15 @@ test('generate run() writes a dataset and returns 0', async () => {
   try {
     const code = await run(['--out', dir, '--scale', '0.0002', '--seed', '3', '--hard-cases']);
     assert.equal(code, 0);
-    assert.deepEqual((await readdir(dir)).sort(), ['menu_items', 'payment_methods', 'stores', 'transaction_items', 'transactions', 'users', 'vouchers']);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      'menu_items',
+      'payment_methods',
+      'stores',
+      'transaction_items',
+      'transactions',
+      'users',
+      'vouchers',
+    ]);
     assert.equal((await readdir(join(dir, 'transactions'))).length, 25);
   } finally {
     await rm(dir, { recursive: true, force: true });

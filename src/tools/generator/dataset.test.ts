@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, writeFile, mkdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset, type GenerateResult } from './dataset.js';
-import { HEADERS, TABLES } from './schema.js';
+import type { TABLES } from './schema.js';
+import { HEADERS } from './schema.js';
 import { NORMAL_MONTHS } from './proportions.js';
 import { MENU_ITEMS, STORES } from './catalog.js';
 import { allRows, listFiles } from '../../testing/dataset-rows.js';
@@ -57,7 +58,7 @@ test('layout: monthly files for 24 months, one file per small table, exact heade
   ].sort();
   assert.deepEqual(files, expected);
   assert.equal(resultA.files, files.length);
-  assert.equal(NORMAL_MONTHS[0]!.key, '202307');
+  assert.equal(NORMAL_MONTHS[0].key, '202307');
   assert.equal(NORMAL_MONTHS.at(-1)!.key, '202506');
   let bytes = 0;
   for (const f of files) {
@@ -68,7 +69,10 @@ test('layout: monthly files for 24 months, one file per small table, exact heade
     assert.ok(!text.includes('\r'), `${f} is LF-only without --hard-cases`);
   }
   assert.equal(resultA.bytes, bytes);
-  assert.equal(HEADERS.transactions, 'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at');
+  assert.equal(
+    HEADERS.transactions,
+    'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at',
+  );
   assert.equal(HEADERS.transaction_items, 'transaction_id,item_id,quantity,unit_price,subtotal,created_at');
   assert.equal(HEADERS.users, 'user_id,gender,birthdate,registered_at');
   assert.equal(HEADERS.stores, 'store_id,store_name,street,postal_code,city,state,latitude,longitude');
@@ -108,7 +112,17 @@ test('value formats and internal consistency of transactions, items and users', 
   const userIds = new Set(users.map((u) => u[0]));
   for (const r of txs) {
     assert.equal(r.length, 9);
-    const [id, store, pm, voucher, user, orig, disc, fin, ts] = r as [string, string, string, string, string, string, string, string, string];
+    const [id, store, pm, voucher, user, orig, disc, fin, ts] = r as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     assert.match(id, UUID);
     assert.ok(!ids.has(id), 'transaction ids are unique');
     ids.add(id);
@@ -127,19 +141,23 @@ test('value formats and internal consistency of transactions, items and users', 
   assert.equal(byTx.size, ids.size, 'every item row belongs to a transaction');
   for (const u of users) {
     assert.equal(u.length, 4);
-    assert.match(u[0]!, /^\d+$/);
-    assert.match(u[1]!, /^(male|female)$/);
-    assert.match(u[2]!, /^\d{4}-\d{2}-\d{2}$/);
-    assert.match(u[3]!, TS);
+    assert.match(u[0], /^\d+$/);
+    assert.match(u[1], /^(male|female)$/);
+    assert.match(u[2], /^\d{4}-\d{2}-\d{2}$/);
+    assert.match(u[3], TS);
   }
 });
 
 test('files hold their month: created_at and registered_at match the file name', async () => {
-  for (const m of [NORMAL_MONTHS[0]!, NORMAL_MONTHS[12]!]) {
+  for (const m of [NORMAL_MONTHS[0], NORMAL_MONTHS[12]]) {
     const prefix = `${m.year}-${String(m.month).padStart(2, '0')}-`;
-    for (const [file, col] of [['transactions/transactions', 8], ['transaction_items/transaction_items', 5], ['users/users', 3]] as const) {
+    for (const [file, col] of [
+      ['transactions/transactions', 8],
+      ['transaction_items/transaction_items', 5],
+      ['users/users', 3],
+    ] as const) {
       const lines = (await readFile(join(a, `${file}_${m.key}.csv`), 'utf8')).trim().split('\n').slice(1);
-      for (const l of lines) assert.ok(l.split(',')[col]!.startsWith(prefix), `${file}_${m.key}: ${l}`);
+      for (const l of lines) assert.ok(l.split(',')[col].startsWith(prefix), `${file}_${m.key}: ${l}`);
     }
   }
 });
@@ -155,13 +173,13 @@ test('rough proportions at a tiny scale', async () => {
   const share = (f: (r: string[]) => boolean): number => txs.filter(f).length / n;
   const guests = share((r) => r[4] === '');
   assert.ok(guests > 0.09 && guests < 0.16, `guests ${guests}`);
-  const big = share((r) => cents(r[7]!) >= 7500);
+  const big = share((r) => cents(r[7]) >= 7500);
   assert.ok(big > 0.01 && big < 0.06, `final >= 75: ${big}`);
-  const night = share((r) => r[8]!.slice(11) < '06:00:00' || r[8]!.slice(11) > '23:00:00');
+  const night = share((r) => r[8].slice(11) < '06:00:00' || r[8].slice(11) > '23:00:00');
   assert.ok(night > 0.005 && night < 0.06, `outside 06–23: ${night}`);
   // All 10 stores and 8 items occur, not uniformly.
   const perStore = new Map<string, number>();
-  for (const r of txs) perStore.set(r[1]!, (perStore.get(r[1]!) ?? 0) + 1);
+  for (const r of txs) perStore.set(r[1], (perStore.get(r[1]) ?? 0) + 1);
   assert.equal(perStore.size, STORES.length);
   const counts = [...perStore.values()];
   assert.ok(Math.max(...counts) > 1.3 * Math.min(...counts), 'stores are skewed');
@@ -171,13 +189,13 @@ test('rough proportions at a tiny scale', async () => {
   const perUser = new Map<string, Map<string, number>>();
   for (const r of txs) {
     if (r[4] === '') continue;
-    const m = perUser.get(r[1]!) ?? new Map<string, number>();
-    m.set(r[4]!, (m.get(r[4]!) ?? 0) + 1);
-    perUser.set(r[1]!, m);
+    const m = perUser.get(r[1]) ?? new Map<string, number>();
+    m.set(r[4], (m.get(r[4]) ?? 0) + 1);
+    perUser.set(r[1], m);
   }
   for (const [store, m] of perUser) {
     const c = [...m.values()].sort((x, y) => y - x);
-    assert.ok(c[0]! >= 3 * c[Math.floor(c.length / 2)]!, `store ${store}: top ${c[0]} vs median ${c[Math.floor(c.length / 2)]}`);
+    assert.ok(c[0] >= 3 * c[Math.floor(c.length / 2)], `store ${store}: top ${c[0]} vs median ${c[Math.floor(c.length / 2)]}`);
   }
 });
 

@@ -40,7 +40,8 @@ export const MAX_SCALE = 10;
 
 export function validateOptions(o: GenerateOptions): void {
   if (typeof o.out !== 'string' || o.out.length === 0) throw new RangeError('out must be a folder path');
-  if (!Number.isFinite(o.scale) || o.scale < MIN_SCALE || o.scale > MAX_SCALE) throw new RangeError(`scale must be between ${MIN_SCALE} and ${MAX_SCALE}`);
+  if (!Number.isFinite(o.scale) || o.scale < MIN_SCALE || o.scale > MAX_SCALE)
+    throw new RangeError(`scale must be between ${MIN_SCALE} and ${MAX_SCALE}`);
   if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new RangeError('seed must be a non-negative integer');
 }
 
@@ -82,11 +83,11 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   add(ref, ref.rows);
 
   const pop = buildPopulation(seed, scale);
-  const users = await writeUsers(out, seed, pop, onBytes, (m) => (badRows ? badLinesFor('users', NORMAL_MONTHS[m]!.key) : ''));
+  const users = await writeUsers(out, seed, pop, onBytes, (m) => (badRows ? badLinesFor('users', NORMAL_MONTHS[m].key) : ''));
   add(users, { users: users.rows });
 
   for (let m = 0; m < NORMAL_MONTHS.length; m++) {
-    const key = NORMAL_MONTHS[m]!.key;
+    const key = NORMAL_MONTHS[m].key;
     const txBad = badRows ? badLinesFor('transactions', key) : '';
     const itBad = badRows ? badLinesFor('transaction_items', key) : '';
     const inject = txBad || itBad ? { after: Math.floor(transactionsInMonth(scale, m) / 2), transactions: txBad, items: itBad } : undefined;

@@ -30,7 +30,10 @@ const inYears = (ts: string): boolean => ts >= '2024-01-01 00:00:00' && ts <= '2
 test('hard cases only add files: every normal file is unchanged', async () => {
   const normal = await listFiles(plain);
   const withHard = await listFiles(hard);
-  assert.deepEqual(withHard.filter((f) => !f.includes('_hardcases')), normal);
+  assert.deepEqual(
+    withHard.filter((f) => !f.includes('_hardcases')),
+    normal,
+  );
   for (const f of normal) assert.ok((await readFile(join(plain, f))).equals(await readFile(join(hard, f))), f);
 });
 
@@ -72,20 +75,25 @@ test('transactions and items exist on every boundary timestamp', async () => {
 });
 
 test('final_amount exactly 75.00, 74.99 and 75.01 occur in the hour window', async () => {
-  const hc = (await allRows(hard, 'transactions')).filter((r) => r[8]!.slice(11) >= '06:00:00' && r[8]!.slice(11) <= '23:00:00' && inYears(r[8]!));
-  const finals = new Set(hc.map((r) => cents(r[7]!)));
+  const hc = (await allRows(hard, 'transactions')).filter(
+    (r) => r[8].slice(11) >= '06:00:00' && r[8].slice(11) <= '23:00:00' && inYears(r[8]),
+  );
+  const finals = new Set(hc.map((r) => cents(r[7])));
   for (const c of [7500, 7499, 7501]) assert.ok(finals.has(c), `final ${c / 100}`);
-  for (const r of hc) assert.equal(cents(r[7]!), cents(r[5]!) - cents(r[6]!));
+  for (const r of hc) assert.equal(cents(r[7]), cents(r[5]) - cents(r[6]));
 });
 
 test('Q2 ties of the crafted months resolve to the expected items (smaller item_id wins)', async () => {
-  const names = new Map((await allRows(hard, 'menu_items')).map((r) => [Number(r[0]), r[1]!]));
+  const names = new Map((await allRows(hard, 'menu_items')).map((r) => [Number(r[0]), r[1]]));
   const qty = new Map<string, Map<number, number>>();
   const profit = new Map<string, Map<number, number>>();
   for (const r of await allRows(hard, 'transaction_items')) {
-    const month = r[5]!.slice(0, 7);
+    const month = r[5].slice(0, 7);
     const item = Number(r[1]);
-    for (const [m, v] of [[qty, Number(r[2])], [profit, cents(r[4]!)]] as const) {
+    for (const [m, v] of [
+      [qty, Number(r[2])],
+      [profit, cents(r[4])],
+    ] as const) {
       const byItem = m.get(month) ?? new Map<number, number>();
       byItem.set(item, (byItem.get(item) ?? 0) + v);
       m.set(month, byItem);
@@ -93,7 +101,7 @@ test('Q2 ties of the crafted months resolve to the expected items (smaller item_
   }
   const top = (m: Map<number, number>): [number, number, number] => {
     const sorted = [...m].sort((x, y) => y[1] - x[1] || x[0] - y[0]);
-    return [sorted[0]![0], sorted[0]![1], sorted[1]![1]];
+    return [sorted[0][0], sorted[0][1], sorted[1][1]];
   };
   for (const [month, name, q] of HARD_CASE_EXPECTED.q2BestSelling) {
     const [item, value] = top(qty.get(month)!);
@@ -112,16 +120,16 @@ test('Q2 ties of the crafted months resolve to the expected items (smaller item_
 
 test('Q4 of the hard-case stores: ties, a store with fewer than 3 customers, guests, a user missing from users', async () => {
   const txs = await allRows(hard, 'transactions');
-  const names = new Map((await allRows(hard, 'stores')).map((r) => [r[0]!, r[1]!]));
+  const names = new Map((await allRows(hard, 'stores')).map((r) => [r[0], r[1]]));
   const counts = new Map<string, Map<number, number>>();
   let guestsInHardStores = 0;
   for (const r of txs) {
-    if (!['11', '12', '13'].includes(r[1]!) || !inYears(r[8]!)) continue;
+    if (!['11', '12', '13'].includes(r[1]) || !inYears(r[8])) continue;
     if (r[4] === '') {
       guestsInHardStores++;
       continue;
     }
-    const store = names.get(r[1]!)!;
+    const store = names.get(r[1])!;
     const m = counts.get(store) ?? new Map<number, number>();
     const user = Number(r[4]);
     m.set(user, (m.get(user) ?? 0) + 1);
@@ -130,7 +138,11 @@ test('Q4 of the hard-case stores: ties, a store with fewer than 3 customers, gue
   assert.ok(guestsInHardStores >= 8, 'guest purchases would outrank everyone');
   for (const [store, expected] of Object.entries(HARD_CASE_EXPECTED.q4)) {
     const sorted = [...counts.get(store)!].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, 3);
-    assert.deepEqual(sorted, expected.map(([u, c]) => [u, c]), store);
+    assert.deepEqual(
+      sorted,
+      expected.map(([u, c]) => [u, c]),
+      store,
+    );
   }
   // The 3rd place of store 11 is a real tie (three users at 3), and 9000004 has 2 more outside 2024–2025.
   const s11 = counts.get('Kopi "Corner", Bangsar')!;

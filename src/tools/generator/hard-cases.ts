@@ -25,7 +25,15 @@ export const HARD_CASE_STORES: readonly string[][] = [
 ];
 
 /** Extra menu items: a quoted name and a non-ASCII name. Prices in cents. */
-export const HARD_CASE_ITEMS: readonly { id: number; name: string; category: string; price: number; isSeasonal: boolean; from: string; to: string }[] = [
+export const HARD_CASE_ITEMS: readonly {
+  id: number;
+  name: string;
+  category: string;
+  price: number;
+  isSeasonal: boolean;
+  from: string;
+  to: string;
+}[] = [
   { id: 9, name: 'Kopi "Special", Large', category: 'coffee', price: 1250, isSeasonal: true, from: '2025-08-01', to: '2025-12-31' },
   { id: 10, name: 'Café Ñandú 東京', category: 'non-coffee', price: 800, isSeasonal: false, from: '', to: '' },
 ];
@@ -62,13 +70,27 @@ export const HARD_CASE_EXPECTED = {
   ],
   /** Q4 per hard-case store: [user_id, purchases] in report order. 9000099 has no users row. */
   q4: {
-    'Kopi "Corner", Bangsar': [[9000001, 5], [9000002, 5], [9000003, 3]], // 9000004/9000005 tie 9000003 at 3
-    'Café Ñandú 東京': [[9000010, 4], [MISSING_USER_ID, 3], [9000011, 2]],
-    'G Coffee @ Kedai Kecil': [[9000020, 2], [9000021, 1]], // fewer than 3 customers
+    'Kopi "Corner", Bangsar': [
+      [9000001, 5],
+      [9000002, 5],
+      [9000003, 3],
+    ], // 9000004/9000005 tie 9000003 at 3
+    'Café Ñandú 東京': [
+      [9000010, 4],
+      [MISSING_USER_ID, 3],
+      [9000011, 2],
+    ],
+    'G Coffee @ Kedai Kecil': [
+      [9000020, 2],
+      [9000021, 1],
+    ], // fewer than 3 customers
   },
 } as const;
 
-const PRICE = new Map<number, number>([...MENU_ITEMS.map((m) => [m.id, m.price] as const), ...HARD_CASE_ITEMS.map((m) => [m.id, m.price] as const)]);
+const PRICE = new Map<number, number>([
+  ...MENU_ITEMS.map((m) => [m.id, m.price] as const),
+  ...HARD_CASE_ITEMS.map((m) => [m.id, m.price] as const),
+]);
 
 interface Tx {
   ts: string;
@@ -81,9 +103,21 @@ interface Tx {
 }
 
 const GUEST_STORE = 2;
-const BIG: [number, number][] = [[8, 3], [5, 3], [3, 1]]; // 77.50: a Q1 candidate
-const AT_75: [number, number][] = [[5, 2], [8, 3], [6, 2]]; // exactly 75.00
-const AT_77: [number, number][] = [[8, 3], [5, 2], [3, 2]]; // 77.00, discounted to 74.99 / 75.01
+const BIG: [number, number][] = [
+  [8, 3],
+  [5, 3],
+  [3, 1],
+]; // 77.50: a Q1 candidate
+const AT_75: [number, number][] = [
+  [5, 2],
+  [8, 3],
+  [6, 2],
+]; // exactly 75.00
+const AT_77: [number, number][] = [
+  [8, 3],
+  [5, 2],
+  [3, 2],
+]; // 77.00, discounted to 74.99 / 75.01
 
 function crafted(): Tx[] {
   const txs: Tx[] = [];
@@ -93,7 +127,8 @@ function crafted(): Tx[] {
   }
   for (const ts of ['2024-07-01 06:00:00', '2024-12-31 23:00:00', '2025-01-01 06:00:00']) txs.push({ ts, store: GUEST_STORE, items: BIG });
   // Year boundaries, as guest purchases...
-  for (const ts of ['2023-12-31 23:59:59', '2024-01-01 00:00:00', '2025-12-31 23:59:59', '2026-01-01 00:00:00']) txs.push({ ts, store: GUEST_STORE, items: BIG });
+  for (const ts of ['2023-12-31 23:59:59', '2024-01-01 00:00:00', '2025-12-31 23:59:59', '2026-01-01 00:00:00'])
+    txs.push({ ts, store: GUEST_STORE, items: BIG });
   // ...and as purchases that decide Q4 of store 11 (see below).
   txs.push({ ts: '2023-12-31 23:59:59', store: 11, user: 9000004, items: [[1, 1]] });
   txs.push({ ts: '2026-01-01 00:00:00', store: 11, user: 9000004, items: [[1, 1]] });
@@ -112,16 +147,71 @@ function crafted(): Tx[] {
   txs.push({ ts: '2024-09-10 05:59:59', store: 3, items: AT_77, final: 7500 });
   // Q2 ties. The first-seen item of each tie is the one that must lose.
   const q2: [string, [number, number][]][] = [
-    ['2025-08-05 10:00:00', [[8, 3], [5, 3]]],
-    ['2025-08-06 11:00:00', [[8, 3], [5, 3]]],
-    ['2025-08-07 12:00:00', [[8, 1], [5, 2], [2, 3]]],
-    ['2025-08-08 13:00:00', [[2, 3], [3, 2]]],
-    ['2025-08-09 14:00:00', [[2, 2], [1, 1]]],
-    ['2025-09-03 09:15:00', [[10, 2], [9, 1]]],
-    ['2025-09-04 16:45:00', [[10, 2], [9, 3]]],
+    [
+      '2025-08-05 10:00:00',
+      [
+        [8, 3],
+        [5, 3],
+      ],
+    ],
+    [
+      '2025-08-06 11:00:00',
+      [
+        [8, 3],
+        [5, 3],
+      ],
+    ],
+    [
+      '2025-08-07 12:00:00',
+      [
+        [8, 1],
+        [5, 2],
+        [2, 3],
+      ],
+    ],
+    [
+      '2025-08-08 13:00:00',
+      [
+        [2, 3],
+        [3, 2],
+      ],
+    ],
+    [
+      '2025-08-09 14:00:00',
+      [
+        [2, 2],
+        [1, 1],
+      ],
+    ],
+    [
+      '2025-09-03 09:15:00',
+      [
+        [10, 2],
+        [9, 1],
+      ],
+    ],
+    [
+      '2025-09-04 16:45:00',
+      [
+        [10, 2],
+        [9, 3],
+      ],
+    ],
     ['2025-09-05 20:05:00', [[3, 3]]],
-    ['2025-10-10 08:00:00', [[10, 2], [4, 2]]],
-    ['2025-10-11 09:00:00', [[10, 1], [1, 2]]],
+    [
+      '2025-10-10 08:00:00',
+      [
+        [10, 2],
+        [4, 2],
+      ],
+    ],
+    [
+      '2025-10-11 09:00:00',
+      [
+        [10, 1],
+        [1, 2],
+      ],
+    ],
     ['2025-10-12 10:00:00', [[1, 2]]],
   ];
   for (const [ts, items] of q2) txs.push({ ts, store: 1, items });
@@ -174,7 +264,17 @@ function txLines(r: Random, txs: Tx[]): { transactions: string; items: string; i
     if (final > original) throw new Error(`hard case ${tx.ts}: final above original`);
     const discount = original - final;
     transactions += csvRecord(
-      [id, String(tx.store), '1', discount > 0 ? String(HARD_CASE_VOUCHER) : '', tx.user === undefined ? '' : formatTxUserId(tx.user), formatAmount(original), formatAmount(discount), formatAmount(final), tx.ts],
+      [
+        id,
+        String(tx.store),
+        '1',
+        discount > 0 ? String(HARD_CASE_VOUCHER) : '',
+        tx.user === undefined ? '' : formatTxUserId(tx.user),
+        formatAmount(original),
+        formatAmount(discount),
+        formatAmount(final),
+        tx.ts,
+      ],
       EOL,
     );
   }
@@ -198,25 +298,49 @@ export function hardCaseFiles(seed: number): HardCaseFile[] {
   const r = deriveRandom(seed, STREAM_HARD_CASES);
   const txs = crafted();
   const sales = txLines(r, txs);
-  const storesText =
-    small('stores', HARD_CASE_STORES.slice(0, 2)) + csvRecord(HARD_CASE_STORES[2]!, EOL, quoteAlways); // a fully quoted record
+  const storesText = small('stores', HARD_CASE_STORES.slice(0, 2)) + csvRecord(HARD_CASE_STORES[2], EOL, quoteAlways); // a fully quoted record
   const files: Omit<HardCaseFile, 'path'>[] = [
     { table: 'transactions', text: sales.transactions, rows: txs.length },
     { table: 'transaction_items', text: sales.items, rows: sales.itemRows },
-    { table: 'users', text: small('users', HARD_CASE_USERS.map(([id, g, b]) => [String(id), g, b, '2023-07-15 09:30:00'])), rows: HARD_CASE_USERS.length },
+    {
+      table: 'users',
+      text: small(
+        'users',
+        HARD_CASE_USERS.map(([id, g, b]) => [String(id), g, b, '2023-07-15 09:30:00']),
+      ),
+      rows: HARD_CASE_USERS.length,
+    },
     { table: 'stores', text: storesText, rows: HARD_CASE_STORES.length },
     {
       table: 'menu_items',
-      text: small('menu_items', HARD_CASE_ITEMS.map((it) => [String(it.id), it.name, it.category, formatAmount(it.price), it.isSeasonal ? 'True' : 'False', it.from, it.to])),
+      text: small(
+        'menu_items',
+        HARD_CASE_ITEMS.map((it) => [
+          String(it.id),
+          it.name,
+          it.category,
+          formatAmount(it.price),
+          it.isSeasonal ? 'True' : 'False',
+          it.from,
+          it.to,
+        ]),
+      ),
       rows: HARD_CASE_ITEMS.length,
     },
     { table: 'payment_methods', text: small('payment_methods', [['6', "Touch 'n Go, eWallet"]]), rows: 1 },
-    { table: 'vouchers', text: small('vouchers', [[String(HARD_CASE_VOUCHER), 'HARD"CASE"', 'fixed', '0.0', '2023-07-01', '2026-01-31']]), rows: 1 },
+    {
+      table: 'vouchers',
+      text: small('vouchers', [[String(HARD_CASE_VOUCHER), 'HARD"CASE"', 'fixed', '0.0', '2023-07-01', '2026-01-31']]),
+      rows: 1,
+    },
   ];
   return files.map((f) => ({ ...f, path: tableFile(f.table, HARD_CASE_SUFFIX) }));
 }
 
-export async function writeHardCases(dir: string, seed: number): Promise<{ files: number; bytes: number; rows: Partial<Record<TableName, number>> }> {
+export async function writeHardCases(
+  dir: string,
+  seed: number,
+): Promise<{ files: number; bytes: number; rows: Partial<Record<TableName, number>> }> {
   const files = hardCaseFiles(seed);
   let bytes = 0;
   const rows: Partial<Record<TableName, number>> = {};

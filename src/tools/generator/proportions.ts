@@ -45,8 +45,29 @@ export const GROUP_QUANTITY_WEIGHTS = [0.1, 0.35, 0.55];
  * window 06:00–23:00 of Q1/Q3 then excludes a small but real share).
  */
 export const HOUR_WEIGHTS = [
-  0.3, 0.2, 0.15, 0.1, 0.15, 0.4, // 00–05
-  3, 6, 8, 7, 6, 6, 8, 8, 6, 5.5, 6, 7, 7, 6, 5, 4, 3, // 06–22
+  0.3,
+  0.2,
+  0.15,
+  0.1,
+  0.15,
+  0.4, // 00–05
+  3,
+  6,
+  8,
+  7,
+  6,
+  6,
+  8,
+  8,
+  6,
+  5.5,
+  6,
+  7,
+  7,
+  6,
+  5,
+  4,
+  3, // 06–22
   1.2, // 23
 ];
 
@@ -55,7 +76,7 @@ export const WEEKDAY_WEIGHTS = [1, 1, 1, 1.05, 1.15, 1.3, 1.25];
 
 /** Relative volume of normal month i (0 = 2023-07): steady growth, a December peak. */
 export function monthVolumeFactor(i: number): number {
-  const m = NORMAL_MONTHS[i]!;
+  const m = NORMAL_MONTHS[i];
   const growth = 0.88 + (0.24 * i) / 23;
   return growth * (m.month === 12 ? 1.08 : m.month === 2 ? 0.94 : 1);
 }

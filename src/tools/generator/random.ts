@@ -63,12 +63,26 @@ export class Random {
     const c = this.u32();
     const d = this.u32();
     return (
-      HEX[a >>> 24]! + HEX[(a >>> 16) & 255]! + HEX[(a >>> 8) & 255]! + HEX[a & 255]! + '-' +
-      HEX[b >>> 24]! + HEX[(b >>> 16) & 255]! + '-' +
-      HEX[((b >>> 8) & 0x0f) | 0x40]! + HEX[b & 255]! + '-' +
-      HEX[((c >>> 24) & 0x3f) | 0x80]! + HEX[(c >>> 16) & 255]! + '-' +
-      HEX[(c >>> 8) & 255]! + HEX[c & 255]! +
-      HEX[d >>> 24]! + HEX[(d >>> 16) & 255]! + HEX[(d >>> 8) & 255]! + HEX[d & 255]!
+      HEX[a >>> 24] +
+      HEX[(a >>> 16) & 255] +
+      HEX[(a >>> 8) & 255] +
+      HEX[a & 255] +
+      '-' +
+      HEX[b >>> 24] +
+      HEX[(b >>> 16) & 255] +
+      '-' +
+      HEX[((b >>> 8) & 0x0f) | 0x40] +
+      HEX[b & 255] +
+      '-' +
+      HEX[((c >>> 24) & 0x3f) | 0x80] +
+      HEX[(c >>> 16) & 255] +
+      '-' +
+      HEX[(c >>> 8) & 255] +
+      HEX[c & 255] +
+      HEX[d >>> 24] +
+      HEX[(d >>> 16) & 255] +
+      HEX[(d >>> 8) & 255] +
+      HEX[d & 255]
     );
   }
 }
@@ -109,7 +123,7 @@ export class WeightedTable {
     // Fix rounding drift on the heaviest outcome so the table is exactly full.
     const drift = size - counts.reduce((s, c) => s + c, 0);
     const heaviest = counts.indexOf(Math.max(...counts));
-    counts[heaviest]! += drift;
+    counts[heaviest] += drift;
     this.slots = new Uint8Array(size);
     let at = 0;
     counts.forEach((c, i) => {
@@ -120,6 +134,6 @@ export class WeightedTable {
 
   /** Index of the chosen weight. */
   pick(r: Random): number {
-    return this.slots[r.u32() >>> 20]!;
+    return this.slots[r.u32() >>> 20];
   }
 }

@@ -15,7 +15,15 @@ export function storeRows(): string[][] {
 }
 
 export function menuItemRows(): string[][] {
-  return MENU_ITEMS.map((it) => [String(it.id), it.name, it.category, formatAmount(it.price), it.isSeasonal ? 'True' : 'False', it.availableFrom, it.availableTo]);
+  return MENU_ITEMS.map((it) => [
+    String(it.id),
+    it.name,
+    it.category,
+    formatAmount(it.price),
+    it.isSeasonal ? 'True' : 'False',
+    it.availableFrom,
+    it.availableTo,
+  ]);
 }
 
 export function paymentMethodRows(): string[][] {
@@ -23,17 +31,33 @@ export function paymentMethodRows(): string[][] {
 }
 
 export function voucherRows(): string[][] {
-  return VOUCHERS.map((v) => [String(v.id), v.code, v.type, v.type === 'fixed' ? formatAmount(v.value) : String(v.value), v.validFrom, v.validTo]);
+  return VOUCHERS.map((v) => [
+    String(v.id),
+    v.code,
+    v.type,
+    v.type === 'fixed' ? formatAmount(v.value) : String(v.value),
+    v.validFrom,
+    v.validTo,
+  ]);
 }
 
 /** Writes `table/table.csv` (or `table/table_suffix.csv`); returns its byte size. */
-export async function writeSmallTable(dir: string, table: TableName, rows: string[][], eol = '\n', suffix?: string, quote?: (v: string) => string): Promise<number> {
+export async function writeSmallTable(
+  dir: string,
+  table: TableName,
+  rows: string[][],
+  eol = '\n',
+  suffix?: string,
+  quote?: (v: string) => string,
+): Promise<number> {
   const text = HEADERS[table] + eol + rows.map((r) => csvRecord(r, eol, quote)).join('');
   await writeFile(join(dir, tableFile(table, suffix)), text);
   return Buffer.byteLength(text);
 }
 
-export async function writeReferenceTables(dir: string): Promise<{ files: number; bytes: number; rows: Partial<Record<TableName, number>> }> {
+export async function writeReferenceTables(
+  dir: string,
+): Promise<{ files: number; bytes: number; rows: Partial<Record<TableName, number>> }> {
   const tables: SmallTable[] = [
     { table: 'stores', rows: storeRows() },
     { table: 'menu_items', rows: menuItemRows() },

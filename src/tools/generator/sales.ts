@@ -70,10 +70,10 @@ export async function writeSalesMonth(
   onBytes: (n: number) => void,
   inject: MonthInjection | undefined,
 ): Promise<MonthResult> {
-  const month = NORMAL_MONTHS[monthIndex]!;
+  const month = NORMAL_MONTHS[monthIndex];
   const r = deriveRandom(seed, STREAM_SALES, monthIndex);
   const n = transactionsInMonth(scale, monthIndex);
-  const dayTable = new WeightedTable(month.weekdays.map((w) => WEEKDAY_WEIGHTS[w]!));
+  const dayTable = new WeightedTable(month.weekdays.map((w) => WEEKDAY_WEIGHTS[w]));
   const weights = itemWeights(month, monthIndex);
   const itemTable = new WeightedTable(weights);
   const buyers = buyersInMonth(pop, monthIndex);
@@ -97,7 +97,7 @@ export async function writeSalesMonth(
     }
     uuidBytes(r.u32(), r.u32(), r.u32(), r.u32(), id);
     // created_at: cached `YYYY-MM-DD ` prefix of the day, then HH:MM:SS.
-    const day = prefixes[dayTable.pick(r)]!;
+    const day = prefixes[dayTable.pick(r)];
     for (let k = 0; k < 11; k++) ts[k] = day[k]!;
     const hour = HOUR_TABLE.pick(r);
     const secs = r.u32() % 3600;
@@ -118,7 +118,7 @@ export async function writeSalesMonth(
       store = STORE_IDS[STORE_TABLE.pick(r)]!;
     } else {
       user = r.float() < REGULAR_PURCHASE_SHARE ? 1 + Math.floor(regulars * Math.pow(r.float(), REGULAR_SKEW)) : 1 + r.int(buyers);
-      store = r.float() < HOME_STORE_SHARE ? home[user]! : STORE_IDS[STORE_TABLE.pick(r)]!;
+      store = r.float() < HOME_STORE_SHARE ? home[user] : STORE_IDS[STORE_TABLE.pick(r)];
     }
 
     const group = r.float() < GROUP_ORDER_SHARE;
@@ -132,7 +132,7 @@ export async function writeSalesMonth(
       while ((j > 0 && chosen[0] === item) || (j > 1 && chosen[1] === item) || weights[item] === 0) item = (item + 1) % PRICES.length;
       chosen[j] = item;
       const q = qtyTable.pick(r) + 1;
-      const price = PRICES[item]!;
+      const price = PRICES[item];
       const sub = q * price;
       original += sub;
       // transaction_id,item_id,quantity,unit_price,subtotal,created_at
@@ -154,11 +154,11 @@ export async function writeSalesMonth(
     let voucher = 0;
     let discount = 0;
     if (r.float() < VOUCHER_SHARE) {
-      const v = VOUCHERS[VOUCHER_TABLE.pick(r)]!;
+      const v = VOUCHERS[VOUCHER_TABLE.pick(r)];
       voucher = v.id;
       discount = voucherDiscount(v, original);
     }
-    const pm = PAYMENT_IDS[PM_TABLE.pick(r)]!;
+    const pm = PAYMENT_IDS[PM_TABLE.pick(r)];
     // transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at
     tx.copy(id);
     tx.byte(44);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deriveRandom, Random, WeightedTable } from './random.js';
+import type { Random} from './random.js';
+import { deriveRandom, WeightedTable } from './random.js';
 import { civilFromDays, daysFromCivil, monthOf, monthsFrom } from './calendar.js';
 import { csvRecord, formatAmount, quoteField } from './format.js';
 import { ByteSink, uuidBytes } from './byte-sink.js';
@@ -43,9 +44,9 @@ test('WeightedTable: zero weights never chosen, shares follow the weights', () =
   const t = new WeightedTable([1, 0, 3]);
   const r = deriveRandom(5);
   const counts = [0, 0, 0];
-  for (let i = 0; i < 40_000; i++) counts[t.pick(r)]!++;
+  for (let i = 0; i < 40_000; i++) counts[t.pick(r)]++;
   assert.equal(counts[1], 0);
-  const share = counts[2]! / 40_000;
+  const share = counts[2] / 40_000;
   assert.ok(share > 0.72 && share < 0.78, `share ${share}`);
 });
 
@@ -59,8 +60,8 @@ test('calendar arithmetic agrees with Date (UTC) over 1950..2030', () => {
   assert.equal(feb.dayPrefixes[28], '2024-02-29 ');
   assert.equal(feb.weekdays[0], 3); // 2024-02-01 was a Thursday
   const months = monthsFrom(2023, 7, 24);
-  assert.equal(months[0]!.key, '202307');
-  assert.equal(months[23]!.key, '202506');
+  assert.equal(months[0].key, '202307');
+  assert.equal(months[23].key, '202506');
 });
 
 test('formatAmount writes at most two decimals in the source style', () => {

@@ -31,20 +31,20 @@ export function buildPopulation(seed: number, scale: number): Population {
   const restTotal = weights.reduce((s, w) => s + w, 0);
   const first = Math.round(users * FIRST_MONTH_USER_SHARE);
   const perMonth = weights.map((w, i) => (i === 0 ? first : Math.floor(((users - first) * w) / restTotal)));
-  perMonth[months - 1]! += users - perMonth.reduce((s, n) => s + n, 0);
+  perMonth[months - 1] += users - perMonth.reduce((s, n) => s + n, 0);
   const registeredThrough: number[] = [];
   let acc = 0;
   for (const n of perMonth) registeredThrough.push((acc += n));
 
   const storeTable = new WeightedTable(STORES.map((s) => s.weight));
   const homeStore = new Uint8Array(users + 1);
-  for (let u = 1; u <= users; u++) homeStore[u] = STORES[storeTable.pick(r)]!.id;
-  return { users, registeredThrough, regulars: Math.min(regularCount(users), registeredThrough[0]!), homeStore };
+  for (let u = 1; u <= users; u++) homeStore[u] = STORES[storeTable.pick(r)].id;
+  return { users, registeredThrough, regulars: Math.min(regularCount(users), registeredThrough[0]), homeStore };
 }
 
 /** Users registered before month m may buy in month m (month 0: its own registrants). */
 export function buyersInMonth(p: Population, m: number): number {
-  return m === 0 ? p.registeredThrough[0]! : p.registeredThrough[m - 1]!;
+  return m === 0 ? p.registeredThrough[0] : p.registeredThrough[m - 1];
 }
 
 const BIRTH_FIRST = daysFromCivil(1955, 1, 1);
@@ -63,9 +63,9 @@ export async function writeUsers(
   let bytes = 0;
   let firstId = 1;
   for (let m = 0; m < NORMAL_MONTHS.length; m++) {
-    const month = NORMAL_MONTHS[m]!;
+    const month = NORMAL_MONTHS[m];
     const r = deriveRandom(seed, STREAM_USERS, m);
-    const lastId = p.registeredThrough[m]!;
+    const lastId = p.registeredThrough[m];
     const n = lastId - firstId + 1;
     const sink = new FileSink(join(dir, tableFile('users', month.key)), onBytes);
     const extra = inject(m);
@@ -82,8 +82,20 @@ export async function writeUsers(
       // Triangular age distribution: most customers born in the 1980s–90s.
       const birth = BIRTH_FIRST + Math.floor(((r.float() + r.float()) / 2) * BIRTH_SPAN);
       buf +=
-        (firstId + i) + ',' + gender + ',' + dateString(birth) + ',' + month.dayPrefixes[day] +
-        PAD2[Math.floor(sec / 3600)] + ':' + PAD2[Math.floor(sec / 60) % 60] + ':' + PAD2[sec % 60] + '\n';
+        firstId +
+        i +
+        ',' +
+        gender +
+        ',' +
+        dateString(birth) +
+        ',' +
+        month.dayPrefixes[day] +
+        PAD2[Math.floor(sec / 3600)] +
+        ':' +
+        PAD2[Math.floor(sec / 60) % 60] +
+        ':' +
+        PAD2[sec % 60] +
+        '\n';
       if (buf.length > CHUNK_CHARS) {
         await sink.write(buf);
         buf = '';

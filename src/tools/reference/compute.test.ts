@@ -9,7 +9,8 @@ import { UsageError } from '../../node/errors.js';
 import { REPORT_FILES } from '../../queries/report-format.js';
 
 const TX_HEADER = 'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at';
-const tx = (id: string, store: number, user: string, amount: string, at: string): string => `${id},${store},1,,${user},${amount},0,${amount},${at}`;
+const tx = (id: string, store: number, user: string, amount: string, at: string): string =>
+  `${id},${store},1,,${user},${amount},0,${amount},${at}`;
 
 /** A hand-made dataset whose reports are worked out by hand below. */
 function makeDataset(dir: string): void {
@@ -23,7 +24,10 @@ function makeDataset(dir: string): void {
       '1,Duplicate Should Lose,s,1,c,st,0,0',
     ].join('\r\n') + '\r\n',
   );
-  writeFileSync(path.join(dir, 'menu_items', 'menu_items.csv'), 'item_id,item_name,category,price,is_seasonal,available_from,available_to\n1,Espresso,c,1,False,,\n2,"Latte, Large",c,1,False,,\n');
+  writeFileSync(
+    path.join(dir, 'menu_items', 'menu_items.csv'),
+    'item_id,item_name,category,price,is_seasonal,available_from,available_to\n1,Espresso,c,1,False,,\n2,"Latte, Large",c,1,False,,\n',
+  );
   writeFileSync(
     path.join(dir, 'users', 'users_202401.csv'),
     '\ufeffuser_id,gender,birthdate,registered_at\n10,f,1990-01-01,x\n11,m,1985-05-05,x\n12,f,2000-12-31,x\n13,f,1970-07-07,x\n10,f,1111-11-11,x\n',
@@ -106,7 +110,11 @@ test('reference reports on a hand-made dataset (boundaries, ties, guests, quotin
     const res = await computeReference(dir, { onReject: (r) => rejects.push(`${r.file}:${r.line}`) });
     assert.deepEqual(res.reports, EXPECTED);
     assert.equal(res.rejected, 3);
-    assert.deepEqual(rejects, ['transactions/transactions_2024.csv:9', 'transactions/transactions_2024.csv:10', 'transaction_items/transaction_items_all.csv:11']);
+    assert.deepEqual(rejects, [
+      'transactions/transactions_2024.csv:9',
+      'transactions/transactions_2024.csv:10',
+      'transaction_items/transaction_items_all.csv:11',
+    ]);
     assert.equal(res.rows, 3 + 2 + 5 + 13 + 9);
     await writeReports(path.join(dir, 'out'), res.reports);
     assert.equal(readFileSync(path.join(dir, 'out', REPORT_FILES.q3), 'utf8'), EXPECTED.q3);
@@ -121,7 +129,7 @@ test('cli: writes the five files; missing --data is a UsageError', async () => {
     makeDataset(path.join(dir, 'data'));
     const write = process.stdout.write;
     let printed = '';
-    process.stdout.write = ((s: string) => ((printed += s), true)) as typeof process.stdout.write;
+    process.stdout.write = ((s: string) => ((printed += s), true));
     let code: number;
     try {
       code = await run(['--data', path.join(dir, 'data'), '--out', path.join(dir, 'out')]);
@@ -133,7 +141,10 @@ test('cli: writes the five files; missing --data is a UsageError', async () => {
     for (const f of Object.values(REPORT_FILES)) assert.ok(existsSync(path.join(dir, 'out', f)), f);
     assert.equal(readFileSync(path.join(dir, 'out', REPORT_FILES.q1), 'utf8'), EXPECTED.q1);
     await assert.rejects(run([]), (e: unknown) => e instanceof UsageError && /--data is required/.test(e.message));
-    await assert.rejects(run(['--data', path.join(dir, 'nope')]), (e: unknown) => e instanceof UsageError && /does not exist/.test(e.message));
+    await assert.rejects(
+      run(['--data', path.join(dir, 'nope')]),
+      (e: unknown) => e instanceof UsageError && /does not exist/.test(e.message),
+    );
     await assert.rejects(run(['--bogus']), (e: unknown) => e instanceof UsageError);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -58,21 +58,36 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
   // Reference data: the first occurrence of an id wins.
   const storeNames = new Map<number, string>();
   tally(
-    await forEachRow(dataDir, 'stores', (r) => {
-      if (!storeNames.has(r.storeId)) storeNames.set(r.storeId, r.storeName());
-    }, onReject),
+    await forEachRow(
+      dataDir,
+      'stores',
+      (r) => {
+        if (!storeNames.has(r.storeId)) storeNames.set(r.storeId, r.storeName());
+      },
+      onReject,
+    ),
   );
   const itemNames = new Map<number, string>();
   tally(
-    await forEachRow(dataDir, 'menu_items', (r) => {
-      if (!itemNames.has(r.itemId)) itemNames.set(r.itemId, r.itemName());
-    }, onReject),
+    await forEachRow(
+      dataDir,
+      'menu_items',
+      (r) => {
+        if (!itemNames.has(r.itemId)) itemNames.set(r.itemId, r.itemName());
+      },
+      onReject,
+    ),
   );
   const birthdates = new Map<number, string>();
   tally(
-    await forEachRow(dataDir, 'users', (r) => {
-      if (!birthdates.has(r.userId)) birthdates.set(r.userId, r.birthdate());
-    }, onReject),
+    await forEachRow(
+      dataDir,
+      'users',
+      (r) => {
+        if (!birthdates.has(r.userId)) birthdates.set(r.userId, r.birthdate());
+      },
+      onReject,
+    ),
   );
 
   // Transactions: Q1, Q3, Q4.
@@ -81,51 +96,61 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
   const tpv = new Map<number, number[]>();
   const purchases = new Map<number, Map<number, number>>(); // store -> user -> count
   tally(
-    await forEachRow(dataDir, 'transactions', (t) => {
-      const m = monthIndexOf(t.createdAt); // year * 12 + month - 1
-      const year = Math.floor(m / 12);
-      if (year < FIRST_YEAR || year > LAST_YEAR) return;
-      if (t.userId >= 0) {
-        let users = purchases.get(t.storeId);
-        if (users === undefined) {
-          users = new Map();
-          purchases.set(t.storeId, users);
+    await forEachRow(
+      dataDir,
+      'transactions',
+      (t) => {
+        const m = monthIndexOf(t.createdAt); // year * 12 + month - 1
+        const year = Math.floor(m / 12);
+        if (year < FIRST_YEAR || year > LAST_YEAR) return;
+        if (t.userId >= 0) {
+          let users = purchases.get(t.storeId);
+          if (users === undefined) {
+            users = new Map();
+            purchases.set(t.storeId, users);
+          }
+          users.set(t.userId, (users.get(t.userId) ?? 0) + 1);
         }
-        users.set(t.userId, (users.get(t.userId) ?? 0) + 1);
-      }
-      const sod = secondsOfDay(t.createdAt);
-      if (sod < HOUR_FROM || sod > HOUR_TO) return;
-      if (t.finalAmountCents >= Q1_MIN_CENTS) q1.push({ transactionId: t.transactionId(), cents: t.finalAmountCents });
-      const slot = (year - FIRST_YEAR) * 2 + (m % 12 < 6 ? 0 : 1);
-      let acc = tpv.get(t.storeId);
-      if (acc === undefined) {
-        acc = [0, 0, 0, 0, 0, 0, 0, 0];
-        tpv.set(t.storeId, acc);
-      }
-      acc[slot]! += t.finalAmountCents;
-      acc[slot + 4]!++;
-    }, onReject),
+        const sod = secondsOfDay(t.createdAt);
+        if (sod < HOUR_FROM || sod > HOUR_TO) return;
+        if (t.finalAmountCents >= Q1_MIN_CENTS) q1.push({ transactionId: t.transactionId(), cents: t.finalAmountCents });
+        const slot = (year - FIRST_YEAR) * 2 + (m % 12 < 6 ? 0 : 1);
+        let acc = tpv.get(t.storeId);
+        if (acc === undefined) {
+          acc = [0, 0, 0, 0, 0, 0, 0, 0];
+          tpv.set(t.storeId, acc);
+        }
+        acc[slot] += t.finalAmountCents;
+        acc[slot + 4]++;
+      },
+      onReject,
+    ),
   );
 
   // Transaction items: Q2, per month index.
   const qtyByMonth = new Map<number, Map<number, number>>(); // month -> item -> qty
   const centsByMonth = new Map<number, Map<number, number>>(); // month -> item -> cents
   tally(
-    await forEachRow(dataDir, 'transaction_items', (it) => {
-      const m = monthIndexOf(it.createdAt);
-      const year = Math.floor(m / 12);
-      if (year < FIRST_YEAR || year > LAST_YEAR) return;
-      let q = qtyByMonth.get(m);
-      let c = centsByMonth.get(m);
-      if (q === undefined || c === undefined) {
-        q = new Map();
-        c = new Map();
-        qtyByMonth.set(m, q);
-        centsByMonth.set(m, c);
-      }
-      q.set(it.itemId, (q.get(it.itemId) ?? 0) + it.quantity);
-      c.set(it.itemId, (c.get(it.itemId) ?? 0) + it.subtotalCents);
-    }, onReject),
+    await forEachRow(
+      dataDir,
+      'transaction_items',
+      (it) => {
+        const m = monthIndexOf(it.createdAt);
+        const year = Math.floor(m / 12);
+        if (year < FIRST_YEAR || year > LAST_YEAR) return;
+        let q = qtyByMonth.get(m);
+        let c = centsByMonth.get(m);
+        if (q === undefined || c === undefined) {
+          q = new Map();
+          c = new Map();
+          qtyByMonth.set(m, q);
+          centsByMonth.set(m, c);
+        }
+        q.set(it.itemId, (q.get(it.itemId) ?? 0) + it.quantity);
+        c.set(it.itemId, (c.get(it.itemId) ?? 0) + it.subtotalCents);
+      },
+      onReject,
+    ),
   );
 
   // Q2: best item per month; ties -> smaller item_id.
@@ -156,7 +181,7 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
     for (let slot = 0; slot < 4; slot++) {
       if (acc[slot + 4] === 0) continue;
       const half = `${FIRST_YEAR + (slot >> 1)}-H${(slot & 1) + 1}`;
-      q3.push({ half, storeName: storeNames.get(storeId) ?? '', storeId, cents: acc[slot]! });
+      q3.push({ half, storeName: storeNames.get(storeId) ?? '', storeId, cents: acc[slot] });
     }
   }
 
@@ -166,11 +191,11 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
     const top: [number, number][] = []; // [userId, count], kept sorted, at most 3
     for (const [userId, count] of users) {
       if (top.length === TOP_CUSTOMERS) {
-        const last = top[TOP_CUSTOMERS - 1]!;
+        const last = top[TOP_CUSTOMERS - 1];
         if (count < last[1] || (count === last[1] && userId > last[0])) continue;
       }
       let k = top.length;
-      while (k > 0 && (top[k - 1]![1] < count || (top[k - 1]![1] === count && top[k - 1]![0] > userId))) k--;
+      while (k > 0 && (top[k - 1][1] < count || (top[k - 1][1] === count && top[k - 1][0] > userId))) k--;
       top.splice(k, 0, [userId, count]);
       if (top.length > TOP_CUSTOMERS) top.pop();
     }

@@ -17,9 +17,19 @@ function msg(rows: TransactionItemRow[], id = 'transaction_items:3'): InMessage 
   return { type: 'data', id, session: SESSION, headers: {}, body: encodeRows('transaction_items', rows), redelivered: false };
 }
 const at = (y: number, mo: number, d: number, h = 12, mi = 0, s = 0): number => epochFromCivil(y, mo, d, h, mi, s);
-const item = (createdAt: number, itemId = 1, quantity = 1, subtotalCents = 100): TransactionItemRow => ({ itemId, quantity, subtotalCents, createdAt });
+const item = (createdAt: number, itemId = 1, quantity = 1, subtotalCents = 100): TransactionItemRow => ({
+  itemId,
+  quantity,
+  subtotalCents,
+  createdAt,
+});
 function rowsOf(out: ReturnType<typeof filterItems>): Array<[...Q2Partial, number]> {
-  return out.flatMap((e) => decodeTuples<Q2Partial>(e.body, 4, 'q2').map((r): [...Q2Partial, number] => [...r, Number(e.queue.slice(e.queue.lastIndexOf('.') + 1))]));
+  return out.flatMap((e) =>
+    decodeTuples<Q2Partial>(e.body, 4, 'q2').map((r): [...Q2Partial, number] => [
+      ...r,
+      Number(e.queue.slice(e.queue.lastIndexOf('.') + 1)),
+    ]),
+  );
 }
 
 test('only 2024–2025 items count; boundaries inclusive of 2024-01-01 00:00:00 and 2025-12-31 23:59:59; no hour window', () => {
@@ -33,7 +43,16 @@ test('only 2024–2025 items count; boundaries inclusive of 2024-01-01 00:00:00 
     ]),
     topo2,
   );
-  assert.deepEqual(rowsOf(out).map(([mk, it]) => [mk, it]).sort(), [[202401, 2], [202403, 5], [202512, 3]]);
+  assert.deepEqual(
+    rowsOf(out)
+      .map(([mk, it]) => [mk, it])
+      .sort(),
+    [
+      [202401, 2],
+      [202403, 5],
+      [202512, 3],
+    ],
+  );
 });
 
 test('sums quantity and subtotal per (month, item)', () => {
@@ -46,7 +65,16 @@ test('sums quantity and subtotal per (month, item)', () => {
     ]),
     topo2,
   );
-  assert.deepEqual(rowsOf(out).map(([mk, it, q, c]) => [mk, it, q, c]).sort(), [[202405, 7, 5, 1250], [202405, 8, 4, 1000], [202406, 7, 1, 250]]);
+  assert.deepEqual(
+    rowsOf(out)
+      .map(([mk, it, q, c]) => [mk, it, q, c])
+      .sort(),
+    [
+      [202405, 7, 5, 1250],
+      [202405, 8, 4, 1000],
+      [202406, 7, 1, 250],
+    ],
+  );
 });
 
 test('routing by month % P, one message per non-empty partition, id <input>>q2-agg.<p>', () => {
@@ -67,7 +95,10 @@ test('routing by month % P, one message per non-empty partition, id <input>>q2-a
   for (const [mk, , , , p] of decoded) assert.equal(mk % 3, p);
   // A single month: a single message, to its partition only.
   const one = filterItems(msg([item(at(2024, 2, 2))]), topo3);
-  assert.deepEqual(one.map((e) => e.id), [`transaction_items:3>q2-agg.${202402 % 3}`]);
+  assert.deepEqual(
+    one.map((e) => e.id),
+    [`transaction_items:3>q2-agg.${202402 % 3}`],
+  );
   assert.deepEqual(filterItems(msg([item(at(2022, 2, 2))]), topo3), []);
   assert.deepEqual(filterItems(msg([]), topo3), []);
 });

@@ -16,25 +16,32 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
   const sums = new Map<number, Map<number, [number, number]>>(); // month -> item -> [qty, cents]
   const { count, itemId, quantity, subtotalCents, createdAt } = batch;
   for (let i = 0; i < count; i++) {
-    const ts = createdAt[i]!;
+    const ts = createdAt[i];
     if (!inRange(ts)) continue;
     const mk = monthKey(ts);
     let items = sums.get(mk);
     if (!items) sums.set(mk, (items = new Map()));
-    const item = itemId[i]!;
+    const item = itemId[i];
     const acc = items.get(item);
     if (acc) {
-      acc[0] += quantity[i]!;
-      acc[1] += subtotalCents[i]!;
-    } else items.set(item, [quantity[i]!, subtotalCents[i]!]);
+      acc[0] += quantity[i];
+      acc[1] += subtotalCents[i];
+    } else items.set(item, [quantity[i], subtotalCents[i]]);
   }
   const p2 = topology.partitions('q2-agg');
   const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
-  for (const [mk, items] of sums) for (const [item, [qty, cents]] of items) parts[mk % p2]!.push([mk, item, qty, cents]);
+  for (const [mk, items] of sums) for (const [item, [qty, cents]] of items) parts[mk % p2].push([mk, item, qty, cents]);
   const out: Emit[] = [];
   parts.forEach((rows, p) => {
     if (rows.length === 0) return;
-    out.push({ stage: 'q2-agg', queue: topology.stageQueue('q2-agg', p), type: 'q2-partial', id: `${msg.id}>q2-agg.${p}`, session: msg.session, body: encodeTuples(rows) });
+    out.push({
+      stage: 'q2-agg',
+      queue: topology.stageQueue('q2-agg', p),
+      type: 'q2-partial',
+      id: `${msg.id}>q2-agg.${p}`,
+      session: msg.session,
+      body: encodeTuples(rows),
+    });
   });
   return out;
 }

@@ -36,7 +36,8 @@ test('finalize emits every row sorted by id bytes (then amount), in chunks, acro
   }
   // UTF-8 byte order differs from JS string order here: U+FF01 (EF BC 81) < U+1F600 (F0 9F 98 80).
   rows.push(['\u{1F600}', 9000], ['\uFF01', 9000], ['dup', 8000], ['dup', 7600]);
-  for (let m = 0; m < 4; m++) logic.apply(state, { type: 'q1-rows', id: `transactions:${m}>q1-sort.1`, body: rowsBody(rows.filter((_, i) => i % 4 === m)) });
+  for (let m = 0; m < 4; m++)
+    logic.apply(state, { type: 'q1-rows', id: `transactions:${m}>q1-sort.1`, body: rowsBody(rows.filter((_, i) => i % 4 === m)) });
   logic.apply(state, { type: 'data', id: 'ignored', body: Buffer.from('x') }); // other types ignored
 
   const emits = logic.finalize(state, { session: SESSION, partition: 1 });
@@ -55,7 +56,10 @@ test('finalize emits every row sorted by id bytes (then amount), in chunks, acro
   assert.deepEqual(got, expected);
   const ids = got.map(([id]) => id.toString('utf8'));
   assert.ok(ids.indexOf('\uFF01') < ids.indexOf('\u{1F600}'));
-  assert.deepEqual(got.filter(([id]) => id.toString() === 'dup').map(([, c]) => c), [7600, 8000]);
+  assert.deepEqual(
+    got.filter(([id]) => id.toString() === 'dup').map(([, c]) => c),
+    [7600, 8000],
+  );
   // Idempotent: a second EOS yields the same messages.
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), emits);
 });
@@ -64,8 +68,8 @@ test('an empty partition still emits one (empty) chunk so the client knows it is
   const logic = q1SortLogic(topology);
   const emits = logic.finalize(logic.newState(), { session: SESSION, partition: 0 });
   assert.equal(emits.length, 1);
-  assert.equal(emits[0]!.id, 'r:q1.0.0');
-  assert.equal(emits[0]!.body.length, 0);
+  assert.equal(emits[0].id, 'r:q1.0.0');
+  assert.equal(emits[0].body.length, 0);
 });
 
 test('a truncated q1-rows body is rejected and not kept', () => {

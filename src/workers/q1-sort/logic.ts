@@ -27,11 +27,11 @@ export function q1SortLogic(topology: Topology): PartitionedLogic<Q1State> {
       const all = Buffer.concat(state.chunks);
       const starts: number[] = [];
       forEachQ1Row(all, (s) => starts.push(s));
-      const idEnd = (s: number): number => s + all[s - 1]!;
+      const idEnd = (s: number): number => s + all[s - 1];
       const order = Uint32Array.from(starts.keys());
       order.sort((a, b) => {
-        const sa = starts[a]!;
-        const sb = starts[b]!;
+        const sa = starts[a];
+        const sb = starts[b];
         const c = Buffer.compare(all.subarray(sa, idEnd(sa)), all.subarray(sb, idEnd(sb)));
         return c !== 0 ? c : all.readInt32LE(idEnd(sa)) - all.readInt32LE(idEnd(sb));
       });
@@ -39,7 +39,7 @@ export function q1SortLogic(topology: Topology): PartitionedLogic<Q1State> {
       let w = new Q1RowsWriter();
       let k = 0;
       for (const i of order) {
-        const s = starts[i]!;
+        const s = starts[i];
         w.add(all, s, idEnd(s), all.readInt32LE(idEnd(s)));
         if (w.byteLength >= CHUNK_BYTES) {
           emits.push(resultEmit(topology, session, 'q1', partition, k++, w.finish()));

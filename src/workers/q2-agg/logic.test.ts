@@ -9,7 +9,11 @@ import { q2AggLogic } from './logic.js';
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
 const topology = new Topology(ClusterConfigSchema.parse({}));
 const partial = (id: string, rows: Q2Partial[]) => ({ type: 'q2-partial', id, body: encodeTuples(rows) });
-const menu = (seq: number, rows: MenuItemRow[]) => ({ type: 'data', id: `menu_items:${seq}>q2-agg.0`, body: encodeRows('menu_items', rows) });
+const menu = (seq: number, rows: MenuItemRow[]) => ({
+  type: 'data',
+  id: `menu_items:${seq}>q2-agg.0`,
+  body: encodeRows('menu_items', rows),
+});
 
 function run(msgs: Array<{ type: string; id: string; body: Buffer }>): Q2ResultRow[] {
   const logic = q2AggLogic(topology);
@@ -17,18 +21,29 @@ function run(msgs: Array<{ type: string; id: string; body: Buffer }>): Q2ResultR
   for (const m of msgs) logic.apply(state, m);
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
   assert.equal(emits.length, 1);
-  assert.equal(emits[0]!.id, 'r:q2.0.0');
-  assert.deepEqual(emits[0]!.headers, { q: 'q2', p: 0, k: 0 });
+  assert.equal(emits[0].id, 'r:q2.0.0');
+  assert.deepEqual(emits[0].headers, { q: 'q2', p: 0, k: 0 });
   // Finalize is repeatable (a second EOS after a crash).
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 0 }), emits);
-  return decodeTuples<Q2ResultRow>(emits[0]!.body, 5, 'q2 rows');
+  return decodeTuples<Q2ResultRow>(emits[0].body, 5, 'q2 rows');
 }
 
 test('per month: best-selling and most profitable item, summed over partials, months in order', () => {
   const rows = run([
-    menu(0, [{ itemId: 1, itemName: 'Espresso' }, { itemId: 2, itemName: 'Latte' }, { itemId: 3, itemName: 'Cake, "big"' }]),
-    partial('a>q2-agg.0', [[202402, 1, 5, 500], [202402, 2, 3, 900], [202401, 3, 1, 100]]),
-    partial('b>q2-agg.0', [[202402, 1, 1, 100], [202402, 2, 2, 600]]),
+    menu(0, [
+      { itemId: 1, itemName: 'Espresso' },
+      { itemId: 2, itemName: 'Latte' },
+      { itemId: 3, itemName: 'Cake, "big"' },
+    ]),
+    partial('a>q2-agg.0', [
+      [202402, 1, 5, 500],
+      [202402, 2, 3, 900],
+      [202401, 3, 1, 100],
+    ]),
+    partial('b>q2-agg.0', [
+      [202402, 1, 1, 100],
+      [202402, 2, 2, 600],
+    ]),
   ]);
   assert.deepEqual(rows, [
     ['2024-01', 'Cake, "big"', 1, 'Cake, "big"', 100],
@@ -38,14 +53,25 @@ test('per month: best-selling and most profitable item, summed over partials, mo
 
 test('ties go to the smaller item_id, whatever the arrival order', () => {
   const rows = run([
-    partial('a', [[202501, 9, 4, 700], [202501, 5, 2, 700], [202501, 7, 4, 100]]),
+    partial('a', [
+      [202501, 9, 4, 700],
+      [202501, 5, 2, 700],
+      [202501, 7, 4, 100],
+    ]),
     partial('b', [[202501, 5, 2, 0]]), // item 5: qty 4, cents 700 -> ties both
   ]);
   assert.deepEqual(rows, [['2025-01', '', 4, '', 700]]);
   // Names are joined by item id: give them names to see which won.
   const named = run([
-    menu(0, [5, 7, 9].map((itemId) => ({ itemId, itemName: `item${itemId}` }))),
-    partial('a', [[202501, 9, 4, 700], [202501, 7, 4, 100], [202501, 5, 2, 700]]),
+    menu(
+      0,
+      [5, 7, 9].map((itemId) => ({ itemId, itemName: `item${itemId}` })),
+    ),
+    partial('a', [
+      [202501, 9, 4, 700],
+      [202501, 7, 4, 100],
+      [202501, 5, 2, 700],
+    ]),
     partial('b', [[202501, 5, 2, 0]]),
   ]);
   assert.deepEqual(named, [['2025-01', 'item5', 4, 'item5', 700]]);
@@ -54,13 +80,19 @@ test('ties go to the smaller item_id, whatever the arrival order', () => {
 test('names: first occurrence wins by (batch seq, row), whatever order batches arrive in', () => {
   const rows = run([
     menu(5, [{ itemId: 1, itemName: 'late-seq' }]),
-    menu(2, [{ itemId: 1, itemName: 'early-seq' }, { itemId: 1, itemName: 'same-batch-later-row' }]),
+    menu(2, [
+      { itemId: 1, itemName: 'early-seq' },
+      { itemId: 1, itemName: 'same-batch-later-row' },
+    ]),
     menu(9, [{ itemId: 1, itemName: 'even-later' }]),
     partial('p', [[202403, 1, 1, 1]]),
   ]);
-  assert.equal(rows[0]![1], 'early-seq');
+  assert.equal(rows[0][1], 'early-seq');
   // An unknown item joins as an empty name; other tables' batches are ignored.
-  const unknown = run([{ type: 'data', id: 'stores:0>q2-agg.0', body: encodeRows('stores', [{ storeId: 1, storeName: 'S' }]) }, partial('p', [[202403, 1, 1, 1]])]);
-  assert.equal(unknown[0]![1], '');
+  const unknown = run([
+    { type: 'data', id: 'stores:0>q2-agg.0', body: encodeRows('stores', [{ storeId: 1, storeName: 'S' }]) },
+    partial('p', [[202403, 1, 1, 1]]),
+  ]);
+  assert.equal(unknown[0][1], '');
   assert.deepEqual(run([]), []);
 });

@@ -25,7 +25,7 @@ export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
         const b = decodeBatch(msg.body);
         if (b.table !== 'menu_items') return;
         const seq = sourceSeq(msg.id);
-        for (let i = 0; i < b.count; i++) state.items.set(b.itemId[i]!, stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
+        for (let i = 0; i < b.count; i++) state.items.set(b.itemId[i], stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
         return;
       }
       if (msg.type !== 'q2-partial') return;
@@ -42,7 +42,10 @@ export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
     finalize(state, { session, partition }) {
       const rows: Q2ResultRow[] = [];
       for (const mk of [...state.sums.keys()].sort((a, b) => a - b)) {
-        let qItem = -1, qBest = -Infinity, pItem = -1, pBest = -Infinity;
+        let qItem = -1,
+          qBest = -Infinity,
+          pItem = -1,
+          pBest = -Infinity;
         for (const [item, [qty, cents]] of state.sums.get(mk)!) {
           if (qty > qBest || (qty === qBest && item < qItem)) [qItem, qBest] = [item, qty];
           if (cents > pBest || (cents === pBest && item < pItem)) [pItem, pBest] = [item, cents];

@@ -14,16 +14,30 @@ const stores = (seq: number, rows: StoreRow[]) => ({ type: 'data', id: `stores:$
 test('sums TPV per (half, store) over partials and joins first-occurrence store names', () => {
   const logic = q3AggLogic(topology);
   const state = logic.newState();
-  logic.apply(state, partial('t:0>q3-agg.1', [[20241, 1, 1000], [20242, 1, 50], [20241, 3, 7]]));
+  logic.apply(
+    state,
+    partial('t:0>q3-agg.1', [
+      [20241, 1, 1000],
+      [20242, 1, 50],
+      [20241, 3, 7],
+    ]),
+  );
   logic.apply(state, stores(4, [{ storeId: 1, storeName: 'later' }]));
-  logic.apply(state, stores(1, [{ storeId: 1, storeName: 'G Coffee @ A' }, { storeId: 3, storeName: 'B' }, { storeId: 3, storeName: 'B-dup' }]));
+  logic.apply(
+    state,
+    stores(1, [
+      { storeId: 1, storeName: 'G Coffee @ A' },
+      { storeId: 3, storeName: 'B' },
+      { storeId: 3, storeName: 'B-dup' },
+    ]),
+  );
   logic.apply(state, partial('t:1>q3-agg.1', [[20241, 1, 234]]));
   logic.apply(state, { type: 'q2-partial', id: 'x', body: Buffer.from('not even json') }); // other types ignored
   const emits = logic.finalize(state, { session: SESSION, partition: 1 });
   assert.equal(emits.length, 1);
-  assert.equal(emits[0]!.id, 'r:q3.1.0');
-  assert.equal(emits[0]!.queue, topology.resultsQueue(SESSION));
-  const rows = decodeTuples<Q3ResultRow>(emits[0]!.body, 4, 'q3').sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
+  assert.equal(emits[0].id, 'r:q3.1.0');
+  assert.equal(emits[0].queue, topology.resultsQueue(SESSION));
+  const rows = decodeTuples<Q3ResultRow>(emits[0].body, 4, 'q3').sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
   assert.deepEqual(rows, [
     ['2024-H1', 1, 'G Coffee @ A', 1234],
     ['2024-H1', 3, 'B', 7],

@@ -21,7 +21,7 @@ export function q3AggLogic(topology: Topology): PartitionedLogic<Q3State> {
         const b = decodeBatch(msg.body);
         if (b.table !== 'stores') return;
         const seq = sourceSeq(msg.id);
-        for (let i = 0; i < b.count; i++) state.stores.set(b.storeId[i]!, stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
+        for (let i = 0; i < b.count; i++) state.stores.set(b.storeId[i], stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
         return;
       }
       if (msg.type !== 'q3-partial') return;
@@ -33,7 +33,8 @@ export function q3AggLogic(topology: Topology): PartitionedLogic<Q3State> {
     },
     finalize(state, { session, partition }) {
       const rows: Q3ResultRow[] = [];
-      for (const [hk, stores] of state.tpv) for (const [store, cents] of stores) rows.push([halfLabel(hk), store, state.stores.get(store), cents]);
+      for (const [hk, stores] of state.tpv)
+        for (const [store, cents] of stores) rows.push([halfLabel(hk), store, state.stores.get(store), cents]);
       return [resultEmit(topology, session, 'q3', partition, 0, encodeTuples(rows))];
     },
   };

@@ -18,16 +18,42 @@ const counts = (id: string, triples: Array<[number, number, number]>) => {
   }
   return { type: 'q4-counts', id, body: encodeQ4Counts(m) };
 };
-const users = (seq: number, p: number, rows: UserRow[]) => ({ type: 'data', id: `users:${seq}>q4-count.${p}`, body: encodeRows('users', rows) });
+const users = (seq: number, p: number, rows: UserRow[]) => ({
+  type: 'data',
+  id: `users:${seq}>q4-count.${p}`,
+  body: encodeRows('users', rows),
+});
 
-test('per store local top 3 (ties: smaller user), with own users\' birthdates, sent to the store\'s q4-top partition', () => {
+test("per store local top 3 (ties: smaller user), with own users' birthdates, sent to the store's q4-top partition", () => {
   const logic = q4CountLogic(topology);
   const state = logic.newState();
   // This is partition 0: it owns even users.
-  logic.apply(state, users(3, 0, [{ userId: 2, birthdate: '1990-02-02' }, { userId: 4, birthdate: '1990-04-04' }, { userId: 5, birthdate: 'not-mine' }]));
+  logic.apply(
+    state,
+    users(3, 0, [
+      { userId: 2, birthdate: '1990-02-02' },
+      { userId: 4, birthdate: '1990-04-04' },
+      { userId: 5, birthdate: 'not-mine' },
+    ]),
+  );
   logic.apply(state, users(1, 0, [{ userId: 2, birthdate: '1980-01-01' }])); // earlier batch wins
-  logic.apply(state, counts('t:0>q4-count.0', [[10, 8, 2], [10, 6, 3], [10, 4, 3], [10, 2, 3], [11, 2, 1]]));
-  logic.apply(state, counts('t:1>q4-count.0', [[10, 8, 1], [10, 6, 0]]));
+  logic.apply(
+    state,
+    counts('t:0>q4-count.0', [
+      [10, 8, 2],
+      [10, 6, 3],
+      [10, 4, 3],
+      [10, 2, 3],
+      [11, 2, 1],
+    ]),
+  );
+  logic.apply(
+    state,
+    counts('t:1>q4-count.0', [
+      [10, 8, 1],
+      [10, 6, 0],
+    ]),
+  );
   // Store 10: users 2,4,6,8 all with 3: top 3 by smaller id = 2,4,6.
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
   const byP = new Map(emits.map((e) => [e.queue, e]));
@@ -50,7 +76,13 @@ test('per store local top 3 (ties: smaller user), with own users\' birthdates, s
 test('users not owned by this partition are not kept; an empty state sends nothing', () => {
   const logic = q4CountLogic(topology);
   const state = logic.newState();
-  logic.apply(state, users(0, 1, [{ userId: 2, birthdate: 'x' }, { userId: 3, birthdate: '2000-03-03' }]));
+  logic.apply(
+    state,
+    users(0, 1, [
+      { userId: 2, birthdate: 'x' },
+      { userId: 3, birthdate: '2000-03-03' },
+    ]),
+  );
   assert.equal(state.birthdates.size, 1);
   assert.equal(state.birthdates.get(3), '2000-03-03');
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), []);

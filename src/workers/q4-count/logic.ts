@@ -29,7 +29,7 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
         const seq = sourceSeq(msg.id);
         const own = Number(/>q4-count\.(\d+)$/.exec(msg.id)?.[1] ?? -1);
         for (let i = 0; i < b.count; i++) {
-          const user = b.userId[i]!;
+          const user = b.userId[i];
           if (user % partitions !== own) continue;
           state.birthdates.set(user, stringAt(b.birthdateOffsets, b.birthdateHeap, i), seq, i);
         }
@@ -46,12 +46,19 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
       const pTop = topology.partitions('q4-top');
       const parts: Q4Candidate[][] = Array.from({ length: pTop }, () => []);
       for (const [store, users] of state.counts) {
-        for (const [user, purchases] of topK(users, 3)) parts[store % pTop]!.push([store, user, purchases, state.birthdates.get(user)]);
+        for (const [user, purchases] of topK(users, 3)) parts[store % pTop].push([store, user, purchases, state.birthdates.get(user)]);
       }
       const out: Emit[] = [];
       parts.forEach((rows, p) => {
         if (rows.length === 0) return;
-        out.push({ stage: 'q4-top', queue: topology.stageQueue('q4-top', p), type: 'q4-candidates', id: `fin:q4-count.${partition}>q4-top.${p}`, session, body: encodeTuples(rows) });
+        out.push({
+          stage: 'q4-top',
+          queue: topology.stageQueue('q4-top', p),
+          type: 'q4-candidates',
+          id: `fin:q4-count.${partition}>q4-top.${p}`,
+          session,
+          body: encodeTuples(rows),
+        });
       });
       return out;
     },

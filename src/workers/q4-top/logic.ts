@@ -21,7 +21,7 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
         const b = decodeBatch(msg.body);
         if (b.table !== 'stores') return;
         const seq = sourceSeq(msg.id);
-        for (let i = 0; i < b.count; i++) state.stores.set(b.storeId[i]!, stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
+        for (let i = 0; i < b.count; i++) state.stores.set(b.storeId[i], stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
         return;
       }
       if (msg.type !== 'q4-candidates') return;

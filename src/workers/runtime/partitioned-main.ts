@@ -5,7 +5,11 @@ import { connectWorker } from './start.js';
 import { PartitionedWorker, type PartitionedLogic } from './partitioned.js';
 
 /** Starts a partitioned worker kind: replica `ctx.index` owns partition `ctx.index`. */
-export async function runPartitioned<S>(ctx: NodeContext, stage: WorkerKind, makeLogic: (topology: Topology) => PartitionedLogic<S>): Promise<void> {
+export async function runPartitioned<S>(
+  ctx: NodeContext,
+  stage: WorkerKind,
+  makeLogic: (topology: Topology) => PartitionedLogic<S>,
+): Promise<void> {
   const env = await connectWorker(ctx);
   const worker = new PartitionedWorker({
     stage,

@@ -23,7 +23,10 @@ class FakeBroker {
   published: OutMessage[] = [];
   handler: ((msg: InMessage) => Promise<void>) | undefined;
   options: ConsumeOptions | undefined;
-  consume(options: ConsumeOptions, handler: (msg: InMessage) => Promise<void>): { on: (ev: string, cb: () => void) => void; start: () => void } {
+  consume(
+    options: ConsumeOptions,
+    handler: (msg: InMessage) => Promise<void>,
+  ): { on: (ev: string, cb: () => void) => void; start: () => void } {
     this.options = options;
     this.handler = handler;
     const ready: Array<() => void> = [];
@@ -61,13 +64,32 @@ const sumLogic: PartitionedLogic<SumState> = {
     state.applied++;
   },
   finalize(state, { session, partition }): Emit[] {
-    return [{ stage: 'results', queue: topology.resultsQueue(session), type: 'result', id: `r:t.${partition}.0`, session, body: Buffer.from(JSON.stringify(state)) }];
+    return [
+      {
+        stage: 'results',
+        queue: topology.resultsQueue(session),
+        type: 'result',
+        id: `r:t.${partition}.0`,
+        session,
+        body: Buffer.from(JSON.stringify(state)),
+      },
+    ];
   },
 };
 
 function worker(dir: string): { broker: FakeBroker; send: (m: Partial<InMessage> & { id: string }) => Promise<void> } {
   const broker = new FakeBroker();
-  const w = new PartitionedWorker<SumState>({ stage: 'q3-agg', partition: 1, nodeId: 'q3-agg-1', broker: broker as unknown as Broker, topology, config, log, stateDir: dir, logic: sumLogic });
+  const w = new PartitionedWorker<SumState>({
+    stage: 'q3-agg',
+    partition: 1,
+    nodeId: 'q3-agg-1',
+    broker: broker as unknown as Broker,
+    topology,
+    config,
+    log,
+    stateDir: dir,
+    logic: sumLogic,
+  });
   w.start();
   const send = (m: Partial<InMessage> & { id: string }): Promise<void> =>
     broker.handler!({ type: 'n', session: S1, headers: {}, body: Buffer.alloc(0), redelivered: false, ...m });
@@ -76,7 +98,11 @@ function worker(dir: string): { broker: FakeBroker; send: (m: Partial<InMessage>
 const data = (id: string, n: number, session = S1) => ({ id, type: 'n', session, body: Buffer.from(String(n)) });
 const eos = (session = S1) => ({ id: `eos:q3-agg.1`, type: 'eos', session });
 const cleanup = (session = S1) => ({ id: `cleanup:q3-agg.1`, type: 'cleanup', session });
-const resultState = (b: FakeBroker, session = S1): SumState[] => b.results().filter((m) => m.session === session).map((m) => JSON.parse(m.body.toString()) as SumState);
+const resultState = (b: FakeBroker, session = S1): SumState[] =>
+  b
+    .results()
+    .filter((m) => m.session === session)
+    .map((m) => JSON.parse(m.body.toString()) as SumState);
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'partitioned-test-'));
@@ -141,7 +167,7 @@ test('state survives a restart: a new worker on the same folder finalises the sa
   assert.deepEqual(resultState(third.broker), [{ sum: 1011, applied: 3 }]);
 });
 
-test('cleanup deletes the session\'s files; later messages of it are dropped, also after a restart', async (t) => {
+test("cleanup deletes the session's files; later messages of it are dropped, also after a restart", async (t) => {
   const dir = tempDir(t);
   const w = worker(dir);
   await w.send(data('a', 1));

@@ -76,7 +76,13 @@ export class PartitionedWorker<S> {
     const { broker, topology, stage, partition, config, log } = this.opts;
     const gate = new LoadGate();
     const consumer = broker.consume(
-      { queue: topology.stageQueue(stage, partition), prefetch: config.partitioned.prefetch, concurrency: config.partitioned.concurrency, exclusive: true, lazy: true },
+      {
+        queue: topology.stageQueue(stage, partition),
+        prefetch: config.partitioned.prefetch,
+        concurrency: config.partitioned.concurrency,
+        exclusive: true,
+        lazy: true,
+      },
       async (msg) => {
         await gate.wait();
         return this.handle(msg);
@@ -197,7 +203,7 @@ function encodeRecord(msg: AppliedMessage): Buffer {
 function decodeRecord(rec: Buffer): AppliedMessage {
   const idLen = rec.readUInt16LE(0);
   const id = rec.toString('utf8', 2, 2 + idLen);
-  const typeLen = rec[2 + idLen]!;
+  const typeLen = rec[2 + idLen];
   const type = rec.toString('utf8', 3 + idLen, 3 + idLen + typeLen);
   return { id, type, body: rec.subarray(3 + idLen + typeLen) };
 }

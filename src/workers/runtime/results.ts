@@ -3,5 +3,13 @@ import type { Emit } from './emit.js';
 
 /** A report message for the session's results queue (`q`: report, `p`: partition, `k`: chunk). */
 export function resultEmit(topology: Topology, session: string, q: 'q1' | 'q2' | 'q3' | 'q4', p: number, k: number, body: Buffer): Emit {
-  return { stage: 'results', queue: topology.resultsQueue(session), type: 'result', id: `r:${q}.${p}.${k}`, session, headers: { q, p, k }, body };
+  return {
+    stage: 'results',
+    queue: topology.resultsQueue(session),
+    type: 'result',
+    id: `r:${q}.${p}.${k}`,
+    session,
+    headers: { q, p, k },
+    body,
+  };
 }

@@ -15,19 +15,30 @@ export type StatelessHandler = (msg: InMessage) => Emit[];
  * A crash anywhere before the ack redelivers the message; its outputs carry the same ids,
  * so downstream de-duplication absorbs the repeat.
  */
-export function runStateless(opts: { stage: WorkerKind; nodeId: string; broker: Broker; topology: Topology; config: WorkerConfig; log: Logger; handler: StatelessHandler }): void {
+export function runStateless(opts: {
+  stage: WorkerKind;
+  nodeId: string;
+  broker: Broker;
+  topology: Topology;
+  config: WorkerConfig;
+  log: Logger;
+  handler: StatelessHandler;
+}): void {
   const { broker, topology, stage, log } = opts;
   const reporter = new CounterReporter(broker, topology, stage, opts.nodeId);
-  broker.consume({ queue: topology.stageQueue(stage), prefetch: opts.config.stateless.prefetch, concurrency: opts.config.stateless.concurrency }, async (msg) => {
-    let emits: Emit[];
-    try {
-      emits = opts.handler(msg);
-    } catch (err) {
-      // A payload that cannot be decoded must not poison the queue: count it as consumed.
-      log.error({ err: String(err), id: msg.id, session: msg.session }, 'dropping undecodable message');
-      emits = [];
-    }
-    await broker.publishAll(emits);
-    await reporter.report(msg.session, msg.id, countByStage(emits));
-  });
+  broker.consume(
+    { queue: topology.stageQueue(stage), prefetch: opts.config.stateless.prefetch, concurrency: opts.config.stateless.concurrency },
+    async (msg) => {
+      let emits: Emit[];
+      try {
+        emits = opts.handler(msg);
+      } catch (err) {
+        // A payload that cannot be decoded must not poison the queue: count it as consumed.
+        log.error({ err: String(err), id: msg.id, session: msg.session }, 'dropping undecodable message');
+        emits = [];
+      }
+      await broker.publishAll(emits);
+      await reporter.report(msg.session, msg.id, countByStage(emits));
+    },
+  );
 }

@@ -18,7 +18,7 @@ const topo3 = new Topology(ClusterConfigSchema.parse({ replicas: { 'q1-sort': 3,
 
 const ts = (s: string): number => {
   const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(s)!;
-  return epochFromCivil(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  return epochFromCivil(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]);
 };
 function msg(rows: TransactionRow[], id = 'transactions:3'): InMessage {
   return { type: 'data', id, session: SESSION, headers: {}, body: encodeRows('transactions', rows), redelivered: false };
@@ -73,7 +73,10 @@ test('year range: 2024-01-01 00:00:00 to 2025-12-31 23:59:59 inclusive', () => {
   ];
   const d2 = decode(filterTransactions(msg(rows2), topo2));
   assert.deepEqual(d2.q1.map(([id]) => id).sort(), ['y2024', 'y2025']);
-  assert.deepEqual(d2.q3.map(([hk, , c]) => [hk, c]).sort(), [[20241, 10_000], [20252, 10_000]]);
+  assert.deepEqual(d2.q3.map(([hk, , c]) => [hk, c]).sort(), [
+    [20241, 10_000],
+    [20252, 10_000],
+  ]);
 });
 
 test('hour window 06:00:00–23:00:00 inclusive applies to Q1 and Q3, not Q4', () => {
@@ -85,8 +88,16 @@ test('hour window 06:00:00–23:00:00 inclusive applies to Q1 and Q3, not Q4', (
   ];
   const d = decode(filterTransactions(msg(rows), topo2));
   assert.deepEqual(d.q1.map(([id]) => id).sort(), ['h0600', 'h2300']);
-  assert.deepEqual(d.q3.map(([hk, store, c]) => [hk, store, c]), [[20241, 1, 20_000]]);
-  assert.deepEqual(d.q4.map(([, u, c]) => [u, c]).sort(), [[1, 1], [2, 1], [3, 1], [4, 1]]);
+  assert.deepEqual(
+    d.q3.map(([hk, store, c]) => [hk, store, c]),
+    [[20241, 1, 20_000]],
+  );
+  assert.deepEqual(d.q4.map(([, u, c]) => [u, c]).sort(), [
+    [1, 1],
+    [2, 1],
+    [3, 1],
+    [4, 1],
+  ]);
 });
 
 test('Q1 threshold: 75.00 in, 74.99 out (both still count for Q3)', () => {
@@ -96,8 +107,14 @@ test('Q1 threshold: 75.00 in, 74.99 out (both still count for Q3)', () => {
     row('2025-03-03 10:00:00', { transactionId: 'above', finalAmountCents: 7501 }),
   ];
   const d = decode(filterTransactions(msg(rows), topo2));
-  assert.deepEqual(d.q1.map(([id, c]) => [id, c]).sort(), [['above', 7501], ['at', 7500]]);
-  assert.deepEqual(d.q3.map(([hk, , c]) => [hk, c]), [[20251, 7500 + 7499 + 7501]]);
+  assert.deepEqual(d.q1.map(([id, c]) => [id, c]).sort(), [
+    ['above', 7501],
+    ['at', 7500],
+  ]);
+  assert.deepEqual(
+    d.q3.map(([hk, , c]) => [hk, c]),
+    [[20251, 7500 + 7499 + 7501]],
+  );
 });
 
 test('Q3 halves and per-store sums; Q4 purchase counts per (store, user); guests not counted in Q4', () => {
@@ -110,10 +127,20 @@ test('Q3 halves and per-store sums; Q4 purchase counts per (store, user); guests
     row('2024-07-02 03:00:00', { storeId: 5, userId: -1, finalAmountCents: 500 }),
   ];
   const d = decode(filterTransactions(msg(rows), topo2));
-  assert.deepEqual(d.q3.map(([hk, s, c]) => [hk, s, c]).sort(), [[20241, 4, 100], [20242, 4, 500], [20242, 5, 9400]]);
-  assert.deepEqual(d.q4.map(([s, u, c]) => [s, u, c]).sort(), [[4, 7, 3], [5, 7, 1]]);
+  assert.deepEqual(d.q3.map(([hk, s, c]) => [hk, s, c]).sort(), [
+    [20241, 4, 100],
+    [20242, 4, 500],
+    [20242, 5, 9400],
+  ]);
+  assert.deepEqual(d.q4.map(([s, u, c]) => [s, u, c]).sort(), [
+    [4, 7, 3],
+    [5, 7, 1],
+  ]);
   assert.ok(d.q4.every(([, u]) => u !== 0xffffffff && u !== -1));
-  assert.deepEqual(d.q1.map(([id]) => id), ['guest']); // a guest's purchase still counts for Q1
+  assert.deepEqual(
+    d.q1.map(([id]) => id),
+    ['guest'],
+  ); // a guest's purchase still counts for Q1
 });
 
 test('routing: q1 by id hash, q3 by store, q4 by user; one message per non-empty partition with id <input>><stage>.<p>', () => {
@@ -150,7 +177,14 @@ test('no message for an empty partition; nothing at all for an out-of-range batc
 
 test('deterministic: the same input gives identical outputs', () => {
   const rows: TransactionRow[] = [];
-  for (let i = 0; i < 200; i++) rows.push(row(`2024-0${1 + (i % 9)}-1${i % 10} ${String(i % 24).padStart(2, '0')}:30:00`, { storeId: i % 5, userId: i % 13 === 0 ? -1 : i % 17, finalAmountCents: 7000 + i * 7 }));
+  for (let i = 0; i < 200; i++)
+    rows.push(
+      row(`2024-0${1 + (i % 9)}-1${i % 10} ${String(i % 24).padStart(2, '0')}:30:00`, {
+        storeId: i % 5,
+        userId: i % 13 === 0 ? -1 : i % 17,
+        finalAmountCents: 7000 + i * 7,
+      }),
+    );
   const a = filterTransactions(msg(rows), topo3);
   const b = filterTransactions(msg(rows), topo3);
   assert.ok(a.length > 0);

@@ -27,26 +27,26 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
 
   const { count, storeId, userId, finalAmountCents, createdAt, idOffsets, idHeap } = batch;
   for (let i = 0; i < count; i++) {
-    const ts = createdAt[i]!;
+    const ts = createdAt[i];
     if (!inRange(ts)) continue;
-    const store = storeId[i]!;
-    const user = userId[i]!;
+    const store = storeId[i];
+    const user = userId[i];
     if (user >= 0) {
-      const shard = q4[user % p4]!;
+      const shard = q4[user % p4];
       let users = shard.get(store);
       if (!users) shard.set(store, (users = new Map()));
       users.set(user, (users.get(user) ?? 0) + 1);
     }
     if (!inHourWindow(ts)) continue;
-    const cents = finalAmountCents[i]!;
+    const cents = finalAmountCents[i];
     const hk = halfKey(ts);
     let halves = q3.get(store);
     if (!halves) q3.set(store, (halves = new Map()));
     halves.set(hk, (halves.get(hk) ?? 0) + cents);
     if (cents >= Q1_MIN_CENTS) {
-      const s = idOffsets[i]!;
-      const e = idOffsets[i + 1]!;
-      q1[fnv1aBytes(idHeap, s, e) % p1]!.add(idHeap, s, e, cents);
+      const s = idOffsets[i];
+      const e = idOffsets[i + 1];
+      q1[fnv1aBytes(idHeap, s, e) % p1].add(idHeap, s, e, cents);
     }
   }
 
@@ -58,7 +58,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     if (w.rows > 0) emit('q1-sort', p, 'q1-rows', w.finish());
   });
   const q3Parts: Q3Partial[][] = Array.from({ length: p3 }, () => []);
-  for (const [store, halves] of q3) for (const [hk, cents] of halves) q3Parts[store % p3]!.push([hk, store, cents]);
+  for (const [store, halves] of q3) for (const [hk, cents] of halves) q3Parts[store % p3].push([hk, store, cents]);
   q3Parts.forEach((rows, p) => {
     if (rows.length > 0) emit('q3-agg', p, 'q3-partial', encodeTuples(rows));
   });
