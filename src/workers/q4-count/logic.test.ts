@@ -92,3 +92,18 @@ test('users not owned by this partition are not kept; an empty state sends nothi
   assert.equal(state.birthdates.get(3), '2000-03-03');
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), []);
 });
+
+test('the partition a replica owns comes from its context, not from the message id', () => {
+  const logic = q4CountLogic(topology);
+  const state = logic.newState();
+  const msg = {
+    type: 'data',
+    id: 'users:0',
+    body: encodeRows('users', [
+      { userId: 2, birthdate: 'x' },
+      { userId: 3, birthdate: 'y' },
+    ]),
+  };
+  logic.apply(state, msg, at(1));
+  assert.deepEqual([state.birthdates.get(2), state.birthdates.get(3)], [undefined, 'y']);
+});
