@@ -39,15 +39,16 @@ export class MessageHandler {
 
   async start(): Promise<void> {
     await this.broker.declareQueues(this.topology.allSharedQueues());
-    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, async (msg) => {
+    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, (msg) => {
       const resolve = msg.correlationId ? this.pendingReplies.get(msg.correlationId) : undefined;
-      if (!resolve) return;
+      if (!resolve) return Promise.resolve();
       this.pendingReplies.delete(msg.correlationId!);
       try {
         resolve(JSON.parse(msg.body.toString('utf8')) as OpenReply);
       } catch {
         resolve({ ok: false, code: 'ERR_INTERNAL', message: 'malformed controller reply' });
       }
+      return Promise.resolve();
     });
   }
 
