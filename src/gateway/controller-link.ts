@@ -5,10 +5,11 @@ import type { Stage, Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { TableName } from '../dataset/tables.js';
 import { CounterReporter } from '../node/counters-reporter.js';
+import { ErrorCode } from '../node/errors.js';
 
 export interface OpenReply {
   ok: boolean;
-  code?: string;
+  code?: ErrorCode;
   message?: string;
 }
 
@@ -50,7 +51,7 @@ export class MessageHandler {
       try {
         resolve(JSON.parse(msg.body.toString('utf8')) as OpenReply);
       } catch {
-        resolve({ ok: false, code: 'ERR_INTERNAL', message: 'malformed controller reply' });
+        resolve({ ok: false, code: ErrorCode.INTERNAL, message: 'malformed controller reply' });
       }
     });
   }
@@ -61,7 +62,7 @@ export class MessageHandler {
     return new Promise<OpenReply>((resolve) => {
       const timer = setTimeout(() => {
         this.pendingReplies.delete(correlationId);
-        resolve({ ok: false, code: 'ERR_CONTROLLER_TIMEOUT', message: 'no controller answered in time: retry later' });
+        resolve({ ok: false, code: ErrorCode.CONTROLLER_TIMEOUT, message: 'no controller answered in time: retry later' });
       }, timeoutMs);
       this.pendingReplies.set(correlationId, (reply) => {
         clearTimeout(timer);
@@ -81,7 +82,7 @@ export class MessageHandler {
         .catch((err: unknown) => {
           clearTimeout(timer);
           this.pendingReplies.delete(correlationId);
-          resolve({ ok: false, code: 'ERR_BROKER', message: `cannot reach the controller: ${String(err)}` });
+          resolve({ ok: false, code: ErrorCode.BROKER, message: `cannot reach the controller: ${String(err)}` });
         });
     });
   }

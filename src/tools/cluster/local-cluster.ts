@@ -12,7 +12,7 @@ import {
   type ClusterConfig,
   type NodeKind,
 } from '../../node/config/cluster.js';
-import { CoffeeError } from '../../node/errors.js';
+import { CoffeeError, ErrorCode } from '../../node/errors.js';
 import { buildNodeSpecs, type NodeSpec } from '../../egg-of-life/restart/node-spec.js';
 import { isNodeProcess, listPidFiles, liveNodes, parseNodeId, removePidFile, signal, waitFor } from '../../node/processes.js';
 import { writeRegistry } from '../../egg-of-life/restart/registry.js';
@@ -49,13 +49,13 @@ export interface LocalCluster {
 
 export class ClusterAlreadyRunningError extends CoffeeError {
   constructor(dir: string, id: string, pid: number) {
-    super('ERR_CLUSTER_RUNNING', `a cluster is already running with run dir ${dir} (${id}, pid ${pid}); stop it first`);
+    super(ErrorCode.CLUSTER_RUNNING, `a cluster is already running with run dir ${dir} (${id}, pid ${pid}); stop it first`);
   }
 }
 
 export class ClusterNotReadyError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_CLUSTER_NOT_READY', message);
+    super(ErrorCode.CLUSTER_NOT_READY, message);
   }
 }
 
