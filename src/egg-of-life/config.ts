@@ -11,9 +11,9 @@ export const EggConfigSchema = z
     /** UDP port receiving heartbeats. */
     port: z.number().int().min(1).max(65535).default(7777),
     /**
-     * ms a node may stay silent before it is dead. 1000 = five heartbeat intervals (200 ms): a
-     * few lost datagrams or a short event-loop stall are tolerated, yet a crash is noticed
-     * within about a second.
+     * ms a node may stay silent before it is dead. 2000 = ten heartbeat intervals (200 ms): a
+     * loaded 2-core machine stalls event loops for about a second (measured, README), so lost
+     * datagrams and such stalls are tolerated, yet a crash is noticed within about two seconds.
      */
     timeout_interval: ms.default(2000),
     /** ms between liveness checks; bounds the detection latency beyond timeout_interval. */

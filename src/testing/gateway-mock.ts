@@ -72,7 +72,7 @@ export class GatewayMock {
           session = body.resume ?? `00000000-0000-4000-8000-${String(this.nextSession++).padStart(12, '0')}`;
           if (!this.batches.has(session)) this.batches.set(session, new Map());
           if (!this.ended.has(session)) this.ended.set(session, new Map());
-          send(encodeJsonFrame(FrameType.SESSION, { session, acked: {} }));
+          send(encodeJsonFrame(FrameType.SESSION, { session }));
           this.maybeDeliver(session, send);
           return;
         }
