@@ -57,9 +57,11 @@ export type Complete = z.infer<typeof CompleteSchema>;
 const ErrorBodySchema = z.object({
   code: z
     .unknown()
+    .optional()
     .transform((c): ErrorCode => (isErrorCode(c) ? c : ErrorCode.GATEWAY)),
   message: z
     .unknown()
+    .optional()
     .transform((m) => (m === undefined ? 'error' : String(m))),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;

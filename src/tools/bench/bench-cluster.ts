@@ -47,7 +47,8 @@ export async function startBenchCluster(dir: string): Promise<BenchCluster> {
   }
   // Leftovers of an interrupted benchmark would otherwise be consumed by this one.
   await deleteSharedQueues(config);
-  const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL: config.middleware.address } });
+  // The nodes take the broker address from the cluster config written above.
+  const cluster = await startLocalCluster({ configFile, output: 'silent' });
   const stop = async (): Promise<void> => {
     await cluster.stop();
     await deleteSharedQueues(config).catch(() => undefined);

@@ -67,7 +67,7 @@ const KIND_ORDER: NodeKind[] = [
 ];
 const STOP_TIMEOUT_MS = 10_000;
 
-/** `COFFEE__*` set by the user for the whole cluster: kept in every spec (under the per-kind ones). */
+/** `COFFEE__*` set by the user: kept in every spec, so they reach every node that has such a component key. */
 function userOverrides(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k.startsWith('COFFEE__')) out[k] = v;
