@@ -5,7 +5,7 @@ import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import { SessionProgress } from './progress.js';
-import type { SessionStore} from './session-store.js';
+import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
 import { ErrorCode } from '../node/errors.js';
 

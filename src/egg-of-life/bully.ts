@@ -56,11 +56,12 @@ export function parseMessage(line: string): Message | null {
   }
 }
 
-export declare interface BullyElection {
-  on(event: 'leader', listener: (leader: number | undefined) => void): this;
+/** Events of an election: `leader` whenever the known leader changes (undefined: none known). */
+interface BullyEvents {
+  leader: [leader: number | undefined];
 }
 
-export class BullyElection extends EventEmitter {
+export class BullyElection extends EventEmitter<BullyEvents> {
   private readonly peers: BullyPeer[];
   private readonly server = net.createServer((socket) => this.serve(socket));
   private readonly sockets = new Set<net.Socket>();

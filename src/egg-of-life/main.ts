@@ -28,7 +28,10 @@ export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadEggConfig();
   const log = ctx.log;
-  const ports = { udp: config.port ?? eggPorts(ctx.cluster, ctx.index).udp, election: config.leader_election.port ?? eggPorts(ctx.cluster, ctx.index).election };
+  const ports = {
+    udp: config.port ?? eggPorts(ctx.cluster, ctx.index).udp,
+    election: config.leader_election.port ?? eggPorts(ctx.cluster, ctx.index).election,
+  };
 
   // The registry is re-read whenever the cluster rewrites it.
   const file = registryFile(ctx.cluster);

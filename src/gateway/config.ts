@@ -68,11 +68,7 @@ export function resolveGatewaySettings(config: GatewayConfig, cluster: ClusterCo
     logLevel: config.log.level,
     heartbeat: ownHeartbeat
       ? {
-          targets: eggTargetsAt(
-            hb.host ?? cluster.heartbeat.host,
-            hb.port ?? eggPorts(cluster, 0).udp,
-            cluster.replicas['egg-of-life'],
-          ),
+          targets: eggTargetsAt(hb.host ?? cluster.heartbeat.host, hb.port ?? eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']),
           intervalMs: hb.interval ?? cluster.heartbeat.interval,
         }
       : undefined,

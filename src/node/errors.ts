@@ -143,10 +143,7 @@ export type ProtocolErrorCode =
 
 /** A client <-> gateway frame violates the protocol. */
 export class ProtocolError extends CoffeeError {
-  constructor(
-    code: ProtocolErrorCode,
-    message: string,
-  ) {
+  constructor(code: ProtocolErrorCode, message: string) {
     super(code, message);
   }
 }

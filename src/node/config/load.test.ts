@@ -194,10 +194,22 @@ test('gateway: cluster-wide settings come from the cluster; the seed keys overri
     replicas: { 'egg-of-life': 2 },
   });
   const plain = resolveGatewaySettings(GatewayConfigSchema.parse({}), cluster, 1);
-  assert.deepEqual(plain, { port: 9002, healthcheckPort: 9003, brokerAddress: 'amqp://cluster/', logLevel: undefined, heartbeat: undefined });
+  assert.deepEqual(plain, {
+    port: 9002,
+    healthcheckPort: 9003,
+    brokerAddress: 'amqp://cluster/',
+    logLevel: undefined,
+    heartbeat: undefined,
+  });
 
   const own = resolveGatewaySettings(
-    GatewayConfigSchema.parse({ port: 7000, healthcheck: { port: 7001 }, heartbeat: { port: 7777 }, middleware: { address: 'amqp://own/' }, log: { level: 'debug' } }),
+    GatewayConfigSchema.parse({
+      port: 7000,
+      healthcheck: { port: 7001 },
+      heartbeat: { port: 7777 },
+      middleware: { address: 'amqp://own/' },
+      log: { level: 'debug' },
+    }),
     cluster,
     1,
   );

@@ -73,7 +73,8 @@ export class FrameDecoder {
         throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
       if (this.end - this.start < 4 + len) break;
       const type = this.buf[this.start + 4];
-      if (!KNOWN.has(type)) throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+      if (!KNOWN.has(type))
+        throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
       // Copy the body out: the internal buffer is reused.
       const body = Buffer.from(this.buf.subarray(this.start + 5, this.start + 4 + len));
       frames.push({ type: type as FrameTypeCode, body });

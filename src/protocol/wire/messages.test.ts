@@ -104,7 +104,8 @@ test('JSON control bodies decode to their typed shapes', () => {
 });
 
 test('a control body of the wrong shape is ERR_FRAME_MALFORMED naming the frame and field', () => {
-  const names = (frame: string, field: string) => (e: unknown) => malformed(e) && (e as Error).message.includes(frame) && (e as Error).message.includes(field);
+  const names = (frame: string, field: string) => (e: unknown) =>
+    malformed(e) && (e as Error).message.includes(frame) && (e as Error).message.includes(field);
   assert.throws(() => decodeHello(json(FrameType.HELLO, {})), names('HELLO', 'version'));
   assert.throws(() => decodeHello(json(FrameType.HELLO, { version: 1, resume: 7 })), names('HELLO', 'resume'));
   assert.throws(() => decodeTableEnd(json(FrameType.TABLE_END, { table: 'stores', batches: -1 })), names('TABLE_END', 'batches'));

@@ -62,7 +62,7 @@ const ErrorBodySchema = z.object({
   message: z
     .unknown()
     .optional()
-    .transform((m) => (m === undefined ? 'error' : String(m))),
+    .transform((m) => (m === undefined ? 'error' : typeof m === 'string' ? m : JSON.stringify(m))),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 

@@ -30,7 +30,10 @@ export function runReference(data: string, out: string): Promise<ReferenceRun> {
       const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) {
         reject(
-          new CoffeeError(ErrorCode.BENCH_REFERENCE, `reference run on ${data} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`),
+          new CoffeeError(
+            ErrorCode.BENCH_REFERENCE,
+            `reference run on ${data} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
+          ),
         );
         return;
       }
