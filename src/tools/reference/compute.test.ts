@@ -127,7 +127,7 @@ test('cli: writes the five files; missing --data is a UsageError', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'reference-cli-'));
   try {
     makeDataset(path.join(dir, 'data'));
-    const write = process.stdout.write;
+    const write = process.stdout.write.bind(process.stdout);
     let printed = '';
     process.stdout.write = ((s: string) => ((printed += s), true));
     let code: number;
