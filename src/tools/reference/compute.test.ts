@@ -129,7 +129,7 @@ test('cli: writes the five files; missing --data is a UsageError', async () => {
     makeDataset(path.join(dir, 'data'));
     const write = process.stdout.write.bind(process.stdout);
     let printed = '';
-    process.stdout.write = ((s: string) => ((printed += s), true));
+    process.stdout.write = (s: string) => ((printed += s), true);
     let code: number;
     try {
       code = await run(['--data', path.join(dir, 'data'), '--out', path.join(dir, 'out')]);
