@@ -24,7 +24,11 @@
 #        MIRROR (default: found in apt sources), TRY_PULL (default 1),
 #        FORCE=1 to rebuild even when the image exists,
 #        INCLUDE_HEADERS=1 to add Node's C headers (/usr/local/include/node,
-#        54 MB; the official image has them, our deps need none).
+#        54 MB; the official image has them, our deps need none),
+#        EXTRA_CA=0 not to copy this machine's /usr/local/share/ca-certificates
+#        into the image (by default they are added, and NODE_EXTRA_CA_CERTS
+#        points node/npm at the system bundle, so `npm ci` in a build works
+#        behind this machine's TLS-intercepting egress).
 set -euo pipefail
 
 IMAGE="${IMAGE:-node:20-bookworm-slim}"
@@ -32,6 +36,7 @@ SUITE="${SUITE:-bookworm}"
 TRY_PULL="${TRY_PULL:-1}"
 FORCE="${FORCE:-0}"
 INCLUDE_HEADERS="${INCLUDE_HEADERS:-0}"
+EXTRA_CA="${EXTRA_CA:-1}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 die() { echo "make-base-image: $*" >&2; exit 1; }
@@ -157,6 +162,22 @@ APT
 echo 'Acquire::GzipIndexes "true"; Acquire::CompressionTypes::Order:: "gz";' >"$ROOTFS/etc/apt/apt.conf.d/docker-gzip-indexes"
 echo 'APT::AutoRemove::SuggestsImportant "false";' >"$ROOTFS/etc/apt/apt.conf.d/docker-autoremove-suggests"
 
+# This machine's extra CAs (e.g. a TLS-intercepting egress proxy's): without
+# them `npm ci` inside `docker build` fails with SELF_SIGNED_CERT_IN_CHAIN.
+# The image is a local stand-in anyway; EXTRA_CA=0 leaves them out.
+extra_ca=0
+if [ "$EXTRA_CA" = 1 ]; then
+  for crt in /usr/local/share/ca-certificates/*.crt; do
+    [ -f "$crt" ] || continue
+    install -m 0644 "$crt" "$ROOTFS/usr/local/share/ca-certificates/$(basename "$crt")"
+    extra_ca=$((extra_ca + 1))
+  done
+  if [ "$extra_ca" -gt 0 ]; then
+    chroot "$ROOTFS" /usr/sbin/update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed"
+    log "added $extra_ca CA certificate(s) from /usr/local/share/ca-certificates"
+  fi
+fi
+
 # Node, npm, corepack laid out like the official image
 install -m 0755 "$NODE_BIN" "$ROOTFS/usr/local/bin/node"
 mkdir -p "$ROOTFS/usr/local/lib/node_modules" "$ROOTFS/usr/local/include"
@@ -207,7 +228,9 @@ find "$ROOTFS/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias 
 : >"$ROOTFS/etc/hostname"; rm -f "$ROOTFS/etc/resolv.conf"; : >"$ROOTFS/etc/resolv.conf"
 
 log "importing $IMAGE"
-tar --numeric-owner -C "$ROOTFS" -c . | docker import \
+ca_env=()
+[ "$extra_ca" -gt 0 ] && ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt')
+tar --numeric-owner -C "$ROOTFS" -c . | docker import "${ca_env[@]}" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change "ENV NODE_VERSION=$NODE_VERSION" \
   --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \

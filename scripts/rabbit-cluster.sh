@@ -114,7 +114,7 @@ node_env() { # the env of node N, as env(1) arguments
 # environment it was started with: its name and its data dir under DIR.
 is_our_beam() {
   local pid="$1" n="$2" env
-  env="$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null)" || return 1
+  env="$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ")" || return 1
   grep -qxF "RABBITMQ_NODENAME=$(node_name "$n")" <<<"$env" \
     && grep -qxF "RABBITMQ_MNESIA_BASE=$(node_dir "$n")/mnesia" <<<"$env"
 }
@@ -245,9 +245,10 @@ do_status() {
 
 do_kill() {
   local n="$1" pid; pid="$(node_pid "$n")" || die "$(node_name "$n") is not running"
+  local t; t=$(now_ms)
   kill -KILL "$pid"
   wait_until 15 exit pid_gone "$pid" || die "pid $pid survived SIGKILL"
-  log "SIGKILLed $(node_name "$n") (beam pid $pid)"
+  log "SIGKILLed $(node_name "$n") (beam pid $pid) at_ms=$t"
 }
 
 do_start_node() {
