@@ -4,7 +4,7 @@ import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
 import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '../../protocol/payloads/json.js';
 import { NameTable, sourceSeq } from '../runtime/name-table.js';
 import { resultEmit } from '../runtime/results.js';
-import { halfLabel } from '../../queries/calendar.js';
+import { halfLabel } from '../../queries/rules.js';
 
 export interface Q3State {
   /** half -> store -> cents */

@@ -5,6 +5,7 @@ import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js';
 import { NameTable, sourceSeq } from '../runtime/name-table.js';
 import { topK } from '../../queries/top-k.js';
+import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
 
 export interface Q4CountState {
@@ -46,7 +47,8 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
       const pTop = topology.partitions('q4-top');
       const parts: Q4Candidate[][] = Array.from({ length: pTop }, () => []);
       for (const [store, users] of state.counts) {
-        for (const [user, purchases] of topK(users, 3)) parts[store % pTop].push([store, user, purchases, state.birthdates.get(user)]);
+        for (const [user, purchases] of topK(users, Q4_TOP_CUSTOMERS))
+          parts[store % pTop].push([store, user, purchases, state.birthdates.get(user)]);
       }
       const out: Emit[] = [];
       parts.forEach((rows, p) => {

@@ -4,6 +4,7 @@ import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
 import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../../protocol/payloads/json.js';
 import { NameTable, sourceSeq } from '../runtime/name-table.js';
 import { topK } from '../../queries/top-k.js';
+import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import { resultEmit } from '../runtime/results.js';
 
 export interface Q4TopState {
@@ -35,7 +36,8 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
       const rows: Q4ResultRow[] = [];
       for (const [store, users] of state.candidates) {
         const counts = [...users].map(([user, [purchases]]): [number, number] => [user, purchases]);
-        for (const [user, purchases] of topK(counts, 3)) rows.push([store, state.stores.get(store), user, users.get(user)![1], purchases]);
+        for (const [user, purchases] of topK(counts, Q4_TOP_CUSTOMERS))
+          rows.push([store, state.stores.get(store), user, users.get(user)![1], purchases]);
       }
       return [resultEmit(topology, session, 'q4', partition, 0, encodeTuples(rows))];
     },
