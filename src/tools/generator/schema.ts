@@ -1,4 +1,4 @@
-import type { TableName } from '../../dataset/tables.js';
+import { TABLE_SPEC, TABLES, type TableName } from '../../dataset/tables.js';
 
 /**
  * The generated dataset's files: the five tables the queries read (`dataset/tables.ts`) plus
@@ -19,14 +19,15 @@ export const GENERATED_TABLES: readonly GeneratedTable[] = [
   ...UNUSED_TABLES,
 ];
 
-export const HEADERS: Record<GeneratedTable, string> = {
-  transactions: 'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at',
-  transaction_items: 'transaction_id,item_id,quantity,unit_price,subtotal,created_at',
-  users: 'user_id,gender,birthdate,registered_at',
-  stores: 'store_id,store_name,street,postal_code,city,state,latitude,longitude',
-  menu_items: 'item_id,item_name,category,price,is_seasonal,available_from,available_to',
+const UNUSED_HEADERS: Record<UnusedTable, string> = {
   payment_methods: 'payment_method_id,payment_method_name',
   vouchers: 'voucher_id,voucher_code,discount_type,discount_value,valid_from,valid_to',
+};
+
+/** Exact header row of each table's files (the dataset tables' from their descriptors). */
+export const HEADERS: Record<GeneratedTable, string> = {
+  ...(Object.fromEntries(TABLES.map((t) => [t, TABLE_SPEC[t].fileColumns.join(',')])) as Record<TableName, string>),
+  ...UNUSED_HEADERS,
 };
 
 /** Path of a table's file relative to the dataset folder, e.g. `transactions/transactions_202401.csv`. */

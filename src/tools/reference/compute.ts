@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { forEachRow } from '../../dataset/reader.js';
 import type { RejectedRow } from '../../dataset/rows.js';
 import { monthIndexOf, monthIndexString, secondsOfDay } from '../../queries/civil-time.js';
@@ -16,8 +14,6 @@ import {
   q4RanksBefore,
 } from '../../queries/rules.js';
 import {
-  REPORT_FILES,
-  REPORT_NAMES,
   renderQ1,
   renderQ2BestSelling,
   renderQ2MostProfit,
@@ -216,10 +212,4 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
     q4: renderQ4(q4),
   };
   return { reports, rejected, rows, inputBytes };
-}
-
-/** Writes the five report files into dir (created if needed). */
-export async function writeReports(dir: string, reports: Record<ReportName, string>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const name of REPORT_NAMES) await writeFile(path.join(dir, REPORT_FILES[name]), reports[name]);
 }
