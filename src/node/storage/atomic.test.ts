@@ -26,7 +26,11 @@ test('writeFileAtomicStreamed writes the chunks in order and replaces the file',
   const file = path.join(dir, 'out', 'report.csv');
   writeFileAtomic(file, 'old content that is longer', { durable: false });
   async function* chunks(): AsyncGenerator<string> {
-    for (let i = 0; i < 1000; i++) yield `${i},${'z'.repeat(100)}\n`;
+    for (let i = 0; i < 1000; i++) {
+      // A producer that really is asynchronous, as the client's spool reader may be.
+      if (i % 100 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      yield `${i},${'z'.repeat(100)}\n`;
+    }
   }
   await writeFileAtomicStreamed(file, chunks());
   const lines = readFileSync(file, 'utf8').split('\n');
