@@ -37,16 +37,16 @@ export class FileSink {
     this.onBytes?.(n);
   }
 
-  /** A method, not an inline check: the 'error' listener sets the failure while we await. */
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure;
-  }
-
   async close(): Promise<void> {
     this.throwIfFailed();
     await new Promise<void>((resolve, reject) => {
       this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
     });
     this.throwIfFailed();
+  }
+
+  /** A method, not an inline check: the stream's error handler may set `failure` across an await. */
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 }

@@ -1,3 +1,9 @@
+/**
+ * The single-process reference of the four queries (SYSTEM.md): one pass over each table
+ * with plain Maps and integer cents. It is the tests' oracle and the benchmark's baseline,
+ * so it is kept deliberately plain and independent of the pipeline's workers.
+ */
+
 import { forEachRow } from '../../dataset/reader.js';
 import type { RejectedRow } from '../../dataset/rows.js';
 import { monthIndexOf, monthIndexString, secondsOfDay } from '../../queries/civil-time.js';
@@ -27,11 +33,7 @@ import {
   type ReportName,
 } from '../../queries/report-format.js';
 
-/**
- * The single-process reference of the four queries (SYSTEM.md): one pass over each table
- * with plain Maps and integer cents. It is the tests' oracle and the benchmark's baseline,
- * so it is kept deliberately plain and independent of the pipeline's workers.
- */
+/** What one reference run produced. */
 export interface ReferenceResult {
   /** Full contents of the five report files. */
   reports: Record<ReportName, string>;
