@@ -7,8 +7,8 @@ import { decodeBatch } from '../dataset/batch-codec.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
 import type { Logger } from '../node/log.js';
-import type { FramedConnection } from './connection-manager.js';
-import type { MessageHandler } from './controller-link.js';
+import type { FramedConnection } from './framed-connection.js';
+import type { ControllerLink } from './controller-link.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
@@ -34,7 +34,7 @@ export class ClientSession {
 
   constructor(
     private readonly conn: FramedConnection,
-    private readonly handler: MessageHandler,
+    private readonly controller: ControllerLink,
     private readonly options: ClientSessionOptions,
     private readonly log: Logger,
     private readonly onEstablished: (s: ClientSession) => void,
@@ -52,7 +52,7 @@ export class ClientSession {
     if (!this.session || this.phase === 'done') return;
     this.phase = 'done';
     try {
-      await this.handler.finishSession(this.session);
+      await this.controller.finishSession(this.session);
       this.log.warn({ session: this.session }, 'session aborted after a protocol error');
     } catch (err) {
       this.log.error({ err: String(err), session: this.session }, 'could not abort session');
@@ -96,7 +96,7 @@ export class ClientSession {
     const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
     this.phase = 'opening';
     this.enqueue(async () => {
-      const reply = await this.handler.openSession(session, this.options.controllerTimeoutMs);
+      const reply = await this.controller.openSession(session, this.options.controllerTimeoutMs);
       if (!reply.ok) throw new CoffeeError(reply.code ?? 'ERR_REFUSED', reply.message ?? 'session refused');
       // The client may have gone while the controller answered: its session waits for a resume.
       if (this.conn.isClosed) return;
@@ -106,7 +106,7 @@ export class ClientSession {
       const accepted: SessionAccepted = { session, acked: {} };
       this.conn.send(encodeJsonFrame(FrameType.SESSION, accepted));
       this.log.info({ session, remote: this.conn.remote, resumed: body.resume !== undefined }, 'session established');
-      this.results = this.handler.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
+      this.results = this.controller.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
     });
   }
 
@@ -129,7 +129,7 @@ export class ClientSession {
     s.count++;
     s.max = Math.max(s.max, seq);
     this.seen.set(table, s);
-    const forwarded = this.handler.forwardBatch(this.session, table, seq, payload);
+    const forwarded = this.controller.forwardBatch(this.session, table, seq, payload);
     // Awaited in order below; until then a failure must not count as an unhandled rejection.
     forwarded.catch(() => undefined);
     // Publishing runs concurrently; acks leave in order, each once its batch is confirmed.
@@ -152,7 +152,7 @@ export class ClientSession {
     if (s && s.max >= batches)
       throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
     this.enqueue(async () => {
-      await this.handler.endTable(this.session, table, batches);
+      await this.controller.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
     });
   }
@@ -188,9 +188,9 @@ export class ClientSession {
     const complete = this.complete;
     this.enqueue(async () => {
       complete.resolve();
-      if (this.results) await this.handler.stopResults(this.results);
+      if (this.results) await this.controller.stopResults(this.results);
       this.results = undefined;
-      await this.handler.finishSession(this.session);
+      await this.controller.finishSession(this.session);
       this.conn.end(encodeJsonFrame(FrameType.BYE, {}));
       this.log.info({ session: this.session }, 'session delivered');
     });
@@ -202,7 +202,7 @@ export class ClientSession {
     for (const w of this.awaitingAck.values()) w.reject(err);
     this.awaitingAck.clear();
     if (this.phase !== 'done') this.complete?.reject(err);
-    if (this.results) await this.handler.stopResults(this.results).catch(() => undefined);
+    if (this.results) await this.controller.stopResults(this.results).catch(() => undefined);
     this.results = undefined;
   }
 

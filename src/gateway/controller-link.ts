@@ -26,7 +26,7 @@ const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = 
  * controller (request/reply on this gateway's reply queue), forwarding of batches with their
  * counter reports (the gateway is the `source` stage), and each session's results queue.
  */
-export class MessageHandler {
+export class ControllerLink {
   private readonly pendingReplies = new Map<string, (reply: OpenReply) => void>();
   private readonly reporter: CounterReporter;
   private readonly replyQueue: string;
