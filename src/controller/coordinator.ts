@@ -1,11 +1,12 @@
-import type { Broker, InMessage } from '../node/middleware/broker.js';
+import type { InMessage } from '../node/middleware/broker.js';
+import type { BrokerPort } from '../node/middleware/port.js';
 import { STAGES, WORKER_STAGES, type Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import { SessionProgress } from './progress.js';
-import type { SessionStore} from './session-store.js';
+import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
 
 interface Session {
@@ -32,7 +33,7 @@ export class Coordinator {
   private readonly sessions = new Map<string, Session>();
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerPort,
     private readonly topology: Topology,
     private readonly store: SessionStore,
     private readonly maxClients: number,

@@ -1,4 +1,3 @@
-import type { Consumer } from 'rabbitmq-client';
 import { FrameType, FRAME_NAMES, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
 import { PROTOCOL_VERSION, decodeBatchFrame, encodeBatchAck, encodeResultFrame, type SessionAccepted } from '../protocol/wire/messages.js';
 import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
@@ -6,6 +5,7 @@ import { ProtocolError, CoffeeError } from '../node/errors.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
+import type { ConsumerHandle } from '../node/middleware/port.js';
 import type { Logger } from '../node/log.js';
 import type { FramedConnection } from './framed-connection.js';
 import type { ControllerLink } from './controller-link.js';
@@ -27,7 +27,7 @@ export class ClientSession {
   private phase: Phase = 'hello';
   session = '';
   private chain: Promise<void> = Promise.resolve();
-  private results: Consumer | undefined;
+  private results: ConsumerHandle | undefined;
   private readonly awaitingAck = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private complete: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly seen = new Map<TableName, { count: number; max: number }>();
@@ -165,7 +165,8 @@ export class ClientSession {
       this.conn.send(encodeJsonFrame(FrameType.COMPLETE, JSON.parse(msg.body.toString('utf8')) as object));
       return done;
     }
-    const meta = { id: msg.id, q: String(msg.headers.q ?? ''), p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
+    const q = msg.headers.q;
+    const meta = { id: msg.id, q: typeof q === 'string' ? q : '', p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
     const acked = new Promise<void>((resolve, reject) => this.awaitingAck.set(msg.id, { resolve, reject }));
     this.conn.send(encodeResultFrame(meta, msg.body));
     return acked;

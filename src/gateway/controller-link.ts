@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'rabbitmq-client';
-import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { BrokerPort, ConsumerHandle } from '../node/middleware/port.js';
 import type { Stage, Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { TableName } from '../dataset/tables.js';
@@ -32,7 +32,7 @@ export class ControllerLink {
   private readonly replyQueue: string;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerPort,
     private readonly topology: Topology,
     gatewayIndex: number,
     nodeId: string,
@@ -43,15 +43,16 @@ export class ControllerLink {
 
   async start(): Promise<void> {
     await this.broker.declareQueues(this.topology.allSharedQueues());
-    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, async (msg) => {
+    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, (msg) => {
       const resolve = msg.correlationId ? this.pendingReplies.get(msg.correlationId) : undefined;
-      if (!resolve) return;
+      if (!resolve) return Promise.resolve();
       this.pendingReplies.delete(msg.correlationId!);
       try {
         resolve(JSON.parse(msg.body.toString('utf8')) as OpenReply);
       } catch {
         resolve({ ok: false, code: 'ERR_INTERNAL', message: 'malformed controller reply' });
       }
+      return Promise.resolve();
     });
   }
 
@@ -108,11 +109,11 @@ export class ControllerLink {
     return this.reporter.report(session, null, {}, { [table]: batches });
   }
 
-  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): Consumer {
+  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): ConsumerHandle {
     return this.broker.consume({ queue: this.topology.resultsQueue(session), prefetch, concurrency: prefetch, passive: true }, handler);
   }
 
-  stopResults(consumer: Consumer): Promise<void> {
+  stopResults(consumer: ConsumerHandle): Promise<void> {
     return this.broker.stopConsumer(consumer);
   }
 

@@ -19,7 +19,7 @@ export async function readTable(dir: string, table: TableName): Promise<{ file: 
   for (const name of (await readdir(join(dir, table))).sort()) {
     if (!name.endsWith('.csv')) continue;
     const text = await readFile(join(dir, table, name), 'utf8');
-    const rows = parse(text, { relax_column_count: true }) as string[][];
+    const rows: string[][] = parse(text, { relax_column_count: true });
     out.push({ file: name, rows: rows.slice(1) });
   }
   return out;
