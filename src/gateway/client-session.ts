@@ -12,6 +12,15 @@ import type { ControllerLink } from './controller-link.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
+/** What a session uses of its connection (a FramedConnection; a fake in the unit test). */
+export type SessionConnection = Pick<FramedConnection, 'remote' | 'isClosed' | 'onFrames' | 'onClose' | 'onFail' | 'send' | 'fail' | 'end'>;
+
+/** What a session uses of the middleware side (the ControllerLink; a fake in the unit test). */
+export type SessionController = Pick<
+  ControllerLink,
+  'openSession' | 'forwardBatch' | 'endTable' | 'consumeResults' | 'stopResults' | 'finishSession'
+>;
+
 export interface ClientSessionOptions {
   controllerTimeoutMs: number;
   resultsPrefetch: number;
@@ -33,8 +42,8 @@ export class ClientSession {
   private readonly seen = new Map<TableName, { count: number; max: number }>();
 
   constructor(
-    private readonly conn: FramedConnection,
-    private readonly controller: ControllerLink,
+    private readonly conn: SessionConnection,
+    private readonly controller: SessionController,
     private readonly options: ClientSessionOptions,
     private readonly log: Logger,
     private readonly onEstablished: (s: ClientSession) => void,
