@@ -5,6 +5,7 @@ import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import { SessionProgress } from './progress.js';
+import { describeSession, type SessionStatus } from './session-status.js';
 import type { SessionStore} from './session-store.js';
 import { type SessionRecord } from './session-store.js';
 
@@ -52,6 +53,11 @@ export class Coordinator {
       await this.drive(id, s);
     }
     return loaded.size;
+  }
+
+  /** Every running session's progress, for the dashboard and `status`. */
+  describe(): SessionStatus[] {
+    return [...this.sessions].map(([id, s]) => describeSession(id, s.progress, s.completeSent));
   }
 
   get active(): number {

@@ -9,6 +9,7 @@ import type { InMessage } from '../node/middleware/broker.js';
 import type { Logger } from '../node/log.js';
 import type { FramedConnection } from './connection-manager.js';
 import type { MessageHandler } from './controller-link.js';
+import { recordSessionRows } from './session-rows.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
@@ -125,6 +126,7 @@ export class ClientSession {
     }
     if (decoded.table !== table)
       throw new ProtocolError('ERR_BATCH_MALFORMED', `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+    recordSessionRows(this.session, table, decoded.count);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
     s.max = Math.max(s.max, seq);

@@ -7,6 +7,7 @@ import { ClientManager } from './client-manager.js';
 import { GatewayServer } from './server.js';
 import { PingServer } from './healthcheck.js';
 import { eggTargetsAt } from '../node/heartbeat/targets.js';
+import { publishSessionRows } from './session-rows.js';
 
 /**
  * Gateway: the single entry point for clients.
@@ -46,5 +47,6 @@ export async function main(ctx: NodeContext): Promise<void> {
     server.stopAccepting();
     await manager.drainAll();
   });
+  ctx.onShutdown(publishSessionRows(ctx));
   ctx.log.info({ port, healthcheck: pingPort }, 'gateway ready');
 }

@@ -1,6 +1,7 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import { BrokerUnreachableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { recordConsume, recordPublish } from './broker-metrics.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -115,6 +116,7 @@ export class Broker {
 
   /** Publishes persistently and resolves once the broker confirmed it. */
   publish(msg: OutMessage): Promise<void> {
+    recordPublish(msg.body.length);
     return this.publisher.send(
       {
         routingKey: msg.queue,
@@ -150,7 +152,9 @@ export class Broker {
         lazy: options.lazy ?? false,
       },
       async (raw: AsyncMessage) => {
+        const done = recordConsume(raw);
         await handler(toInMessage(raw));
+        done?.();
         return ConsumerStatus.ACK;
       },
     );

@@ -5,6 +5,7 @@ import { BatchDecodeError } from '../../node/errors.js';
 import { inRange, monthKey } from '../../queries/calendar.js';
 import { encodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
+import { metricsIfEnabled } from '../../node/metrics.js';
 
 /**
  * Filters a batch of transaction items to 2024–2025 and sums quantity and subtotal per
@@ -14,10 +15,14 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
   const batch = decodeBatch(msg.body);
   if (batch.table !== 'transaction_items') throw new BatchDecodeError(`item-filter got a ${batch.table} batch`);
   const sums = new Map<number, Map<number, [number, number]>>(); // month -> item -> [qty, cents]
+  let dropped = 0;
   const { count, itemId, quantity, subtotalCents, createdAt } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
-    if (!inRange(ts)) continue;
+    if (!inRange(ts)) {
+      dropped++;
+      continue;
+    }
     const mk = monthKey(ts);
     let items = sums.get(mk);
     if (!items) sums.set(mk, (items = new Map()));
@@ -28,6 +33,7 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
       acc[1] += subtotalCents[i];
     } else items.set(item, [quantity[i], subtotalCents[i]]);
   }
+  metricsIfEnabled()?.rowsFiltered.inc({ table: 'transaction_items' }, dropped);
   const p2 = topology.partitions('q2-agg');
   const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
   for (const [mk, items] of sums) for (const [item, [qty, cents]] of items) parts[mk % p2].push([mk, item, qty, cents]);

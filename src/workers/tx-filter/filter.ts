@@ -8,6 +8,7 @@ import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
 import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
+import { metricsIfEnabled } from '../../node/metrics.js';
 
 /**
  * Filters a batch of transactions and pre-aggregates it, so only small partial states cross
@@ -25,10 +26,14 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const q3 = new Map<number, Map<number, number>>(); // store -> half -> cents
   const q4 = Array.from({ length: p4 }, () => new Map<number, Map<number, number>>()); // store -> user -> count
 
+  let dropped = 0;
   const { count, storeId, userId, finalAmountCents, createdAt, idOffsets, idHeap } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
-    if (!inRange(ts)) continue;
+    if (!inRange(ts)) {
+      dropped++;
+      continue;
+    }
     const store = storeId[i];
     const user = userId[i];
     if (user >= 0) {
@@ -50,6 +55,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     }
   }
 
+  metricsIfEnabled()?.rowsFiltered.inc({ table: 'transactions' }, dropped);
   const out: Emit[] = [];
   const emit = (stage: 'q1-sort' | 'q3-agg' | 'q4-count', p: number, type: string, body: Buffer): void => {
     out.push({ stage, queue: topology.stageQueue(stage, p), type, id: `${msg.id}>${stage}.${p}`, session: msg.session, body });
