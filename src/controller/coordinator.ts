@@ -6,7 +6,7 @@ import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import { SessionProgress } from './progress.js';
 import { describeSession, type SessionStatus } from './session-status.js';
-import type { SessionStore} from './session-store.js';
+import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
 
 interface Session {
