@@ -45,7 +45,9 @@ export function observeEgg(
     for (const id of reportedDead) if (!dead.has(id)) reportedDead.delete(id);
     for (; restartsSeen < monitor.restarts.length; restartsSeen++) {
       const r = monitor.restarts[restartsSeen];
-      // A restart issued before its death was reported (a quick check round) is its own death notice.
+      // Usually the monitor finds a node dead and restarts it in the same round: the death was
+      // never seen by the poll above, so it is recorded here, before the restart.
+      if (!reportedDead.has(r.id)) appendEvent(dir, { type: 'dead', at: now, id: r.id, silentMs: r.silentMs, by: ctx.id });
       reportedDead.delete(r.id);
       metrics?.restarts.inc({ target: r.id });
       appendEvent(dir, { type: 'restart', at: now, id: r.id, oldPids: r.oldPids, pid: r.newPid, silentMs: r.silentMs, by: ctx.id });
