@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../node/config/cluster.js';
 import { REPO_ROOT } from '../node/config/paths.js';
-import { CoffeeError } from '../node/errors.js';
+import { CoffeeError, ErrorCode } from '../node/errors.js';
 import { ClusterObserver, type ClusterSnapshot, type QueueView } from './collect.js';
 import { mergeExpositions } from './prom-text.js';
 import { QueueWatcher } from './queues.js';
@@ -29,7 +29,7 @@ const METRICS_STALE_MS = 15_000;
 
 export class DashboardPortError extends CoffeeError {
   constructor(port: number) {
-    super('ERR_DASHBOARD_PORT', `dashboard port ${port} is in use (set ports.dashboard in the cluster config)`);
+    super(ErrorCode.DASHBOARD_PORT, `dashboard port ${port} is in use (set ports.dashboard in the cluster config)`);
   }
 }
 

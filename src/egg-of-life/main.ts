@@ -29,7 +29,10 @@ export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadEggConfig();
   const log = ctx.log;
-  log.level = config.log.level === 'development' ? 'debug' : config.log.level;
+  const ports = {
+    udp: config.port ?? eggPorts(ctx.cluster, ctx.index).udp,
+    election: config.leader_election.port ?? eggPorts(ctx.cluster, ctx.index).election,
+  };
 
   // The registry is re-read whenever the cluster rewrites it.
   const file = registryFile(ctx.cluster);
@@ -52,7 +55,7 @@ export async function main(ctx: NodeContext): Promise<void> {
   const election = new BullyElection({
     index: ctx.index,
     host: config.host,
-    port: config.leader_election.port,
+    port: ports.election,
     peers: electionPeers(config, ctx),
     intervalMs: config.leader_election.interval,
     timeoutMs: config.leader_election.timeout,
@@ -73,7 +76,7 @@ export async function main(ctx: NodeContext): Promise<void> {
     log,
   });
   const observer = observeEgg(ctx, election, monitor);
-  const receiver = new HeartbeatReceiver(config.host, config.port, (hb) => {
+  const receiver = new HeartbeatReceiver(config.host, ports.udp, (hb) => {
     monitor.onHeartbeat(hb);
     observer.onHeartbeat(hb);
   });
@@ -84,7 +87,7 @@ export async function main(ctx: NodeContext): Promise<void> {
     monitor.sync();
   }, 1000);
   monitor.start();
-  log.info({ udp: config.port, election: config.leader_election.port, timeoutMs: config.timeout_interval }, 'egg of life started');
+  log.info({ udp: ports.udp, election: ports.election, timeoutMs: config.timeout_interval }, 'egg of life started');
 
   // Shutdown runs in reverse: stop restarting first, then leave the election, then stop listening.
   ctx.onShutdown(() => receiver.stop());

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ClusterConfigSchema, pidDir } from '../../node/config/cluster.js';
 import { CLI_BIN } from '../../node/config/paths.js';
 import { findClusterProcesses } from '../../node/discover.js';
+import { signal } from '../../node/processes.js';
 import { deleteSharedQueues, writeIsolatedClusterConfig } from '../cluster/isolated.js';
 import { eventually } from '../../testing/harness.js';
 
@@ -53,7 +54,7 @@ function status(): StatusJson {
 
 test('status shows the cluster; after its supervisor is SIGKILLed, stop leaves no node process, even those whose pid files were lost', async () => {
   const supervisor = spawn(process.execPath, [CLI_BIN, 'cluster', '--config', configFile, '--json'], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, AMQP_URL },
   });
   await eventually(() => status().nodes.filter((n) => n.state === 'alive').length === 21, 90_000, 'every node alive');
@@ -84,14 +85,20 @@ test('status shows the cluster; after its supervisor is SIGKILLed, stop leaves n
 
 test("cluster's own SIGTERM stops every node, also those whose pid files are missing and an Egg of Life restarted meanwhile", async () => {
   const supervisor = spawn(process.execPath, [CLI_BIN, 'cluster', '--config', configFile, '--json'], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, AMQP_URL },
   });
-  await eventually(() => status().nodes.filter((n) => n.state === 'alive').length === 21, 90_000, 'every node alive');
+  let stderr = '';
+  supervisor.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  await eventually(() => status().nodes.filter((n) => n.state === 'alive').length === 21, 90_000, 'every node alive').catch(
+    (err: unknown) => {
+      throw new Error(`${String(err)}; cluster said: ${stderr}; status: ${cli('status').stdout}`);
+    },
+  );
   // As after a chaos run: restarted Egg of Life replicas without pid files, one node just killed.
   for (const id of ['egg-of-life-0', 'egg-of-life-1']) rmSync(path.join(pidDir(config), `${id}.pid`), { force: true });
   const victim = status().nodes.find((n) => n.id === 'q2-agg-0')?.pid;
-  if (victim) process.kill(victim, 'SIGKILL');
+  if (victim) signal(victim, 'SIGKILL');
   supervisor.kill('SIGTERM');
   await eventually(() => supervisor.exitCode !== null, 60_000, 'the supervisor to stop');
   assert.equal(supervisor.exitCode, 0);
