@@ -3,6 +3,7 @@ import { BrokerUnreachableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { BrokerPort, ConsumerHandle } from './port.js';
+import { recordConsume, recordPublish } from './broker-metrics.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -117,6 +118,7 @@ export class Broker implements BrokerPort {
 
   /** Publishes persistently and resolves once the broker confirmed it. */
   publish(msg: OutMessage): Promise<void> {
+    recordPublish(msg.body.length);
     return this.publisher.send(
       {
         routingKey: msg.queue,
@@ -152,7 +154,9 @@ export class Broker implements BrokerPort {
         lazy: options.lazy ?? false,
       },
       async (raw: AsyncMessage) => {
+        const done = recordConsume(raw);
         await handler(toInMessage(raw));
+        done?.();
         return ConsumerStatus.ACK;
       },
     );

@@ -10,6 +10,8 @@ import { generateDataset } from '../generator/index.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
 import { runClientProcess } from '../../client/process.js';
 import { printSummary } from './client.js';
+import { writeSupervisorPid } from '../cluster/supervisor.js';
+import { startDashboard } from '../../dashboard/server.js';
 
 const START_USAGE =
   'usage: npm start [-- --data DIR [--data DIR ...] --out DIR --config FILE]\n' +
@@ -57,7 +59,15 @@ export async function run(argv: string[]): Promise<number> {
 
   const started = Date.now();
   const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });
-  const stop = (): void => void cluster.stop().then(() => process.exit(130));
+  const forgetSupervisor = writeSupervisorPid(cluster.config);
+  const dashboard = await startDashboard({ config: cluster.config, configFile: cluster.configFile }).catch(() => undefined);
+  const stop = (): void =>
+    void (async () => {
+      await dashboard?.close();
+      await cluster.stop();
+      forgetSupervisor();
+      process.exit(130);
+    })();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -65,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
+    if (dashboard) process.stdout.write(`dashboard: ${dashboard.url}\n`);
     const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
     // One process per client, as users run them: several clients really run in parallel.
     const summaries = await Promise.all(
@@ -81,7 +92,9 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await dashboard?.close();
     await cluster.stop();
+    forgetSupervisor();
   }
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
