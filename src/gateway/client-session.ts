@@ -1,16 +1,34 @@
-import type { Consumer } from 'rabbitmq-client';
-import { FrameType, FRAME_NAMES, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
-import { PROTOCOL_VERSION, decodeBatchFrame, encodeBatchAck, encodeResultFrame, type SessionAccepted } from '../protocol/wire/messages.js';
+import { FrameType, FRAME_NAMES, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import {
+  PROTOCOL_VERSION,
+  decodeBatchFrame,
+  decodeHello,
+  decodeResultAck,
+  decodeTableEnd,
+  encodeBatchAck,
+  encodeResultFrame,
+  type SessionAccepted,
+} from '../protocol/wire/messages.js';
 import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
-import { ProtocolError, CoffeeError } from '../node/errors.js';
+import { ProtocolError, CoffeeError, ErrorCode } from '../node/errors.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
+import type { ConsumerHandle } from '../node/middleware/port.js';
 import type { Logger } from '../node/log.js';
-import type { FramedConnection } from './connection-manager.js';
-import type { MessageHandler } from './controller-link.js';
+import type { FramedConnection } from './framed-connection.js';
+import type { ControllerLink } from './controller-link.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
+
+/** What a session uses of its connection (a FramedConnection; a fake in the unit test). */
+export type SessionConnection = Pick<FramedConnection, 'remote' | 'isClosed' | 'onFrames' | 'onClose' | 'onFail' | 'send' | 'fail' | 'end'>;
+
+/** What a session uses of the middleware side (the ControllerLink; a fake in the unit test). */
+export type SessionController = Pick<
+  ControllerLink,
+  'openSession' | 'forwardBatch' | 'endTable' | 'consumeResults' | 'stopResults' | 'finishSession'
+>;
 
 export interface ClientSessionOptions {
   controllerTimeoutMs: number;
@@ -27,14 +45,14 @@ export class ClientSession {
   private phase: Phase = 'hello';
   session = '';
   private chain: Promise<void> = Promise.resolve();
-  private results: Consumer | undefined;
+  private results: ConsumerHandle | undefined;
   private readonly awaitingAck = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private complete: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly seen = new Map<TableName, { count: number; max: number }>();
 
   constructor(
-    private readonly conn: FramedConnection,
-    private readonly handler: MessageHandler,
+    private readonly conn: SessionConnection,
+    private readonly controller: SessionController,
     private readonly options: ClientSessionOptions,
     private readonly log: Logger,
     private readonly onEstablished: (s: ClientSession) => void,
@@ -52,7 +70,7 @@ export class ClientSession {
     if (!this.session || this.phase === 'done') return;
     this.phase = 'done';
     try {
-      await this.handler.finishSession(this.session);
+      await this.controller.finishSession(this.session);
       this.log.warn({ session: this.session }, 'session aborted after a protocol error');
     } catch (err) {
       this.log.error({ err: String(err), session: this.session }, 'could not abort session');
@@ -72,12 +90,12 @@ export class ClientSession {
       case FrameType.DONE:
         return this.done();
       default:
-        throw new ProtocolError('ERR_FRAME_UNEXPECTED', `a client may not send ${FRAME_NAMES[frame.type]} frames`);
+        throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, `a client may not send ${FRAME_NAMES[frame.type]} frames`);
     }
   }
 
   private requirePhase(phase: Phase, what: string): void {
-    if (this.phase !== phase) throw new ProtocolError('ERR_FRAME_UNEXPECTED', `${what} not allowed now (send HELLO first, once)`);
+    if (this.phase !== phase) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, `${what} not allowed now (send HELLO first, once)`);
   }
 
   /** Runs steps of this connection one after another; a failing step closes the connection. */
@@ -87,26 +105,26 @@ export class ClientSession {
 
   private hello(frame: Frame): void {
     this.requirePhase('hello', 'HELLO');
-    const body = parseJsonBody(frame);
+    const body = decodeHello(frame);
     if (body.version !== PROTOCOL_VERSION)
       throw new ProtocolError(
-        'ERR_FRAME_MALFORMED',
+        ErrorCode.FRAME_MALFORMED,
         `unsupported protocol version ${String(body.version)} (this gateway speaks ${PROTOCOL_VERSION})`,
       );
     const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
     this.phase = 'opening';
     this.enqueue(async () => {
-      const reply = await this.handler.openSession(session, this.options.controllerTimeoutMs);
-      if (!reply.ok) throw new CoffeeError(reply.code ?? 'ERR_REFUSED', reply.message ?? 'session refused');
+      const reply = await this.controller.openSession(session, this.options.controllerTimeoutMs);
+      if (!reply.ok) throw new CoffeeError(reply.code ?? ErrorCode.REFUSED, reply.message ?? 'session refused');
       // The client may have gone while the controller answered: its session waits for a resume.
       if (this.conn.isClosed) return;
       this.session = session;
       this.phase = 'open';
       this.onEstablished(this);
-      const accepted: SessionAccepted = { session, acked: {} };
+      const accepted: SessionAccepted = { session };
       this.conn.send(encodeJsonFrame(FrameType.SESSION, accepted));
       this.log.info({ session, remote: this.conn.remote, resumed: body.resume !== undefined }, 'session established');
-      this.results = this.handler.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
+      this.results = this.controller.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
     });
   }
 
@@ -114,22 +132,22 @@ export class ClientSession {
     this.requirePhase('open', 'BATCH');
     const { tableCode, seq, payload } = decodeBatchFrame(frame);
     const table = tableFromCode(tableCode);
-    if (!table) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH for unknown table code ${tableCode}`);
-    if (seq > 0x7fffffff) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH sequence number ${seq} out of range`);
+    if (!table) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `BATCH for unknown table code ${tableCode}`);
+    if (seq > 0x7fffffff) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `BATCH sequence number ${seq} out of range`);
     // Validate before anything reaches the broker: a bad batch must not poison a queue.
     let decoded;
     try {
       decoded = decodeBatch(payload);
     } catch (err) {
-      throw new ProtocolError('ERR_BATCH_MALFORMED', `${table} batch ${seq}: ${(err as Error).message}`);
+      throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `${table} batch ${seq}: ${(err as Error).message}`);
     }
     if (decoded.table !== table)
-      throw new ProtocolError('ERR_BATCH_MALFORMED', `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+      throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
     s.max = Math.max(s.max, seq);
     this.seen.set(table, s);
-    const forwarded = this.handler.forwardBatch(this.session, table, seq, payload);
+    const forwarded = this.controller.forwardBatch(this.session, table, seq, payload);
     // Awaited in order below; until then a failure must not count as an unhandled rejection.
     forwarded.catch(() => undefined);
     // Publishing runs concurrently; acks leave in order, each once its batch is confirmed.
@@ -141,18 +159,13 @@ export class ClientSession {
 
   private tableEnd(frame: Frame): void {
     this.requirePhase('open', 'TABLE_END');
-    const body = parseJsonBody(frame);
-    const table = body.table;
-    const batches = body.batches;
-    if (typeof table !== 'string' || !isTableName(table))
-      throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END for unknown table ${JSON.stringify(table)}`);
-    if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 0 || batches > 0x7fffffff)
-      throw new ProtocolError('ERR_FRAME_MALFORMED', 'TABLE_END batches must be a non-negative integer');
+    const { table, batches } = decodeTableEnd(frame);
+    if (!isTableName(table)) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END for unknown table ${JSON.stringify(table)}`);
     const s = this.seen.get(table);
     if (s && s.max >= batches)
-      throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
+      throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
     this.enqueue(async () => {
-      await this.handler.endTable(this.session, table, batches);
+      await this.controller.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
     });
   }
@@ -165,7 +178,8 @@ export class ClientSession {
       this.conn.send(encodeJsonFrame(FrameType.COMPLETE, JSON.parse(msg.body.toString('utf8')) as object));
       return done;
     }
-    const meta = { id: msg.id, q: String(msg.headers.q ?? ''), p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
+    const q = msg.headers.q;
+    const meta = { id: msg.id, q: typeof q === 'string' ? q : '', p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
     const acked = new Promise<void>((resolve, reject) => this.awaitingAck.set(msg.id, { resolve, reject }));
     this.conn.send(encodeResultFrame(meta, msg.body));
     return acked;
@@ -173,8 +187,7 @@ export class ClientSession {
 
   private resultAck(frame: Frame): void {
     this.requirePhase('open', 'RESULT_ACK');
-    const { id } = parseJsonBody(frame);
-    if (typeof id !== 'string') throw new ProtocolError('ERR_FRAME_MALFORMED', 'RESULT_ACK needs the result id');
+    const { id } = decodeResultAck(frame);
     const w = this.awaitingAck.get(id);
     if (!w) return; // an ack for a redelivered duplicate already settled
     this.awaitingAck.delete(id);
@@ -183,14 +196,14 @@ export class ClientSession {
 
   private done(): void {
     this.requirePhase('open', 'DONE');
-    if (!this.complete) throw new ProtocolError('ERR_FRAME_UNEXPECTED', 'DONE before COMPLETE');
+    if (!this.complete) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, 'DONE before COMPLETE');
     this.phase = 'done';
     const complete = this.complete;
     this.enqueue(async () => {
       complete.resolve();
-      if (this.results) await this.handler.stopResults(this.results);
+      if (this.results) await this.controller.stopResults(this.results);
       this.results = undefined;
-      await this.handler.finishSession(this.session);
+      await this.controller.finishSession(this.session);
       this.conn.end(encodeJsonFrame(FrameType.BYE, {}));
       this.log.info({ session: this.session }, 'session delivered');
     });
@@ -202,7 +215,7 @@ export class ClientSession {
     for (const w of this.awaitingAck.values()) w.reject(err);
     this.awaitingAck.clear();
     if (this.phase !== 'done') this.complete?.reject(err);
-    if (this.results) await this.handler.stopResults(this.results).catch(() => undefined);
+    if (this.results) await this.controller.stopResults(this.results).catch(() => undefined);
     this.results = undefined;
   }
 

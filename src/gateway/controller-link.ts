@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'rabbitmq-client';
-import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { BrokerPort, ConsumerHandle } from '../node/middleware/port.js';
 import type { Stage, Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { TableName } from '../dataset/tables.js';
 import { CounterReporter } from '../node/counters-reporter.js';
-
-export interface OpenReply {
-  ok: boolean;
-  code?: string;
-  message?: string;
-}
+import { deliveredId, openId, routedId, sourceId } from '../protocol/internal/ids.js';
+import type { OpenReply } from '../protocol/internal/messages.js';
+import { ErrorCode } from '../node/errors.js';
 
 /** Where each table's batches go: one competing queue, or a broadcast to every partition. */
 const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = {
@@ -26,13 +23,13 @@ const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = 
  * controller (request/reply on this gateway's reply queue), forwarding of batches with their
  * counter reports (the gateway is the `source` stage), and each session's results queue.
  */
-export class MessageHandler {
+export class ControllerLink {
   private readonly pendingReplies = new Map<string, (reply: OpenReply) => void>();
   private readonly reporter: CounterReporter;
   private readonly replyQueue: string;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerPort,
     private readonly topology: Topology,
     gatewayIndex: number,
     nodeId: string,
@@ -43,15 +40,16 @@ export class MessageHandler {
 
   async start(): Promise<void> {
     await this.broker.declareQueues(this.topology.allSharedQueues());
-    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, async (msg) => {
+    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, (msg) => {
       const resolve = msg.correlationId ? this.pendingReplies.get(msg.correlationId) : undefined;
-      if (!resolve) return;
+      if (!resolve) return Promise.resolve();
       this.pendingReplies.delete(msg.correlationId!);
       try {
         resolve(JSON.parse(msg.body.toString('utf8')) as OpenReply);
       } catch {
-        resolve({ ok: false, code: 'ERR_INTERNAL', message: 'malformed controller reply' });
+        resolve({ ok: false, code: ErrorCode.INTERNAL, message: 'malformed controller reply' });
       }
+      return Promise.resolve();
     });
   }
 
@@ -61,7 +59,7 @@ export class MessageHandler {
     return new Promise<OpenReply>((resolve) => {
       const timer = setTimeout(() => {
         this.pendingReplies.delete(correlationId);
-        resolve({ ok: false, code: 'ERR_CONTROLLER_TIMEOUT', message: 'no controller answered in time: retry later' });
+        resolve({ ok: false, code: ErrorCode.CONTROLLER_TIMEOUT, message: 'no controller answered in time: retry later' });
       }, timeoutMs);
       this.pendingReplies.set(correlationId, (reply) => {
         clearTimeout(timer);
@@ -72,7 +70,7 @@ export class MessageHandler {
         .publish({
           queue,
           type: 'open',
-          id: `open:${session}:${correlationId}`,
+          id: openId(session, correlationId),
           session,
           replyTo: this.replyQueue,
           correlationId,
@@ -81,7 +79,7 @@ export class MessageHandler {
         .catch((err: unknown) => {
           clearTimeout(timer);
           this.pendingReplies.delete(correlationId);
-          resolve({ ok: false, code: 'ERR_BROKER', message: `cannot reach the controller: ${String(err)}` });
+          resolve({ ok: false, code: ErrorCode.BROKER, message: `cannot reach the controller: ${String(err)}` });
         });
     });
   }
@@ -89,13 +87,13 @@ export class MessageHandler {
   /** Publishes one client batch to its stage(s) and reports it; resolves once both are confirmed. */
   async forwardBatch(session: string, table: TableName, seq: number, payload: Buffer): Promise<void> {
     const route = ROUTES[table];
-    const id = `${table}:${seq}`;
+    const id = sourceId(table, seq);
     const msgs: OutMessage[] = [];
     const out: Partial<Record<Stage, number>> = {};
     for (const stage of route.stages) {
       const queues = this.topology.stageQueues(stage);
       if (route.broadcast)
-        queues.forEach((queue, p) => msgs.push({ queue, type: 'data', id: `${id}>${stage}.${p}`, session, body: payload }));
+        queues.forEach((queue, p) => msgs.push({ queue, type: 'data', id: routedId(id, stage, p), session, body: payload }));
       else msgs.push({ queue: queues[0], type: 'data', id, session, body: payload });
       out[stage] = route.broadcast ? queues.length : 1;
     }
@@ -108,17 +106,17 @@ export class MessageHandler {
     return this.reporter.report(session, null, {}, { [table]: batches });
   }
 
-  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): Consumer {
+  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): ConsumerHandle {
     return this.broker.consume({ queue: this.topology.resultsQueue(session), prefetch, concurrency: prefetch, passive: true }, handler);
   }
 
-  stopResults(consumer: Consumer): Promise<void> {
+  stopResults(consumer: ConsumerHandle): Promise<void> {
     return this.broker.stopConsumer(consumer);
   }
 
   /** The client has its reports (or the session is abandoned): the controller cleans up. */
   async finishSession(session: string): Promise<void> {
     const queue = this.topology.controllerQueue(this.topology.controllerFor(session));
-    await this.broker.publish({ queue, type: 'delivered', id: `delivered:${session}`, session, body: Buffer.alloc(0) });
+    await this.broker.publish({ queue, type: 'delivered', id: deliveredId(session), session, body: Buffer.alloc(0) });
   }
 }

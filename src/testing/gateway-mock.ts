@@ -3,12 +3,18 @@ import { FrameDecoder, FrameType, encodeJsonFrame, type Frame } from '../protoco
 import { decodeBatchFrame, encodeBatchAck, encodeResultFrame, type ResultMeta } from '../protocol/wire/messages.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { TABLES, tableFromCode } from '../dataset/tables.js';
+import { ErrorCode } from '../node/errors.js';
 
 export interface GatewayMockOptions {
   /** Answer ERR_BUSY to this many HELLOs first. */
   busyHellos?: number;
   /** Drop the connection (no ack) when this many BATCH frames arrived on it (once). */
   dropAfterBatches?: number;
+  /**
+   * On the first connection, ack the first `acked` BATCH frames, then none: once `unacked` more
+   * have arrived (the client's full window), drop the connection.
+   */
+  stallAfterBatches?: { acked: number; unacked: number };
   /** Result messages to deliver once every table is ended. */
   results?: Array<{ meta: ResultMeta; payload: Buffer }>;
 }
@@ -26,6 +32,8 @@ export class GatewayMock {
   readonly batches = new Map<string, Map<string, Map<number, number>>>();
   readonly ended = new Map<string, Map<string, number>>();
   readonly delivered = new Set<string>();
+  /** Per connection, in order: every BATCH frame that arrived, as [table, seq]. */
+  readonly connections: Array<Array<[string, number]>> = [];
   private nextSession = 1;
 
   constructor(private readonly options: GatewayMockOptions = {}) {
@@ -47,6 +55,9 @@ export class GatewayMock {
     const decoder = new FrameDecoder();
     let session = '';
     let batchesHere = 0;
+    const arrived: Array<[string, number]> = [];
+    this.connections.push(arrived);
+    const stall = this.connections.length === 1 ? this.options.stallAfterBatches : undefined;
     const send = (parts: Buffer | Buffer[]): void => {
       for (const p of Array.isArray(parts) ? parts : [parts]) socket.write(p);
     };
@@ -65,13 +76,13 @@ export class GatewayMock {
           this.hellos.push(body);
           if (this.busyLeft > 0) {
             this.busyLeft--;
-            socket.end(encodeJsonFrame(FrameType.ERROR, { code: 'ERR_BUSY', message: 'busy (mock): retry later' }));
+            socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.BUSY, message: 'busy (mock): retry later' }));
             return;
           }
           session = body.resume ?? `00000000-0000-4000-8000-${String(this.nextSession++).padStart(12, '0')}`;
           if (!this.batches.has(session)) this.batches.set(session, new Map());
           if (!this.ended.has(session)) this.ended.set(session, new Map());
-          send(encodeJsonFrame(FrameType.SESSION, { session, acked: {} }));
+          send(encodeJsonFrame(FrameType.SESSION, { session }));
           this.maybeDeliver(session, send);
           return;
         }
@@ -84,9 +95,14 @@ export class GatewayMock {
           }
           const { tableCode, seq, payload } = decodeBatchFrame(f);
           const table = tableFromCode(tableCode)!;
+          arrived.push([table, seq]);
           const byTable = this.batches.get(session)!;
           if (!byTable.has(table)) byTable.set(table, new Map());
           byTable.get(table)!.set(seq, decodeBatch(payload).count);
+          if (stall && batchesHere > stall.acked) {
+            if (batchesHere === stall.acked + stall.unacked) socket.destroy();
+            return;
+          }
           send(encodeBatchAck(tableCode, seq));
           return;
         }
@@ -104,7 +120,7 @@ export class GatewayMock {
           socket.end(encodeJsonFrame(FrameType.BYE, {}));
           return;
         default:
-          socket.end(encodeJsonFrame(FrameType.ERROR, { code: 'ERR_FRAME_UNEXPECTED', message: 'mock: unexpected frame' }));
+          socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.FRAME_UNEXPECTED, message: 'mock: unexpected frame' }));
       }
     };
   }

@@ -1,6 +1,8 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import { BrokerUnreachableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { InternalMessageType } from '../../protocol/internal/messages.js';
+import type { BrokerPort, ConsumerHandle } from './port.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -9,8 +11,8 @@ export type { AsyncMessage };
 export interface OutMessage {
   /** Target queue (published through the default exchange). */
   queue: string;
-  /** Message type, e.g. `data`, `eos`, `counter`. */
-  type: string;
+  /** What the message is (and how its body reads): see `protocol/internal/messages.ts`. */
+  type: InternalMessageType;
   /** Deterministic id: a redelivered or re-sent message carries the same one. */
   id: string;
   /** Session the message belongs to ('' for none). */
@@ -48,9 +50,9 @@ export interface ConsumeOptions {
  * confirming publisher (a publish resolves once the broker has the message safely), and
  * manual-ack consumers. Durable queues, persistent messages.
  */
-export class Broker {
+export class Broker implements BrokerPort {
   private readonly publisher: Publisher;
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
 
   private constructor(
@@ -159,7 +161,7 @@ export class Broker {
     return consumer;
   }
 
-  async stopConsumer(consumer: Consumer): Promise<void> {
+  async stopConsumer(consumer: ConsumerHandle): Promise<void> {
     this.consumers.delete(consumer);
     await consumer.close();
   }
@@ -174,6 +176,7 @@ export class Broker {
 
 /** A consumed message, normalised. */
 export interface InMessage {
+  /** As received: any string (a peer of another version may send others); compare with `InternalMessageType` literals. */
   type: string;
   id: string;
   session: string;

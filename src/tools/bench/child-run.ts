@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { CoffeeError } from '../../node/errors.js';
+import { CoffeeError, type ErrorCode } from '../../node/errors.js';
 
 /** What a timed child (reference, DuckDB) prints as its one JSON line, plus the parent's wall time. */
 export interface TimedChildResult {
@@ -20,6 +20,7 @@ export function runTimedChild<T extends Omit<TimedChildResult, 'wallSeconds'>>(
   script: string,
   args: string[],
   what: string,
+  errorCode: ErrorCode,
 ): Promise<T & { wallSeconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
@@ -32,13 +33,13 @@ export function runTimedChild<T extends Omit<TimedChildResult, 'wallSeconds'>>(
     child.on('close', (code) => {
       const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) {
-        reject(new CoffeeError('ERR_BENCH_CHILD', `${what} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`));
+        reject(new CoffeeError(errorCode, `${what} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`));
         return;
       }
       try {
         resolve({ ...(JSON.parse(stdout.trim()) as T), wallSeconds });
       } catch {
-        reject(new CoffeeError('ERR_BENCH_CHILD', `${what} printed no result`));
+        reject(new CoffeeError(errorCode, `${what} printed no result`));
       }
     });
   });

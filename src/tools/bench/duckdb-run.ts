@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { ErrorCode } from '../../node/errors.js';
 import { runTimedChild, type TimedChildResult } from './child-run.js';
 
 const CHILD = fileURLToPath(new URL('./duckdb-child.js', import.meta.url));
@@ -18,5 +19,5 @@ export function duckdbAvailable(): boolean {
 
 /** Runs the DuckDB version of the queries on `data` in a child process, writing its reports to `out`. */
 export function runDuckdb(data: string, out: string, threads = DUCKDB_THREADS): Promise<TimedChildResult> {
-  return runTimedChild<Omit<TimedChildResult, 'wallSeconds'>>(CHILD, [data, out, String(threads)], `DuckDB run on ${data}`);
+  return runTimedChild<Omit<TimedChildResult, 'wallSeconds'>>(CHILD, [data, out, String(threads)], `DuckDB run on ${data}`, ErrorCode.BENCH_DUCKDB);
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { ErrorCode } from '../../node/errors.js';
 import { runTimedChild, type TimedChildResult } from './child-run.js';
 
 export interface ReferenceRun extends TimedChildResult {
@@ -11,5 +12,5 @@ const CHILD = fileURLToPath(new URL('./reference-child.js', import.meta.url));
 
 /** Runs the reference on `data` in a child process, writing its reports to `out`. */
 export function runReference(data: string, out: string): Promise<ReferenceRun> {
-  return runTimedChild<Omit<ReferenceRun, 'wallSeconds'>>(CHILD, [data, out], `reference run on ${data}`);
+  return runTimedChild<Omit<ReferenceRun, 'wallSeconds'>>(CHILD, [data, out], `reference run on ${data}`, ErrorCode.BENCH_REFERENCE);
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { computeReference, writeReports } from './compute.js';
+import { computeReference } from './compute.js';
+import { writeReports } from '../../queries/report-writer.js';
 import { run } from '../cli/reference.js';
 import { UsageError } from '../../node/errors.js';
 import { REPORT_FILES } from '../../queries/report-format.js';
@@ -127,9 +128,9 @@ test('cli: writes the five files; missing --data is a UsageError', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'reference-cli-'));
   try {
     makeDataset(path.join(dir, 'data'));
-    const write = process.stdout.write;
+    const write = process.stdout.write.bind(process.stdout);
     let printed = '';
-    process.stdout.write = ((s: string) => ((printed += s), true));
+    process.stdout.write = (s: string) => ((printed += s), true);
     let code: number;
     try {
       code = await run(['--data', path.join(dir, 'data'), '--out', path.join(dir, 'out')]);

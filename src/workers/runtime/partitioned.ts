@@ -1,15 +1,16 @@
 import { readdirSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Broker, InMessage } from '../../node/middleware/broker.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import type { BrokerPort } from '../../node/middleware/port.js';
 import type { Topology } from '../../node/middleware/topology.js';
 import type { WorkerKind } from '../../node/config/cluster.js';
 import type { Logger } from '../../node/log.js';
 import { CounterReporter } from '../../node/counters-reporter.js';
-import { EOS_ENTRY_PREFIX } from '../../protocol/internal/counters.js';
+import { eosEntryId } from '../../protocol/internal/ids.js';
 import { WriteAheadLog } from '../../node/storage/wal.js';
 import { Tombstones } from '../../node/storage/tombstones.js';
 import { isSessionId } from '../../protocol/wire/session-id.js';
-import { LoadGate } from '../../node/middleware/load-gate.js';
+import { consumeExclusively } from '../../node/middleware/exclusive-consumer.js';
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 
@@ -17,9 +18,15 @@ import type { WorkerConfig } from './config.js';
 export interface PartitionedLogic<S> {
   newState(): S;
   /** Folds one input message into the session state. Must be deterministic. */
-  apply(state: S, msg: AppliedMessage): void;
+  apply(state: S, msg: AppliedMessage, ctx: PartitionContext): void;
   /** The session's outputs once every input has arrived (called on EOS; may be called again). */
-  finalize(state: S, ctx: { session: string; partition: number }): Emit[];
+  finalize(state: S, ctx: PartitionContext): Emit[];
+}
+
+/** Which session, and which partition of the stage this replica owns. */
+export interface PartitionContext {
+  readonly session: string;
+  readonly partition: number;
 }
 
 export interface AppliedMessage {
@@ -29,6 +36,7 @@ export interface AppliedMessage {
 }
 
 interface SessionSlot<S> {
+  ctx: PartitionContext;
   state: S;
   applied: Set<string>;
   wal: WriteAheadLog;
@@ -53,7 +61,7 @@ export class PartitionedWorker<S> {
       stage: WorkerKind;
       partition: number;
       nodeId: string;
-      broker: Broker;
+      broker: BrokerPort;
       topology: Topology;
       config: WorkerConfig;
       log: Logger;
@@ -74,24 +82,12 @@ export class PartitionedWorker<S> {
    */
   start(): void {
     const { broker, topology, stage, partition, config, log } = this.opts;
-    const gate = new LoadGate();
-    const consumer = broker.consume(
-      {
-        queue: topology.stageQueue(stage, partition),
-        prefetch: config.partitioned.prefetch,
-        concurrency: config.partitioned.concurrency,
-        exclusive: true,
-        lazy: true,
-      },
-      async (msg) => {
-        await gate.wait();
-        return this.handle(msg);
-      },
+    consumeExclusively(
+      broker,
+      { queue: topology.stageQueue(stage, partition), prefetch: config.partitioned.prefetch, concurrency: config.partitioned.concurrency },
+      () => log.info({ partition, sessions: this.recover() }, 'state loaded; consuming'),
+      (msg) => this.handle(msg),
     );
-    consumer.on('ready', () => {
-      void gate.reload(() => log.info({ partition, sessions: this.recover() }, 'state loaded; consuming'));
-    });
-    consumer.start();
   }
 
   /** Replays every session log from disk, replacing what is in memory. */
@@ -111,7 +107,7 @@ export class PartitionedWorker<S> {
       for (const rec of slot.wal.readAll()) {
         const msg = decodeRecord(rec);
         if (slot.applied.has(msg.id)) continue;
-        this.opts.logic.apply(slot.state, msg);
+        this.opts.logic.apply(slot.state, msg, slot.ctx);
         slot.applied.add(msg.id);
       }
       n++;
@@ -140,7 +136,7 @@ export class PartitionedWorker<S> {
     const slot = this.slot(session);
     if (!slot.applied.has(msg.id)) {
       try {
-        this.opts.logic.apply(slot.state, msg);
+        this.opts.logic.apply(slot.state, msg, slot.ctx);
       } catch (err) {
         // Undecodable input: counted as consumed so the session can still end, never applied.
         this.opts.log.error({ err: String(err), id: msg.id, session }, 'dropping undecodable message');
@@ -161,9 +157,9 @@ export class PartitionedWorker<S> {
 
   private async finalize(session: string): Promise<void> {
     const slot = this.slot(session);
-    const emits = this.opts.logic.finalize(slot.state, { session, partition: this.opts.partition });
+    const emits = this.opts.logic.finalize(slot.state, slot.ctx);
     await this.opts.broker.publishAll(emits);
-    await this.reporter.report(session, `${EOS_ENTRY_PREFIX}${this.opts.partition}`, countByStage(emits));
+    await this.reporter.report(session, eosEntryId(this.opts.partition), countByStage(emits));
   }
 
   private async cleanup(session: string): Promise<void> {
@@ -177,7 +173,12 @@ export class PartitionedWorker<S> {
   private slot(session: string): SessionSlot<S> {
     let slot = this.sessions.get(session);
     if (!slot) {
-      slot = { state: this.opts.logic.newState(), applied: new Set(), wal: new WriteAheadLog(this.walFile(session)) };
+      slot = {
+        ctx: { session, partition: this.opts.partition },
+        state: this.opts.logic.newState(),
+        applied: new Set(),
+        wal: new WriteAheadLog(this.walFile(session)),
+      };
       this.sessions.set(session, slot);
     }
     return slot;

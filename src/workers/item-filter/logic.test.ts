@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import type { InMessage } from '../../node/middleware/broker.js';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
-import { encodeRows, type TransactionItemRow } from '../../dataset/batch-codec.js';
+import { encodeRows, type TransactionItemRow } from '../../testing/batch-rows.js';
 import { epochFromCivil } from '../../queries/civil-time.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { decodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
-import { filterItems } from './filter.js';
+import { filterItems } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
 const topo2 = new Topology(ClusterConfigSchema.parse({}));
