@@ -19,5 +19,10 @@ export function duckdbAvailable(): boolean {
 
 /** Runs the DuckDB version of the queries on `data` in a child process, writing its reports to `out`. */
 export function runDuckdb(data: string, out: string, threads = DUCKDB_THREADS): Promise<TimedChildResult> {
-  return runTimedChild<Omit<TimedChildResult, 'wallSeconds'>>(CHILD, [data, out, String(threads)], `DuckDB run on ${data}`, ErrorCode.BENCH_DUCKDB);
+  return runTimedChild<Omit<TimedChildResult, 'wallSeconds'>>(
+    CHILD,
+    [data, out, String(threads)],
+    `DuckDB run on ${data}`,
+    ErrorCode.BENCH_DUCKDB,
+  );
 }
