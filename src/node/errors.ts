@@ -53,6 +53,7 @@ export const ErrorCode = {
   /** Tools: benchmark. */
   BENCH_MISMATCH: 'ERR_BENCH_MISMATCH',
   BENCH_REFERENCE: 'ERR_BENCH_REFERENCE',
+  BENCH_DUCKDB: 'ERR_BENCH_DUCKDB',
   BENCH_BUSY: 'ERR_BENCH_BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -89,6 +90,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_DASHBOARD_PORT: false,
   ERR_BENCH_MISMATCH: false,
   ERR_BENCH_REFERENCE: false,
+  ERR_BENCH_DUCKDB: false,
   ERR_BENCH_BUSY: false,
 };
 

@@ -7,14 +7,17 @@ import { parse as csvParse } from 'csv-parse/sync';
 import { CsvParser } from './parser.js';
 import { forEachCsvRecord, parseCsvString } from './file.js';
 
-type Rec = { fields: string[]; line: number; error: string | null };
+type Rec = { fields: string[]; line: number; error: string | null; span: [number, number] };
 
 /** Parses input fed in the given chunk sizes (cycled). */
 function parseChunked(input: Buffer, sizes: number[]): Rec[] {
   const p = new CsvParser();
   const out: Rec[] = [];
   const drain = (): void => {
-    while (p.next()) out.push({ fields: p.record.toArray(), line: p.record.line, error: p.record.error });
+    while (p.next()) {
+      out.push({ fields: p.record.toArray(), line: p.record.line, error: p.record.error, span: [p.record.byteStart, p.record.byteEnd] });
+      assert.equal(p.consumed, p.record.byteEnd);
+    }
   };
   let pos = 0;
   let k = 0;
@@ -168,6 +171,7 @@ test('matches csv-parse on random tricky inputs, in random chunks', () => {
     const expected: string[][] = csvParse(input, { relax_column_count: true, skip_empty_lines: true, bom: true, record_delimiter: eol });
     const sizes = [1 + Math.floor(r() * 10), 1 + Math.floor(r() * 40)];
     const got = parseChunked(input, sizes);
+    assert.deepEqual(got, parseChunked(input, [input.length]), `seed ${seed}: chunks ${sizes.join('/')} vs whole, byte spans included`);
     assert.deepEqual(
       got.map((g) => g.fields),
       expected,
@@ -180,6 +184,16 @@ test('matches csv-parse on random tricky inputs, in random chunks', () => {
       `seed ${seed} round trip`,
     );
   }
+});
+
+test('long records spanning many chunks (multi-line quoted fields) are parsed whole', () => {
+  const big = `"${'x\n'.repeat(5000)}"`;
+  const input = Buffer.from(`a,b\n1,${big}\n2,y\n${'3,z\n'.repeat(100)}`);
+  const whole = parseChunked(input, [input.length]);
+  assert.equal(whole.length, 103);
+  assert.equal(whole[1].fields[1].length, 10000);
+  assert.equal(whole[2].line, 5003);
+  for (const sizes of [[1000], [7, 3000], [65536], [13]]) assert.deepEqual(parseChunked(input, sizes), whole, `chunks ${sizes.join('/')}`);
 });
 
 test('forEachCsvRecord streams a file with small chunks', async () => {

@@ -4,6 +4,7 @@
  */
 import { computeReference } from '../reference/compute.js';
 import { writeReports } from '../../queries/report-writer.js';
+import { ownUsage } from './child-run.js';
 
 const [data, out] = process.argv.slice(2);
 if (data === undefined || out === undefined) {
@@ -14,7 +15,4 @@ const t0 = process.hrtime.bigint();
 const res = await computeReference(data);
 await writeReports(out, res.reports);
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-const u = process.resourceUsage();
-process.stdout.write(
-  `${JSON.stringify({ seconds, rows: res.rows, rejected: res.rejected, inputBytes: res.inputBytes, maxRssBytes: u.maxRSS * 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ ...ownUsage(seconds), rows: res.rows, rejected: res.rejected, inputBytes: res.inputBytes })}\n`);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { costModel } from './cost-model.js';
 import { formatResult, rate, type BenchResult } from './report.js';
 
 const result: BenchResult = {
@@ -61,12 +62,34 @@ test('formatResult prints every headline figure', () => {
   assert.match(text, /client 1 +20\.00 s +5\.0 MB\/s +50,000 rows\/s +reference 4\.00 s +ratio 5\.0x +reports match/);
   assert.match(text, /wall +24\.00 s +8\.3 MB\/s +83,333 rows\/s/);
   assert.match(text, /reference +8\.00 s +25\.0 MB\/s +250,000 rows\/s +\(single process, peak RSS 160\.0 MB\)/);
-  assert.match(text, /ratio +3\.0x/);
+  assert.match(text, /ratio +3\.00x end-to-end wall \/ reference\n/);
+  assert.match(text, /duckdb +not run/);
+  assert.match(text, /peak RSS +pipeline: client 90\.0 MB, largest node 120\.0 MB \(gateway\); reference 160\.0 MB\n/);
   assert.match(text, /scaling +1\.50x 2-client wall \/ one client \(16\.00 s/);
   assert.match(text, /gateway +2 +120\.0 +7\.50/);
   assert.match(text, /client\(s\) +2 +90\.0 +6\.00/);
   assert.doesNotMatch(text, /no fresh stats/);
   assert.match(formatResult({ ...result, scaling: null, staleStats: ['q2-agg-1'] }), /no fresh stats from q2-agg-1/);
+});
+
+test('formatResult prints DuckDB, both ratios and the cost model when present', () => {
+  const text = formatResult({
+    ...result,
+    duckdb: [
+      { seed: 1, seconds: 3, wallSeconds: 3.2, maxRssBytes: 500e6, cpuSeconds: 5, threads: 2, matchesReference: true },
+      { seed: 2, seconds: 5, wallSeconds: 5.2, maxRssBytes: 700e6, cpuSeconds: 7, threads: 2, matchesReference: true },
+    ],
+    ratioToDuckdb: 3,
+    costModel: costModel(
+      { inputBytes: 200e6, clients: 2, stages: [{ stage: 'client', kind: 'per-client', cpuSeconds: 6, replicas: 2 }] },
+      [2, 4],
+    ),
+  });
+  assert.match(text, /duckdb +8\.00 s +25\.0 MB\/s +250,000 rows\/s +\(2 threads, peak RSS 700\.0 MB, CPU 12\.00 s\) +reports match/);
+  assert.match(text, /ratio +3\.00x end-to-end wall \/ reference, 3\.00x end-to-end wall \/ DuckDB/);
+  assert.match(text, /; DuckDB 700\.0 MB\n/);
+  assert.match(text, /client +per-client +6\.00 +30\.0/);
+  assert.match(text, /2 cores: +3\.00 s, bound by total CPU \/ cores \(measured here: 24\.00 s\)/);
 });
 
 test('rate is 0 for a zero duration instead of Infinity', () => {

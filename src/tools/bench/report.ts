@@ -1,3 +1,4 @@
+import { formatCostModel, type CostModel } from './cost-model.js';
 import type { KindStats } from './stats.js';
 
 export interface BenchDataset {
@@ -33,6 +34,16 @@ export interface BenchReference {
   mbPerSec: number;
   rowsPerSec: number;
 }
+/** DuckDB on the same files (src/tools/bench/duckdb-sql.ts), its reports checked like the pipeline's. */
+export interface BenchDuckdb {
+  seed: number;
+  seconds: number;
+  wallSeconds: number;
+  maxRssBytes: number;
+  cpuSeconds: number;
+  threads: number;
+  matchesReference: boolean;
+}
 export interface BenchResult {
   version: 1;
   startedAt: string;
@@ -46,6 +57,11 @@ export interface BenchResult {
   reference: BenchReference[];
   /** wallSeconds / the sum of the reference runs (the reference does the datasets one after another). */
   ratioToReference: number;
+  /** Null when @duckdb/node-api is not installed (a devDependency). */
+  duckdb?: BenchDuckdb[] | null;
+  /** wallSeconds / the sum of the DuckDB runs. */
+  ratioToDuckdb?: number | null;
+  costModel?: CostModel;
   /** K clients only: wallSeconds / one client's seconds from an earlier `--clients 1` result. */
   scaling: { singleClientSeconds: number; from: string; wallOverSingle: number } | null;
   nodes: KindStats[];
@@ -93,7 +109,27 @@ export function formatResult(r: BenchResult): string {
       .toFixed(1)
       .padStart(6)} MB/s  ${num(rate(totalRows, refSeconds)).padStart(9)} rows/s  (single process, peak RSS ${mb(refRss)} MB)`,
   );
-  lines.push(`ratio       ${r.ratioToReference.toFixed(1)}x end-to-end wall / reference`);
+  const duck = r.duckdb ?? null;
+  const duckSeconds = duck === null ? 0 : duck.reduce((a, x) => a + x.seconds, 0);
+  if (duck === null) lines.push('duckdb      not run (@duckdb/node-api is a devDependency: npm ci without --omit=dev)');
+  else
+    lines.push(
+      `duckdb      ${s2(duckSeconds).padStart(7)} s  ${rate(totalBytes / 1e6, duckSeconds)
+        .toFixed(1)
+        .padStart(6)} MB/s  ${num(rate(totalRows, duckSeconds)).padStart(9)} rows/s  (${duck[0]?.threads ?? 0} threads, peak RSS ${mb(
+        Math.max(...duck.map((x) => x.maxRssBytes)),
+      )} MB, CPU ${s2(duck.reduce((a, x) => a + x.cpuSeconds, 0))} s)  ${duck.every((x) => x.matchesReference) ? 'reports match' : 'REPORTS DIFFER'}`,
+    );
+  lines.push(
+    `ratio       ${r.ratioToReference.toFixed(2)}x end-to-end wall / reference` +
+      (r.ratioToDuckdb != null ? `, ${r.ratioToDuckdb.toFixed(2)}x end-to-end wall / DuckDB` : ''),
+  );
+  const largest = r.nodes.reduce<KindStats | null>((a, k) => (a === null || k.maxRssBytes > a.maxRssBytes ? k : a), null);
+  lines.push(
+    `peak RSS    pipeline: client ${mb(r.client.maxRssBytes)} MB, largest node ${largest ? `${mb(largest.maxRssBytes)} MB (${largest.kind})` : '-'}; ` +
+      `reference ${mb(refRss)} MB` +
+      (duck === null ? '' : `; DuckDB ${mb(Math.max(...duck.map((x) => x.maxRssBytes)))} MB`),
+  );
   if (r.scaling)
     lines.push(
       `scaling     ${r.scaling.wallOverSingle.toFixed(2)}x ${r.clients.length}-client wall / one client (${s2(r.scaling.singleClientSeconds)} s in ${r.scaling.from})`,
@@ -121,6 +157,11 @@ export function formatResult(r: BenchResult): string {
       `${'rabbitmq'.padEnd(14)}${''.padStart(8)}${''.padStart(13)}${s2(r.broker.cpuSeconds).padStart(9)}${(r.broker.diskWriteBytes != null ? mb(r.broker.diskWriteBytes) : '').padStart(10)}`,
     );
   if (r.staleStats.length > 0) lines.push(`(no fresh stats from ${r.staleStats.join(', ')}: their figures may be low)`);
+  if (r.costModel) {
+    lines.push('');
+    lines.push(formatCostModel(r.costModel, r.wallSeconds, r.machine.cpus).trimEnd());
+    lines.push('');
+  }
   lines.push(
     `load        ${r.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${r.machine.loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${r.machine.cpus} cores)`,
   );

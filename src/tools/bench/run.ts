@@ -12,8 +12,10 @@ import { defaultJsonFile } from './args.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { compareReports, describeDifference, type ReportDifference } from './compare.js';
 import { ensureDataset, type CachedDataset } from './dataset-cache.js';
+import { benchStages, costModel } from './cost-model.js';
+import { duckdbAvailable, runDuckdb, DUCKDB_THREADS } from './duckdb-run.js';
 import { runReference, type ReferenceRun } from './reference-run.js';
-import { formatResult, rate, type BenchResult } from './report.js';
+import { formatResult, rate, type BenchDuckdb, type BenchResult } from './report.js';
 import { aggregateByKind, waitFreshStats } from './stats.js';
 
 /** Nodes write stats every second; give them a few periods before calling a sample stale. */
@@ -141,6 +143,19 @@ export async function runBench(args: BenchArgs): Promise<number> {
       const diff = await compareReports(path.join(tmp, 'out', `client-${i + 1}`), refDir);
       if (diff) failure.push({ ...diff, file: `client ${i + 1}: ${diff.file}` });
     }
+    // DuckDB on the same files, its reports checked against the same reference.
+    let duck: BenchDuckdb[] | null = null;
+    if (duckdbAvailable()) {
+      duck = [];
+      for (const [i, d] of datasets.entries()) {
+        log(`running DuckDB on ${d.dir}`);
+        const outDir = path.join(tmp, 'duckdb', `dataset-${i + 1}`);
+        const run = await runDuckdb(d.dir, outDir);
+        const diff = await compareReports(outDir, path.join(tmp, 'reference', `dataset-${i + 1}`));
+        if (diff) failure.push({ ...diff, file: `duckdb ${i + 1}: ${diff.file}` });
+        duck.push({ seed: d.seed, ...run, threads: DUCKDB_THREADS, matchesReference: diff === null });
+      }
+    } else log('DuckDB not run: @duckdb/node-api is not installed (a devDependency)');
 
     const totalBytes = summaries.reduce((a, s) => a + s.inputBytes, 0);
     const rowsOf = (s: ClientSummary): number => Object.values(s.rows).reduce((a, n) => a + n, 0);
@@ -190,6 +205,19 @@ export async function runBench(args: BenchArgs): Promise<number> {
         rowsPerSec: rate(r.rows, r.seconds),
       })),
       ratioToReference: rate(wallSeconds, refSeconds),
+      duckdb: duck,
+      ratioToDuckdb:
+        duck === null
+          ? null
+          : rate(
+              wallSeconds,
+              duck.reduce((a, x) => a + x.seconds, 0),
+            ),
+      costModel: costModel({
+        inputBytes: totalBytes,
+        clients: args.clients,
+        stages: benchStages(nodeStats, { cpuSeconds: clientCpu }, args.clients, brokerDelta?.cpuSeconds ?? null),
+      }),
       scaling: baseline ? { ...baseline, wallOverSingle: rate(wallSeconds, baseline.singleClientSeconds) } : null,
       nodes: nodeStats,
       nodeTotals: {
@@ -205,7 +233,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
     if (failure.length > 0) {
       // A wrong answer has no meaningful speed: no JSON, non-zero exit.
       for (const f of failure) log(`bench: ${describeDifference(f)}`);
-      throw new BenchMismatchError(`the pipeline's reports differ from the reference (${failure.length} client(s)); no results written`);
+      throw new BenchMismatchError(`reports differ from the reference (${failure.length} run(s)); no results written`);
     }
     mkdirSync(path.dirname(args.json), { recursive: true });
     writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);

@@ -71,23 +71,31 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    await cluster.waitReady(30_000);
-    process.stdout.write(
-      `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-    );
-    if (dashboard) process.stdout.write(`dashboard: ${dashboard.url}\n`);
+    // The clients need one gateway, not all of them: they start as soon as one answers (a
+    // client tries every gateway), while the rest of the cluster finishes booting.
+    const allUp = cluster.waitReady(30_000).then(() => {
+      process.stdout.write(
+        `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+      if (dashboard) process.stdout.write(`dashboard: ${dashboard.url}\n`);
+    });
+    allUp.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    await Promise.race([cluster.waitReady(30_000, 'any'), allUp]);
     const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
     // One process per client, as users run them: several clients really run in parallel.
-    const summaries = await Promise.all(
-      datas.map((data, i) =>
-        runClientProcess({
-          data,
-          out: outs[i],
-          gateways: cluster.gateways(),
-          progress: datas.length === 1 && process.stderr.isTTY === true,
-        }),
+    const [summaries] = await Promise.all([
+      Promise.all(
+        datas.map((data, i) =>
+          runClientProcess({
+            data,
+            out: outs[i],
+            gateways: cluster.gateways(),
+            progress: datas.length === 1 && process.stderr.isTTY === true,
+          }),
+        ),
       ),
-    );
+      allUp,
+    ]);
     summaries.forEach((s, i) => printSummary(s, shortPath(outs[i])));
   } finally {
     process.off('SIGINT', stop);

@@ -41,8 +41,8 @@ export interface LocalCluster {
   gateways(): string[];
   /** Live nodes, from the pid files. */
   nodes(): Array<{ id: string; kind: NodeKind; pid: number }>;
-  /** Resolves once every gateway answers `GET /ping` with 200. */
-  waitReady(timeoutMs: number): Promise<void>;
+  /** Resolves once every gateway (or, with need 'any', one gateway) answers `GET /ping` with 200. */
+  waitReady(timeoutMs: number, need?: 'all' | 'any'): Promise<void>;
   /** Graceful stop: Egg of Life first (so nothing is restarted), then every node. */
   stop(): Promise<void>;
   /** SIGKILLs every node now, Egg of Life included (the whole-cluster crash). */
@@ -80,7 +80,7 @@ function userOverrides(): Record<string, string> {
 
 /**
  * Starts every node of the local cluster as a detached OS process (Egg of Life replicas,
- * controllers, workers, gateways, in that order) and writes the registry the Egg of Life
+ * controllers, workers, gateways, all spawned at once) and writes the registry the Egg of Life
  * restarts them from. It restarts nothing itself.
  */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -107,12 +107,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const follower = options.output === 'silent' ? undefined : new LogFollower(logDir(config), write).start();
   const started = new Map<string, number>();
-  try {
-    for (const spec of specs) started.set(spec.id, await runner.start(spec));
-  } catch (err) {
+  // All at once: each start only waits for the spawn, and the nodes' boot (module loading,
+  // broker connection) then overlaps instead of queueing behind the previous spawn.
+  const spawned = await Promise.allSettled(specs.map(async (spec) => started.set(spec.id, await runner.start(spec))));
+  const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     for (const pid of started.values()) signal(pid, 'SIGKILL');
     follower?.stop();
-    throw err;
+    throw failed.reason;
   }
 
   const gatewaySpecs = specs.filter((s) => s.kind === 'gateway');
@@ -121,7 +123,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     configFile,
     gateways: () => gatewaySpecs.map((s) => `127.0.0.1:${gatewayPorts(config, s.index).port}`),
     nodes: () => liveNodes(config).map(({ id, kind, pid }) => ({ id, kind, pid })),
-    waitReady: (timeoutMs) => waitReady(config, gatewaySpecs, timeoutMs),
+    waitReady: (timeoutMs, need = 'all') => waitReady(config, gatewaySpecs, timeoutMs, need),
     stop: async () => {
       await stopClusterProcesses(config, configFile, { started });
       follower?.stop();
@@ -144,17 +146,20 @@ export function stopCommand(configFile: string): string {
     : `npx coffee-analysis stop --config ${configFile}`;
 }
 
-async function waitReady(config: ClusterConfig, gateways: NodeSpec[], timeoutMs: number): Promise<void> {
+async function waitReady(config: ClusterConfig, gateways: NodeSpec[], timeoutMs: number, need: 'all' | 'any'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(gateways);
   while (pending.size > 0) {
-    for (const g of [...pending]) if (await ping(gatewayPorts(config, g.index).healthcheck, 500)) pending.delete(g);
-    if (pending.size === 0) return;
+    // Every pending gateway at once: one slow or refusing gateway does not delay the others' check.
+    const up = await Promise.all([...pending].map(async (g) => [g, await ping(gatewayPorts(config, g.index).healthcheck, 500)] as const));
+    for (const [g, ok] of up) if (ok) pending.delete(g);
+    if (pending.size === 0 || (need === 'any' && pending.size < gateways.length)) return;
     if (Date.now() >= deadline) {
       const names = [...pending].map((g) => `${g.id} (GET http://127.0.0.1:${gatewayPorts(config, g.index).healthcheck}/ping)`);
       throw new ClusterNotReadyError(`cluster not ready after ${timeoutMs} ms: ${names.join(', ')} not up; see ${logDir(config)}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // A refused connection answers at once, so polling often costs little and notices readiness sooner.
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

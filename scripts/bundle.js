@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Part of `npm run build` (after tsc): bundles each entry point with esbuild into one file, so a
+// node process reads and compiles one file instead of ~150 modules plus its dependencies'
+// (issue 11: module loading was most of the ~1 s of CPU each of the 21 nodes spent starting).
+//   dist/bundle/bin/main.js             the CLI (every node, client, tool); bin/coffee-analysis.js runs it
+//   dist/bundle/bin/reference-child.js  the bench's children, found next to the CLI by import.meta.url
+//   dist/bundle/bin/duckdb-child.js
+// The bundles sit three folders below the repository, like dist/<dir>/<dir>/x.js, because
+// src/node/config/paths.ts finds the repository root from its own file's location.
+// esbuild is a devDependency like typescript: the build needs the dev tools, the built product
+// needs only `dependencies` (build, then `npm prune --omit=dev`).
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const outdir = path.join(root, 'dist', 'bundle', 'bin');
+rmSync(path.join(root, 'dist', 'bundle'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/tools/cli/main.ts', 'src/tools/bench/reference-child.ts', 'src/tools/bench/duckdb-child.ts'],
+  outdir,
+  entryNames: '[name]',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // A devDependency, loaded only by the bench's DuckDB child (and only if installed).
+  external: ['@duckdb/node-api'],
+  // The CommonJS dependencies call require() for Node's built-ins; give the ES module bundle one.
+  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
