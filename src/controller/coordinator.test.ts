@@ -23,17 +23,21 @@ class FakeBroker {
   published: OutMessage[] = [];
   declared: string[] = [];
   deleted: string[] = [];
-  async publish(msg: OutMessage): Promise<void> {
+  publish(msg: OutMessage): Promise<void> {
     this.published.push(msg);
+    return Promise.resolve();
   }
-  async publishAll(msgs: OutMessage[]): Promise<void> {
+  publishAll(msgs: OutMessage[]): Promise<void> {
     this.published.push(...msgs);
+    return Promise.resolve();
   }
-  async declareQueues(queues: string[]): Promise<void> {
+  declareQueues(queues: string[]): Promise<void> {
     this.declared.push(...queues);
+    return Promise.resolve();
   }
-  async deleteQueue(queue: string): Promise<void> {
+  deleteQueue(queue: string): Promise<void> {
     this.deleted.push(queue);
+    return Promise.resolve();
   }
   ofType(type: string): OutMessage[] {
     return this.published.filter((m) => m.type === type);

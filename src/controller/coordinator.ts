@@ -1,11 +1,13 @@
-import type { Broker, InMessage } from '../node/middleware/broker.js';
+import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
 import { STAGES, WORKER_STAGES, type Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
+import { cleanupId, completeId, eosId, openReplyId } from '../protocol/internal/ids.js';
+import { encodeJsonBody, type OpenReply } from '../protocol/internal/messages.js';
 import { SessionProgress } from './progress.js';
-import type { SessionStore} from './session-store.js';
+import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
 
 interface Session {
@@ -14,12 +16,6 @@ interface Session {
   lastActivity: number;
   eosSent: Set<WorkerKind>;
   completeSent: boolean;
-}
-
-export interface OpenReply {
-  ok: boolean;
-  code?: string;
-  message?: string;
 }
 
 /**
@@ -107,10 +103,10 @@ export class Coordinator {
       await this.broker.publish({
         queue: msg.replyTo,
         type: 'open-reply',
-        id: `open-reply:${session}`,
+        id: openReplyId(session),
         session,
         correlationId: msg.correlationId,
-        body: Buffer.from(JSON.stringify(reply)),
+        body: encodeJsonBody(reply),
       });
     }
   }
@@ -135,9 +131,7 @@ export class Coordinator {
       if (s.eosSent.has(stage)) continue;
       s.eosSent.add(stage);
       const queues = this.topology.stageQueues(stage);
-      await this.broker.publishAll(
-        queues.map((queue, p) => ({ queue, type: 'eos', id: `eos:${stage}.${p}`, session, body: Buffer.alloc(0) })),
-      );
+      await this.broker.publishAll(queues.map((queue, p) => ({ queue, type: 'eos', id: eosId(stage, p), session, body: Buffer.alloc(0) })));
       await this.store.append(session, { k: 'eos', stage });
       this.log.info({ session, stage }, 'end of stream');
     }
@@ -147,9 +141,9 @@ export class Coordinator {
       await this.broker.publish({
         queue: this.topology.resultsQueue(session),
         type: 'complete',
-        id: `complete:${session}`,
+        id: completeId(session),
         session,
-        body: Buffer.from(JSON.stringify({ results })),
+        body: encodeJsonBody({ results }),
       });
       await this.store.append(session, { k: 'complete' });
       this.log.info({ session, results }, 'session complete');
@@ -162,7 +156,7 @@ export class Coordinator {
     const cleanups = WORKER_STAGES.filter((st) => STAGES[st].partitioned).flatMap((stage) =>
       this.topology
         .stageQueues(stage)
-        .map((queue, p) => ({ queue, type: 'cleanup', id: `cleanup:${stage}.${p}`, session, body: Buffer.alloc(0) })),
+        .map((queue, p): OutMessage => ({ queue, type: 'cleanup', id: cleanupId(stage, p), session, body: Buffer.alloc(0) })),
     );
     await this.broker.publishAll(cleanups);
     await this.broker.deleteQueue(this.topology.resultsQueue(session)).catch(() => undefined);

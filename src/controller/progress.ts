@@ -1,6 +1,7 @@
 import { STAGES, RESULT_UPSTREAM, WORKER_STAGES, type Stage } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
-import { EOS_ENTRY_PREFIX, type CounterReport } from '../protocol/internal/counters.js';
+import type { CounterReport } from '../protocol/internal/counters.js';
+import { eosEntryPartition } from '../protocol/internal/ids.js';
 import { TABLES } from '../dataset/tables.js';
 
 /**
@@ -25,8 +26,8 @@ export class SessionProgress {
     if (r.totals) for (const [table, n] of Object.entries(r.totals)) if (Number.isInteger(n) && n >= 0) this.totals.set(table, n);
     for (const [id, out] of r.entries) {
       if (typeof id !== 'string') continue;
-      if (id.startsWith(EOS_ENTRY_PREFIX) && r.stage !== 'source') {
-        const p = Number(id.slice(EOS_ENTRY_PREFIX.length));
+      const p = r.stage !== 'source' ? eosEntryPartition(id) : null;
+      if (p !== null) {
         const done = this.set(this.finalized, r.stage, () => new Set<number>());
         if (done.has(p)) continue;
         done.add(p);

@@ -5,12 +5,8 @@ import type { Stage, Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { TableName } from '../dataset/tables.js';
 import { CounterReporter } from '../node/counters-reporter.js';
-
-export interface OpenReply {
-  ok: boolean;
-  code?: string;
-  message?: string;
-}
+import { deliveredId, openId, routedId, sourceId } from '../protocol/internal/ids.js';
+import type { OpenReply } from '../protocol/internal/messages.js';
 
 /** Where each table's batches go: one competing queue, or a broadcast to every partition. */
 const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = {
@@ -43,15 +39,16 @@ export class MessageHandler {
 
   async start(): Promise<void> {
     await this.broker.declareQueues(this.topology.allSharedQueues());
-    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, async (msg) => {
+    this.broker.consume({ queue: this.replyQueue, prefetch: 64, concurrency: 64, temporary: true }, (msg) => {
       const resolve = msg.correlationId ? this.pendingReplies.get(msg.correlationId) : undefined;
-      if (!resolve) return;
+      if (!resolve) return Promise.resolve();
       this.pendingReplies.delete(msg.correlationId!);
       try {
         resolve(JSON.parse(msg.body.toString('utf8')) as OpenReply);
       } catch {
         resolve({ ok: false, code: 'ERR_INTERNAL', message: 'malformed controller reply' });
       }
+      return Promise.resolve();
     });
   }
 
@@ -72,7 +69,7 @@ export class MessageHandler {
         .publish({
           queue,
           type: 'open',
-          id: `open:${session}:${correlationId}`,
+          id: openId(session, correlationId),
           session,
           replyTo: this.replyQueue,
           correlationId,
@@ -89,13 +86,13 @@ export class MessageHandler {
   /** Publishes one client batch to its stage(s) and reports it; resolves once both are confirmed. */
   async forwardBatch(session: string, table: TableName, seq: number, payload: Buffer): Promise<void> {
     const route = ROUTES[table];
-    const id = `${table}:${seq}`;
+    const id = sourceId(table, seq);
     const msgs: OutMessage[] = [];
     const out: Partial<Record<Stage, number>> = {};
     for (const stage of route.stages) {
       const queues = this.topology.stageQueues(stage);
       if (route.broadcast)
-        queues.forEach((queue, p) => msgs.push({ queue, type: 'data', id: `${id}>${stage}.${p}`, session, body: payload }));
+        queues.forEach((queue, p) => msgs.push({ queue, type: 'data', id: routedId(id, stage, p), session, body: payload }));
       else msgs.push({ queue: queues[0], type: 'data', id, session, body: payload });
       out[stage] = route.broadcast ? queues.length : 1;
     }
@@ -119,6 +116,6 @@ export class MessageHandler {
   /** The client has its reports (or the session is abandoned): the controller cleans up. */
   async finishSession(session: string): Promise<void> {
     const queue = this.topology.controllerQueue(this.topology.controllerFor(session));
-    await this.broker.publish({ queue, type: 'delivered', id: `delivered:${session}`, session, body: Buffer.alloc(0) });
+    await this.broker.publish({ queue, type: 'delivered', id: deliveredId(session), session, body: Buffer.alloc(0) });
   }
 }

@@ -1,6 +1,7 @@
 import type { Broker } from './middleware/broker.js';
 import type { Stage, Topology } from './middleware/topology.js';
 import { encodeCounterReport, type CounterReport } from '../protocol/internal/counters.js';
+import { counterId } from '../protocol/internal/ids.js';
 
 interface Pending {
   report: CounterReport;
@@ -55,7 +56,13 @@ export class CounterReporter {
     this.pending.delete(session);
     const queue = this.topology.controllerQueue(this.topology.controllerFor(session));
     this.broker
-      .publish({ queue, type: 'counter', id: `${this.nodeId}#${process.pid}#${this.seq++}`, session, body: encodeCounterReport(p.report) })
+      .publish({
+        queue,
+        type: 'counter',
+        id: counterId(this.nodeId, process.pid, this.seq++),
+        session,
+        body: encodeCounterReport(p.report),
+      })
       .then(
         () => p.waiters.forEach((w) => w.resolve()),
         (err: unknown) => p.waiters.forEach((w) => w.reject(err)),

@@ -1,6 +1,7 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import { BrokerUnreachableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { InternalMessageType } from '../../protocol/internal/messages.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -9,8 +10,8 @@ export type { AsyncMessage };
 export interface OutMessage {
   /** Target queue (published through the default exchange). */
   queue: string;
-  /** Message type, e.g. `data`, `eos`, `counter`. */
-  type: string;
+  /** What the message is (and how its body reads): see `protocol/internal/messages.ts`. */
+  type: InternalMessageType;
   /** Deterministic id: a redelivered or re-sent message carries the same one. */
   id: string;
   /** Session the message belongs to ('' for none). */
@@ -174,6 +175,7 @@ export class Broker {
 
 /** A consumed message, normalised. */
 export interface InMessage {
+  /** As received: any string (a peer of another version may send others); compare with `InternalMessageType` literals. */
   type: string;
   id: string;
   session: string;

@@ -28,6 +28,27 @@ export const STAGES: Readonly<Record<Exclude<Stage, 'source' | 'results'>, Stage
   'q4-top': { upstream: ['q4-count', 'source'], partitioned: true },
 };
 export const WORKER_STAGES = Object.keys(STAGES) as Array<keyof typeof STAGES>;
+
+/**
+ * The partition owning a key, per partitioned stage (`partitions` = the stage's replicas).
+ * Producers route with it, and a partition that receives a broadcast keeps exactly the keys
+ * it maps to itself, so both sides must call the same function. Keys are non-negative ids.
+ */
+export const partitionOf = {
+  /** Q1 rows: by an FNV-1a hash of the transaction id's bytes (`id[start..end)`). */
+  'q1-sort': (id: Uint8Array, start: number, end: number, partitions: number): number => fnv1aBytes(id, start, end) % partitions,
+  /** Q2 partial sums: by month key (yyyymm). */
+  'q2-agg': (month: number, partitions: number): number => month % partitions,
+  /** Q3 partial sums: by store id. */
+  'q3-agg': (store: number, partitions: number): number => store % partitions,
+  /** Q4 purchase counts and user birthdates: by user id. */
+  'q4-count': (user: number, partitions: number): number => user % partitions,
+  /** Q4 candidates: by store id. */
+  'q4-top': (store: number, partitions: number): number => store % partitions,
+} as const satisfies Record<PartitionedStage, (...args: never[]) => number>;
+
+/** The stages sharded into partitions (one queue and one state per replica). */
+export type PartitionedStage = 'q1-sort' | 'q2-agg' | 'q3-agg' | 'q4-count' | 'q4-top';
 /** The stages whose outputs are reports. */
 export const RESULT_UPSTREAM: readonly Stage[] = ['q1-sort', 'q2-agg', 'q3-agg', 'q4-top'];
 

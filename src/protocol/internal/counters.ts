@@ -6,7 +6,7 @@ import type { Stage } from '../../node/middleware/topology.js';
  * downstream stage. The controller de-duplicates by (stage, id), so a redelivered input
  * that is reported twice is counted once.
  *
- * Special ids: `eos:<p>` is partition p of a partitioned stage having finalised the session;
+ * Special ids: `eos:<p>` (`ids.ts` eosEntryId) is partition p of a partitioned stage having finalised the session;
  * the source (gateway) adds `totals`, the number of batches of each table once the client
  * has ended it.
  */
@@ -15,8 +15,6 @@ export interface CounterReport {
   entries: Array<[id: string, out: Partial<Record<Stage, number>>]>;
   totals?: Record<string, number>;
 }
-
-export const EOS_ENTRY_PREFIX = 'eos:';
 
 export function encodeCounterReport(r: CounterReport): Buffer {
   return Buffer.from(JSON.stringify(r), 'utf8');

@@ -1,11 +1,8 @@
 import type { NodeContext } from '../../node/context.js';
-import { connectWorker } from '../runtime/start.js';
-import { runStateless } from '../runtime/stateless.js';
-import { filterItems } from './filter.js';
+import { startStateless } from '../runtime/start.js';
+import { itemFilterLogic } from './logic.js';
 
-/** item-filter: stateless, replicas compete on one queue; see filter.ts for what it emits. */
-export async function main(ctx: NodeContext): Promise<void> {
-  const env = await connectWorker(ctx);
-  runStateless({ stage: 'item-filter', nodeId: ctx.id, log: ctx.log, ...env, handler: (msg) => filterItems(msg, env.topology) });
-  ctx.log.info('item-filter ready');
+/** item-filter: stateless, replicas compete on one queue; see logic.ts for what it emits. */
+export function main(ctx: NodeContext): Promise<void> {
+  return startStateless(ctx, 'item-filter', itemFilterLogic);
 }

@@ -7,6 +7,7 @@ import { Q1RowsWriter, forEachQ1Row } from '../../protocol/payloads/q1-rows.js';
 import { q1SortLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const at = (partition: number) => ({ session: SESSION, partition });
 const topology = new Topology(ClusterConfigSchema.parse({}));
 
 function rowsBody(rows: Array<[string, number]>): Buffer {
@@ -37,8 +38,8 @@ test('finalize emits every row sorted by id bytes (then amount), in chunks, acro
   // UTF-8 byte order differs from JS string order here: U+FF01 (EF BC 81) < U+1F600 (F0 9F 98 80).
   rows.push(['\u{1F600}', 9000], ['\uFF01', 9000], ['dup', 8000], ['dup', 7600]);
   for (let m = 0; m < 4; m++)
-    logic.apply(state, { type: 'q1-rows', id: `transactions:${m}>q1-sort.1`, body: rowsBody(rows.filter((_, i) => i % 4 === m)) });
-  logic.apply(state, { type: 'data', id: 'ignored', body: Buffer.from('x') }); // other types ignored
+    logic.apply(state, { type: 'q1-rows', id: `transactions:${m}>q1-sort.1`, body: rowsBody(rows.filter((_, i) => i % 4 === m)) }, at(1));
+  logic.apply(state, { type: 'data', id: 'ignored', body: Buffer.from('x') }, at(1)); // other types ignored
 
   const emits = logic.finalize(state, { session: SESSION, partition: 1 });
   assert.ok(emits.length >= 2, `expected several chunks, got ${emits.length}`);
@@ -76,8 +77,8 @@ test('a truncated q1-rows body is rejected and not kept', () => {
   const logic = q1SortLogic(topology);
   const state = logic.newState();
   const good = rowsBody([['a', 8000]]);
-  assert.throws(() => logic.apply(state, { type: 'q1-rows', id: 'x', body: good.subarray(0, good.length - 1) }), BatchDecodeError);
+  assert.throws(() => logic.apply(state, { type: 'q1-rows', id: 'x', body: good.subarray(0, good.length - 1) }, at(1)), BatchDecodeError);
   assert.equal(state.chunks.length, 0);
-  logic.apply(state, { type: 'q1-rows', id: 'y', body: good });
+  logic.apply(state, { type: 'q1-rows', id: 'y', body: good }, at(1));
   assert.deepEqual(decodeAll(logic.finalize(state, { session: SESSION, partition: 0 }).map((e) => e.body)), [[Buffer.from('a'), 8000]]);
 });

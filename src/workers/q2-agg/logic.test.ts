@@ -7,6 +7,7 @@ import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '..
 import { q2AggLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const at = (partition: number) => ({ session: SESSION, partition });
 const topology = new Topology(ClusterConfigSchema.parse({}));
 const partial = (id: string, rows: Q2Partial[]) => ({ type: 'q2-partial', id, body: encodeTuples(rows) });
 const menu = (seq: number, rows: MenuItemRow[]) => ({
@@ -18,7 +19,7 @@ const menu = (seq: number, rows: MenuItemRow[]) => ({
 function run(msgs: Array<{ type: string; id: string; body: Buffer }>): Q2ResultRow[] {
   const logic = q2AggLogic(topology);
   const state = logic.newState();
-  for (const m of msgs) logic.apply(state, m);
+  for (const m of msgs) logic.apply(state, m, at(0));
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
   assert.equal(emits.length, 1);
   assert.equal(emits[0].id, 'r:q2.0.0');

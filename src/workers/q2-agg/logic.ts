@@ -1,15 +1,15 @@
 import type { Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
 import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '../../protocol/payloads/json.js';
-import { NameTable, sourceSeq } from '../runtime/name-table.js';
+import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { resultEmit } from '../runtime/results.js';
 import { monthLabel } from '../../queries/calendar.js';
 
 export interface Q2State {
   /** month -> item -> [qty, cents] */
   sums: Map<number, Map<number, [number, number]>>;
-  items: NameTable;
+  /** item id -> item name (menu_items, broadcast) */
+  items: FirstSeenTable<string>;
 }
 
 /**
@@ -19,19 +19,13 @@ export interface Q2State {
  */
 export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
   return {
-    newState: () => ({ sums: new Map(), items: new NameTable() }),
+    newState: () => ({ sums: new Map<number, Map<number, [number, number]>>(), items: new FirstSeenTable<string>() }),
     apply(state, msg) {
-      if (msg.type === 'data') {
-        const b = decodeBatch(msg.body);
-        if (b.table !== 'menu_items') return;
-        const seq = sourceSeq(msg.id);
-        for (let i = 0; i < b.count; i++) state.items.set(b.itemId[i], stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
-        return;
-      }
+      if (joinReference(state.items, msg, 'menu_items')) return;
       if (msg.type !== 'q2-partial') return;
       for (const [mk, item, qty, cents] of decodeTuples<Q2Partial>(msg.body, 4, 'q2 partial')) {
         let items = state.sums.get(mk);
-        if (!items) state.sums.set(mk, (items = new Map()));
+        if (!items) state.sums.set(mk, (items = new Map<number, [number, number]>()));
         const acc = items.get(item);
         if (acc) {
           acc[0] += qty;
@@ -50,7 +44,7 @@ export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
           if (qty > qBest || (qty === qBest && item < qItem)) [qItem, qBest] = [item, qty];
           if (cents > pBest || (cents === pBest && item < pItem)) [pItem, pBest] = [item, cents];
         }
-        rows.push([monthLabel(mk), state.items.get(qItem), qBest, state.items.get(pItem), pBest]);
+        rows.push([monthLabel(mk), state.items.get(qItem) ?? '', qBest, state.items.get(pItem) ?? '', pBest]);
       }
       return [resultEmit(topology, session, 'q2', partition, 0, encodeTuples(rows))];
     },

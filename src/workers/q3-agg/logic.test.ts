@@ -7,6 +7,7 @@ import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '..
 import { q3AggLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const at = (partition: number) => ({ session: SESSION, partition });
 const topology = new Topology(ClusterConfigSchema.parse({}));
 const partial = (id: string, rows: Q3Partial[]) => ({ type: 'q3-partial', id, body: encodeTuples(rows) });
 const stores = (seq: number, rows: StoreRow[]) => ({ type: 'data', id: `stores:${seq}>q3-agg.1`, body: encodeRows('stores', rows) });
@@ -21,8 +22,9 @@ test('sums TPV per (half, store) over partials and joins first-occurrence store 
       [20242, 1, 50],
       [20241, 3, 7],
     ]),
+    at(1),
   );
-  logic.apply(state, stores(4, [{ storeId: 1, storeName: 'later' }]));
+  logic.apply(state, stores(4, [{ storeId: 1, storeName: 'later' }]), at(1));
   logic.apply(
     state,
     stores(1, [
@@ -30,9 +32,10 @@ test('sums TPV per (half, store) over partials and joins first-occurrence store 
       { storeId: 3, storeName: 'B' },
       { storeId: 3, storeName: 'B-dup' },
     ]),
+    at(1),
   );
-  logic.apply(state, partial('t:1>q3-agg.1', [[20241, 1, 234]]));
-  logic.apply(state, { type: 'q2-partial', id: 'x', body: Buffer.from('not even json') }); // other types ignored
+  logic.apply(state, partial('t:1>q3-agg.1', [[20241, 1, 234]]), at(1));
+  logic.apply(state, { type: 'q2-partial', id: 'x', body: Buffer.from('not even json') }, at(1)); // other types ignored
   const emits = logic.finalize(state, { session: SESSION, partition: 1 });
   assert.equal(emits.length, 1);
   assert.equal(emits[0].id, 'r:q3.1.0');
@@ -48,5 +51,5 @@ test('sums TPV per (half, store) over partials and joins first-occurrence store 
 
 test('a malformed partial is rejected', () => {
   const logic = q3AggLogic(topology);
-  assert.throws(() => logic.apply(logic.newState(), { type: 'q3-partial', id: 'x', body: encodeTuples([[20241, 1]]) }));
+  assert.throws(() => logic.apply(logic.newState(), { type: 'q3-partial', id: 'x', body: encodeTuples([[20241, 1]]) }, at(1)));
 });

@@ -8,6 +8,7 @@ import { decodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js'
 import { q4CountLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const at = (partition: number) => ({ session: SESSION, partition });
 const topology = new Topology(ClusterConfigSchema.parse({})); // q4-count: 2, q4-top: 2
 
 const counts = (id: string, triples: Array<[number, number, number]>) => {
@@ -35,8 +36,9 @@ test("per store local top 3 (ties: smaller user), with own users' birthdates, se
       { userId: 4, birthdate: '1990-04-04' },
       { userId: 5, birthdate: 'not-mine' },
     ]),
+    at(0),
   );
-  logic.apply(state, users(1, 0, [{ userId: 2, birthdate: '1980-01-01' }])); // earlier batch wins
+  logic.apply(state, users(1, 0, [{ userId: 2, birthdate: '1980-01-01' }]), at(0)); // earlier batch wins
   logic.apply(
     state,
     counts('t:0>q4-count.0', [
@@ -46,6 +48,7 @@ test("per store local top 3 (ties: smaller user), with own users' birthdates, se
       [10, 2, 3],
       [11, 2, 1],
     ]),
+    at(0),
   );
   logic.apply(
     state,
@@ -53,6 +56,7 @@ test("per store local top 3 (ties: smaller user), with own users' birthdates, se
       [10, 8, 1],
       [10, 6, 0],
     ]),
+    at(0),
   );
   // Store 10: users 2,4,6,8 all with 3: top 3 by smaller id = 2,4,6.
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
@@ -82,8 +86,24 @@ test('users not owned by this partition are not kept; an empty state sends nothi
       { userId: 2, birthdate: 'x' },
       { userId: 3, birthdate: '2000-03-03' },
     ]),
+    at(1),
   );
   assert.equal(state.birthdates.size, 1);
   assert.equal(state.birthdates.get(3), '2000-03-03');
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), []);
+});
+
+test('the partition a replica owns comes from its context, not from the message id', () => {
+  const logic = q4CountLogic(topology);
+  const state = logic.newState();
+  const msg = {
+    type: 'data',
+    id: 'users:0',
+    body: encodeRows('users', [
+      { userId: 2, birthdate: 'x' },
+      { userId: 3, birthdate: 'y' },
+    ]),
+  };
+  logic.apply(state, msg, at(1));
+  assert.deepEqual([state.birthdates.get(2), state.birthdates.get(3)], [undefined, 'y']);
 });

@@ -1,16 +1,17 @@
-import type { Topology } from '../../node/middleware/topology.js';
+import { partitionOf, type Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
 import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js';
-import { NameTable, sourceSeq } from '../runtime/name-table.js';
+import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
+import { finalId, routedId } from '../../protocol/internal/ids.js';
 import { topK } from '../../queries/top-k.js';
 import type { Emit } from '../runtime/emit.js';
 
 export interface Q4CountState {
   /** store -> user -> purchases */
   counts: Map<number, Map<number, number>>;
-  birthdates: NameTable;
+  /** user id -> birthdate, for this partition's users only (users, broadcast) */
+  birthdates: FirstSeenTable<string>;
 }
 
 /**
@@ -21,24 +22,13 @@ export interface Q4CountState {
 export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState> {
   const partitions = topology.partitions('q4-count');
   return {
-    newState: () => ({ counts: new Map(), birthdates: new NameTable() }),
-    apply(state, msg) {
-      if (msg.type === 'data') {
-        const b = decodeBatch(msg.body);
-        if (b.table !== 'users') return;
-        const seq = sourceSeq(msg.id);
-        const own = Number(/>q4-count\.(\d+)$/.exec(msg.id)?.[1] ?? -1);
-        for (let i = 0; i < b.count; i++) {
-          const user = b.userId[i];
-          if (user % partitions !== own) continue;
-          state.birthdates.set(user, stringAt(b.birthdateOffsets, b.birthdateHeap, i), seq, i);
-        }
-        return;
-      }
+    newState: () => ({ counts: new Map<number, Map<number, number>>(), birthdates: new FirstSeenTable<string>() }),
+    apply(state, msg, { partition }) {
+      if (joinReference(state.birthdates, msg, 'users', (user) => partitionOf['q4-count'](user, partitions) === partition)) return;
       if (msg.type !== 'q4-counts') return;
       forEachQ4Count(msg.body, (store, user, count) => {
         let users = state.counts.get(store);
-        if (!users) state.counts.set(store, (users = new Map()));
+        if (!users) state.counts.set(store, (users = new Map<number, number>()));
         users.set(user, (users.get(user) ?? 0) + count);
       });
     },
@@ -46,7 +36,8 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
       const pTop = topology.partitions('q4-top');
       const parts: Q4Candidate[][] = Array.from({ length: pTop }, () => []);
       for (const [store, users] of state.counts) {
-        for (const [user, purchases] of topK(users, 3)) parts[store % pTop].push([store, user, purchases, state.birthdates.get(user)]);
+        for (const [user, purchases] of topK(users, 3))
+          parts[partitionOf['q4-top'](store, pTop)].push([store, user, purchases, state.birthdates.get(user) ?? '']);
       }
       const out: Emit[] = [];
       parts.forEach((rows, p) => {
@@ -55,7 +46,7 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
           stage: 'q4-top',
           queue: topology.stageQueue('q4-top', p),
           type: 'q4-candidates',
-          id: `fin:q4-count.${partition}>q4-top.${p}`,
+          id: routedId(finalId('q4-count', partition), 'q4-top', p),
           session,
           body: encodeTuples(rows),
         });

@@ -1,8 +1,8 @@
 import type { NodeContext } from '../../node/context.js';
-import { runPartitioned } from '../runtime/partitioned-main.js';
+import { startPartitioned } from '../runtime/start.js';
 import { q4CountLogic } from './logic.js';
 
 /** q4-count: partitioned by user; purchases per (store, user) and the users' birthdates. */
-export async function main(ctx: NodeContext): Promise<void> {
-  await runPartitioned(ctx, 'q4-count', q4CountLogic);
+export function main(ctx: NodeContext): Promise<void> {
+  return startPartitioned(ctx, 'q4-count', q4CountLogic);
 }

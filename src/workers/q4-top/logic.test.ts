@@ -7,6 +7,7 @@ import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '
 import { q4TopLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
+const at = (partition: number) => ({ session: SESSION, partition });
 const topology = new Topology(ClusterConfigSchema.parse({}));
 const cands = (from: number, rows: Q4Candidate[]) => ({
   type: 'q4-candidates',
@@ -25,6 +26,7 @@ test("global top 3 per store from the partitions' candidates; ties on the cut go
       [4, 5, 2, '1955-05-05'],
       [6, 1, 1, '1911-11-11'],
     ]),
+    at(0),
   );
   logic.apply(
     state,
@@ -33,16 +35,21 @@ test("global top 3 per store from the partitions' candidates; ties on the cut go
       [4, 6, 3, '1966-06-06'],
       [4, 2, 1, '1922-02-02'],
     ]),
+    at(0),
   );
-  logic.apply(state, { type: 'data', id: 'stores:7>q4-top.0', body: encodeRows('stores', [{ storeId: 4, storeName: 'late' }]) });
-  logic.apply(state, {
-    type: 'data',
-    id: 'stores:2>q4-top.0',
-    body: encodeRows('stores', [
-      { storeId: 4, storeName: 'Four' },
-      { storeId: 6, storeName: 'Six' },
-    ]),
-  });
+  logic.apply(state, { type: 'data', id: 'stores:7>q4-top.0', body: encodeRows('stores', [{ storeId: 4, storeName: 'late' }]) }, at(0));
+  logic.apply(
+    state,
+    {
+      type: 'data',
+      id: 'stores:2>q4-top.0',
+      body: encodeRows('stores', [
+        { storeId: 4, storeName: 'Four' },
+        { storeId: 6, storeName: 'Six' },
+      ]),
+    },
+    at(0),
+  );
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
   assert.equal(emits.length, 1);
   assert.equal(emits[0].id, 'r:q4.0.0');
@@ -69,6 +76,7 @@ test("global top 3 per store from the partitions' candidates; ties on the cut go
       [4, 6, 3, '1966-06-06'],
       [4, 2, 1, '1922-02-02'],
     ]),
+    at(0),
   );
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 0 }), emits);
 });

@@ -1,33 +1,27 @@
 import type { Topology } from '../../node/middleware/topology.js';
 import type { PartitionedLogic } from '../runtime/partitioned.js';
-import { decodeBatch, stringAt } from '../../dataset/batch-codec.js';
 import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../../protocol/payloads/json.js';
-import { NameTable, sourceSeq } from '../runtime/name-table.js';
+import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { topK } from '../../queries/top-k.js';
 import { resultEmit } from '../runtime/results.js';
 
 export interface Q4TopState {
   /** store -> user -> [purchases, birthdate] */
   candidates: Map<number, Map<number, [number, string]>>;
-  stores: NameTable;
+  /** store id -> store name (stores, broadcast) */
+  stores: FirstSeenTable<string>;
 }
 
 /** Q4 top-K (owns stores by id): the global top 3 per store from the partitions' top 3s. */
 export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
   return {
-    newState: () => ({ candidates: new Map(), stores: new NameTable() }),
+    newState: () => ({ candidates: new Map<number, Map<number, [number, string]>>(), stores: new FirstSeenTable<string>() }),
     apply(state, msg) {
-      if (msg.type === 'data') {
-        const b = decodeBatch(msg.body);
-        if (b.table !== 'stores') return;
-        const seq = sourceSeq(msg.id);
-        for (let i = 0; i < b.count; i++) state.stores.set(b.storeId[i], stringAt(b.nameOffsets, b.nameHeap, i), seq, i);
-        return;
-      }
+      if (joinReference(state.stores, msg, 'stores')) return;
       if (msg.type !== 'q4-candidates') return;
       for (const [store, user, purchases, birthdate] of decodeTuples<Q4Candidate>(msg.body, 4, 'q4 candidates')) {
         let users = state.candidates.get(store);
-        if (!users) state.candidates.set(store, (users = new Map()));
+        if (!users) state.candidates.set(store, (users = new Map<number, [number, string]>()));
         users.set(user, [purchases, birthdate]);
       }
     },
@@ -35,7 +29,8 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
       const rows: Q4ResultRow[] = [];
       for (const [store, users] of state.candidates) {
         const counts = [...users].map(([user, [purchases]]): [number, number] => [user, purchases]);
-        for (const [user, purchases] of topK(counts, 3)) rows.push([store, state.stores.get(store), user, users.get(user)![1], purchases]);
+        for (const [user, purchases] of topK(counts, 3))
+          rows.push([store, state.stores.get(store) ?? '', user, users.get(user)![1], purchases]);
       }
       return [resultEmit(topology, session, 'q4', partition, 0, encodeTuples(rows))];
     },

@@ -32,11 +32,13 @@ class FakeBroker {
     const ready: Array<() => void> = [];
     return { on: (ev, cb) => void (ev === 'ready' && ready.push(cb)), start: () => ready.forEach((cb) => cb()) };
   }
-  async publish(msg: OutMessage): Promise<void> {
+  publish(msg: OutMessage): Promise<void> {
     this.published.push(msg);
+    return Promise.resolve();
   }
-  async publishAll(msgs: OutMessage[]): Promise<void> {
+  publishAll(msgs: OutMessage[]): Promise<void> {
     this.published.push(...msgs);
+    return Promise.resolve();
   }
   reports(): CounterReport[] {
     return this.published.filter((m) => m.type === 'counter').map((m) => decodeCounterReport(m.body)!);

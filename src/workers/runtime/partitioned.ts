@@ -5,7 +5,7 @@ import type { Topology } from '../../node/middleware/topology.js';
 import type { WorkerKind } from '../../node/config/cluster.js';
 import type { Logger } from '../../node/log.js';
 import { CounterReporter } from '../../node/counters-reporter.js';
-import { EOS_ENTRY_PREFIX } from '../../protocol/internal/counters.js';
+import { eosEntryId } from '../../protocol/internal/ids.js';
 import { WriteAheadLog } from '../../node/storage/wal.js';
 import { Tombstones } from '../../node/storage/tombstones.js';
 import { isSessionId } from '../../protocol/wire/session-id.js';
@@ -17,9 +17,15 @@ import type { WorkerConfig } from './config.js';
 export interface PartitionedLogic<S> {
   newState(): S;
   /** Folds one input message into the session state. Must be deterministic. */
-  apply(state: S, msg: AppliedMessage): void;
+  apply(state: S, msg: AppliedMessage, ctx: PartitionContext): void;
   /** The session's outputs once every input has arrived (called on EOS; may be called again). */
-  finalize(state: S, ctx: { session: string; partition: number }): Emit[];
+  finalize(state: S, ctx: PartitionContext): Emit[];
+}
+
+/** Which session, and which partition of the stage this replica owns. */
+export interface PartitionContext {
+  readonly session: string;
+  readonly partition: number;
 }
 
 export interface AppliedMessage {
@@ -29,6 +35,7 @@ export interface AppliedMessage {
 }
 
 interface SessionSlot<S> {
+  ctx: PartitionContext;
   state: S;
   applied: Set<string>;
   wal: WriteAheadLog;
@@ -111,7 +118,7 @@ export class PartitionedWorker<S> {
       for (const rec of slot.wal.readAll()) {
         const msg = decodeRecord(rec);
         if (slot.applied.has(msg.id)) continue;
-        this.opts.logic.apply(slot.state, msg);
+        this.opts.logic.apply(slot.state, msg, slot.ctx);
         slot.applied.add(msg.id);
       }
       n++;
@@ -140,7 +147,7 @@ export class PartitionedWorker<S> {
     const slot = this.slot(session);
     if (!slot.applied.has(msg.id)) {
       try {
-        this.opts.logic.apply(slot.state, msg);
+        this.opts.logic.apply(slot.state, msg, slot.ctx);
       } catch (err) {
         // Undecodable input: counted as consumed so the session can still end, never applied.
         this.opts.log.error({ err: String(err), id: msg.id, session }, 'dropping undecodable message');
@@ -161,9 +168,9 @@ export class PartitionedWorker<S> {
 
   private async finalize(session: string): Promise<void> {
     const slot = this.slot(session);
-    const emits = this.opts.logic.finalize(slot.state, { session, partition: this.opts.partition });
+    const emits = this.opts.logic.finalize(slot.state, slot.ctx);
     await this.opts.broker.publishAll(emits);
-    await this.reporter.report(session, `${EOS_ENTRY_PREFIX}${this.opts.partition}`, countByStage(emits));
+    await this.reporter.report(session, eosEntryId(this.opts.partition), countByStage(emits));
   }
 
   private async cleanup(session: string): Promise<void> {
@@ -177,7 +184,12 @@ export class PartitionedWorker<S> {
   private slot(session: string): SessionSlot<S> {
     let slot = this.sessions.get(session);
     if (!slot) {
-      slot = { state: this.opts.logic.newState(), applied: new Set(), wal: new WriteAheadLog(this.walFile(session)) };
+      slot = {
+        ctx: { session, partition: this.opts.partition },
+        state: this.opts.logic.newState(),
+        applied: new Set(),
+        wal: new WriteAheadLog(this.walFile(session)),
+      };
       this.sessions.set(session, slot);
     }
     return slot;

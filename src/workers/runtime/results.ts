@@ -1,4 +1,5 @@
 import type { Topology } from '../../node/middleware/topology.js';
+import { resultId } from '../../protocol/internal/ids.js';
 import type { Emit } from './emit.js';
 
 /** A report message for the session's results queue (`q`: report, `p`: partition, `k`: chunk). */
@@ -7,7 +8,7 @@ export function resultEmit(topology: Topology, session: string, q: 'q1' | 'q2' |
     stage: 'results',
     queue: topology.resultsQueue(session),
     type: 'result',
-    id: `r:${q}.${p}.${k}`,
+    id: resultId(q, p, k),
     session,
     headers: { q, p, k },
     body,

@@ -1,10 +1,16 @@
 import type { InMessage } from '../../node/middleware/broker.js';
-import type { Topology } from '../../node/middleware/topology.js';
+import { partitionOf, type Topology } from '../../node/middleware/topology.js';
 import { decodeBatch } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { inRange, monthKey } from '../../queries/calendar.js';
 import { encodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
+import { routedId } from '../../protocol/internal/ids.js';
 import type { Emit } from '../runtime/emit.js';
+import type { StatelessHandler } from '../runtime/stateless.js';
+
+export function itemFilterLogic(topology: Topology): StatelessHandler {
+  return (msg) => filterItems(msg, topology);
+}
 
 /**
  * Filters a batch of transaction items to 2024–2025 and sums quantity and subtotal per
@@ -20,7 +26,7 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
     if (!inRange(ts)) continue;
     const mk = monthKey(ts);
     let items = sums.get(mk);
-    if (!items) sums.set(mk, (items = new Map()));
+    if (!items) sums.set(mk, (items = new Map<number, [number, number]>()));
     const item = itemId[i];
     const acc = items.get(item);
     if (acc) {
@@ -30,7 +36,8 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
   }
   const p2 = topology.partitions('q2-agg');
   const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
-  for (const [mk, items] of sums) for (const [item, [qty, cents]] of items) parts[mk % p2].push([mk, item, qty, cents]);
+  for (const [mk, items] of sums)
+    for (const [item, [qty, cents]] of items) parts[partitionOf['q2-agg'](mk, p2)].push([mk, item, qty, cents]);
   const out: Emit[] = [];
   parts.forEach((rows, p) => {
     if (rows.length === 0) return;
@@ -38,7 +45,7 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
       stage: 'q2-agg',
       queue: topology.stageQueue('q2-agg', p),
       type: 'q2-partial',
-      id: `${msg.id}>q2-agg.${p}`,
+      id: routedId(msg.id, 'q2-agg', p),
       session: msg.session,
       body: encodeTuples(rows),
     });

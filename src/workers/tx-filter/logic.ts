@@ -1,19 +1,25 @@
 import type { InMessage } from '../../node/middleware/broker.js';
-import type { Topology } from '../../node/middleware/topology.js';
+import { partitionOf, type Topology } from '../../node/middleware/topology.js';
 import { decodeBatch } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
-import { fnv1aBytes } from '../../node/middleware/topology.js';
 import { inRange, inHourWindow, halfKey, Q1_MIN_CENTS } from '../../queries/calendar.js';
 import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
 import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
+import { routedId } from '../../protocol/internal/ids.js';
+import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { Emit } from '../runtime/emit.js';
+import type { StatelessHandler } from '../runtime/stateless.js';
+
+export function txFilterLogic(topology: Topology): StatelessHandler {
+  return (msg) => filterTransactions(msg, topology);
+}
 
 /**
  * Filters a batch of transactions and pre-aggregates it, so only small partial states cross
  * the broker: Q1 rows (years, hour window, >= 75) sharded by transaction id; Q3 sums per
  * (half, store) sharded by store; Q4 purchase counts per (store, user) sharded by user.
- * One input yields at most one message per destination partition, with id `<input>><stage>.<p>`.
+ * One input yields at most one message per destination partition, with id `routedId(input, stage, p)`.
  */
 export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const batch = decodeBatch(msg.body);
@@ -25,6 +31,9 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const q3 = new Map<number, Map<number, number>>(); // store -> half -> cents
   const q4 = Array.from({ length: p4 }, () => new Map<number, Map<number, number>>()); // store -> user -> count
 
+  const q1Of = partitionOf['q1-sort'];
+  const q3Of = partitionOf['q3-agg'];
+  const q4Of = partitionOf['q4-count'];
   const { count, storeId, userId, finalAmountCents, createdAt, idOffsets, idHeap } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
@@ -32,33 +41,33 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     const store = storeId[i];
     const user = userId[i];
     if (user >= 0) {
-      const shard = q4[user % p4];
+      const shard = q4[q4Of(user, p4)];
       let users = shard.get(store);
-      if (!users) shard.set(store, (users = new Map()));
+      if (!users) shard.set(store, (users = new Map<number, number>()));
       users.set(user, (users.get(user) ?? 0) + 1);
     }
     if (!inHourWindow(ts)) continue;
     const cents = finalAmountCents[i];
     const hk = halfKey(ts);
     let halves = q3.get(store);
-    if (!halves) q3.set(store, (halves = new Map()));
+    if (!halves) q3.set(store, (halves = new Map<number, number>()));
     halves.set(hk, (halves.get(hk) ?? 0) + cents);
     if (cents >= Q1_MIN_CENTS) {
       const s = idOffsets[i];
       const e = idOffsets[i + 1];
-      q1[fnv1aBytes(idHeap, s, e) % p1].add(idHeap, s, e, cents);
+      q1[q1Of(idHeap, s, e, p1)].add(idHeap, s, e, cents);
     }
   }
 
   const out: Emit[] = [];
-  const emit = (stage: 'q1-sort' | 'q3-agg' | 'q4-count', p: number, type: string, body: Buffer): void => {
-    out.push({ stage, queue: topology.stageQueue(stage, p), type, id: `${msg.id}>${stage}.${p}`, session: msg.session, body });
+  const emit = (stage: 'q1-sort' | 'q3-agg' | 'q4-count', p: number, type: InternalMessageType, body: Buffer): void => {
+    out.push({ stage, queue: topology.stageQueue(stage, p), type, id: routedId(msg.id, stage, p), session: msg.session, body });
   };
   q1.forEach((w, p) => {
     if (w.rows > 0) emit('q1-sort', p, 'q1-rows', w.finish());
   });
   const q3Parts: Q3Partial[][] = Array.from({ length: p3 }, () => []);
-  for (const [store, halves] of q3) for (const [hk, cents] of halves) q3Parts[store % p3].push([hk, store, cents]);
+  for (const [store, halves] of q3) for (const [hk, cents] of halves) q3Parts[q3Of(store, p3)].push([hk, store, cents]);
   q3Parts.forEach((rows, p) => {
     if (rows.length > 0) emit('q3-agg', p, 'q3-partial', encodeTuples(rows));
   });

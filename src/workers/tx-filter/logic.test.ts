@@ -10,7 +10,7 @@ import { forEachQ1Row } from '../../protocol/payloads/q1-rows.js';
 import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
 import { decodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
-import { filterTransactions } from './filter.js';
+import { filterTransactions } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
 const topo2 = new Topology(ClusterConfigSchema.parse({}));

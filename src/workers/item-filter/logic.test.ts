@@ -7,7 +7,7 @@ import { encodeRows, type TransactionItemRow } from '../../dataset/batch-codec.j
 import { epochFromCivil } from '../../queries/civil-time.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { decodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
-import { filterItems } from './filter.js';
+import { filterItems } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
 const topo2 = new Topology(ClusterConfigSchema.parse({}));

@@ -1,0 +1,51 @@
+/**
+ * Every message type that travels between nodes (the AMQP `type` property), by direction.
+ * The client↔gateway protocol lives in `protocol/wire`; this is the node↔node one.
+ * Ids of these messages are derived and parsed in `ids.ts`; bodies are either a payload
+ * codec of `protocol/payloads` (named per type below) or one of the JSON bodies of this file.
+ */
+export type InternalMessageType =
+  /** gateway → filters (competing) and → partitioned stages (broadcast reference tables): a client batch, `dataset/batch-codec`. */
+  | 'data'
+  /** tx-filter → q1-sort: `payloads/q1-rows`. */
+  | 'q1-rows'
+  /** item-filter → q2-agg: JSON `Q2Partial[]`. */
+  | 'q2-partial'
+  /** tx-filter → q3-agg: JSON `Q3Partial[]`. */
+  | 'q3-partial'
+  /** tx-filter → q4-count: `payloads/q4-counts`. */
+  | 'q4-counts'
+  /** q4-count → q4-top, at end of stream: JSON `Q4Candidate[]`. */
+  | 'q4-candidates'
+  /** controller → every partition of a stage whose inputs are complete; empty body. */
+  | 'eos'
+  /** controller → every partition once the client has its reports; empty body. */
+  | 'cleanup'
+  /** final stages → the session's results queue: a report chunk (headers q, p, k). */
+  | 'result'
+  /** controller → the session's results queue: JSON `CompleteBody`. */
+  | 'complete'
+  /** gateway → controller, request/reply: admit a session; empty body. */
+  | 'open'
+  /** controller → gateway reply queue: JSON `OpenReply`. */
+  | 'open-reply'
+  /** every stage → controller: JSON `CounterReport` (`counters.ts`). */
+  | 'counter'
+  /** gateway → controller: the client has its reports; empty body. */
+  | 'delivered';
+
+/** The controller's answer to `open`. */
+export interface OpenReply {
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+/** Body of `complete`: how many `result` messages the session's reports consist of. */
+export interface CompleteBody {
+  results: number;
+}
+
+export function encodeJsonBody(body: OpenReply | CompleteBody): Buffer {
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}
