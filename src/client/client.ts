@@ -1,8 +1,17 @@
 import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { FrameType, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
-import { PROTOCOL_VERSION, decodeBatchAck, decodeResultFrame, encodeBatchFrame } from '../protocol/wire/messages.js';
-import { CoffeeError, NoGatewayError, UsageError, BusyError } from '../node/errors.js';
+import { FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import {
+  PROTOCOL_VERSION,
+  decodeBatchAck,
+  decodeComplete,
+  decodeErrorBody,
+  decodeResultFrame,
+  decodeSessionAccepted,
+  decodeTableEndAck,
+  encodeBatchFrame,
+} from '../protocol/wire/messages.js';
+import { CoffeeError, NoGatewayError, UsageError, BusyError, ErrorCode, isRetryable } from '../node/errors.js';
 import { TABLES, TABLE_CODES, type TableName } from '../dataset/tables.js';
 import { readTableBatches, validateDataset } from '../dataset/reader.js';
 import { Link, shuffled } from './link.js';
@@ -11,9 +20,6 @@ import { writeReports } from './report-writer.js';
 import { RejectsFile } from './rejects.js';
 import { UploadProgress } from './progress.js';
 import { CLIENT_DEFAULTS, type ClientOptions, type ClientSummary } from './options.js';
-
-/** Errors the gateway sends that retrying elsewhere cannot fix: the run fails with them. */
-const RETRYABLE = new Set(['ERR_BUSY', 'ERR_CONTROLLER_TIMEOUT', 'ERR_BROKER', 'ERR_INTERNAL']);
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -151,9 +157,10 @@ export class CoffeeClient {
           return session;
         } catch (err) {
           link.close();
-          if (err instanceof CoffeeError && err.code === 'ERR_SESSION_FINISHED' && this.reportsWritten) return resume!;
-          if (!(err instanceof CoffeeError) || RETRYABLE.has(err.code) || err.code === 'ERR_LINK') {
-            if (err instanceof CoffeeError && err.code === 'ERR_BUSY') {
+          if (err instanceof CoffeeError && err.code === ErrorCode.SESSION_FINISHED && this.reportsWritten) return resume!;
+          // Whether to try again is the catalogue's call (errors.ts RETRYABLE), not a list here.
+          if (isRetryable(err)) {
+            if (err instanceof CoffeeError && err.code === ErrorCode.BUSY) {
               lastBusy = err;
               this.opts.onNotice?.(`system busy, retrying: ${err.message}`);
             }
@@ -175,8 +182,7 @@ export class CoffeeClient {
     try {
       switch (f.type) {
         case FrameType.SESSION: {
-          const body = parseJsonBody(f);
-          this.hello?.resolve(String(body.session));
+          this.hello?.resolve(decodeSessionAccepted(f).session);
           return;
         }
         case FrameType.BATCH_ACK: {
@@ -187,7 +193,7 @@ export class CoffeeClient {
           return;
         }
         case FrameType.TABLE_END_ACK:
-          this.pendingEnds.delete(String(parseJsonBody(f).table) as TableName);
+          this.pendingEnds.delete(decodeTableEndAck(f).table as TableName);
           return;
         case FrameType.RESULT: {
           const { meta, payload } = decodeResultFrame(f);
@@ -197,8 +203,7 @@ export class CoffeeClient {
           return;
         }
         case FrameType.COMPLETE: {
-          const n = parseJsonBody(f).results;
-          this.expectedResults = typeof n === 'number' ? n : 0;
+          this.expectedResults = decodeComplete(f).results;
           void this.maybeFinish();
           return;
         }
@@ -206,8 +211,8 @@ export class CoffeeClient {
           if (this.doneSent) this.finished.resolve();
           return;
         case FrameType.ERROR: {
-          const body = parseJsonBody(f);
-          const err = new CoffeeError(String(body.code ?? 'ERR_GATEWAY'), `gateway: ${String(body.message ?? 'error')}`);
+          const body = decodeErrorBody(f);
+          const err = new CoffeeError(body.code, `gateway: ${body.message}`);
           if (this.awaitingHello) this.hello?.reject(err);
           else this.fail(err);
           return;
@@ -243,7 +248,7 @@ export class CoffeeClient {
 
   private onLinkClosed(link: Link, reason?: Error): void {
     if (link === this.pending) {
-      this.hello?.reject(new CoffeeError('ERR_LINK', `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
+      this.hello?.reject(new CoffeeError(ErrorCode.LINK, `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
       return;
     }
     if (link !== this.link) return;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI_BIN } from '../node/config/paths.js';
-import { CoffeeError } from '../node/errors.js';
+import { CoffeeError, ErrorCode } from '../node/errors.js';
 import type { ClientResources, ClientSummary } from './options.js';
 
 export interface ClientProcessOptions {
@@ -50,7 +50,7 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
           const line = stderr.trim().split('\n').pop() ?? '';
           reject(
             new CoffeeError(
-              'ERR_CLIENT',
+              ErrorCode.CLIENT,
               `client for ${opts.data} exited with code ${code}${line ? `: ${line.replace(/^coffee-analysis: /, '')}` : ''}`,
             ),
           );

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultMeta } from '../protocol/wire/messages.js';
-import { ProtocolError } from '../node/errors.js';
+import { ProtocolError, ErrorCode } from '../node/errors.js';
 import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
 import { mergeDataQuality, parseDataQuality, type DataQuality } from '../queries/data-quality.js';
 
@@ -51,7 +51,7 @@ export class ResultCollector {
         this.dq.push(parseDataQuality(parseJson(payload, meta)));
         break;
       default:
-        throw new ProtocolError('ERR_FRAME_MALFORMED', `result ${meta.id} for unknown report ${meta.q}`);
+        throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `result ${meta.id} for unknown report ${meta.q}`);
     }
     this.ids.add(meta.id);
     return true;
@@ -85,6 +85,6 @@ function parseRows<T>(payload: Buffer, meta: ResultMeta): T[] {
     if (!Array.isArray(rows)) throw new Error('not an array');
     return rows as T[];
   } catch (err) {
-    throw new ProtocolError('ERR_FRAME_MALFORMED', `result ${meta.id}: ${(err as Error).message}`);
+    throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `result ${meta.id}: ${(err as Error).message}`);
   }
 }

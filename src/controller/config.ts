@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { loadConfig } from '../node/config/load.js';
 import { componentConfigFile } from '../node/config/paths.js';
 
+/** The controller's local tuning (src/controller/config.yaml); broker and log level are cluster keys. */
 export const ControllerConfigSchema = z.object({
-  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
   max: z
     .object({
       /** Sessions this controller runs at once; a new one beyond it is refused as busy. */
@@ -19,7 +19,6 @@ export const ControllerConfigSchema = z.object({
     })
     .prefault({}),
   storage: z.object({ path: z.string().default('') }).prefault({}),
-  log: z.object({ level: z.string().default('info') }).prefault({}),
 });
 export type ControllerConfig = z.infer<typeof ControllerConfigSchema>;
 

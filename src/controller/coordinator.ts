@@ -9,6 +9,7 @@ import { encodeJsonBody, type OpenReply } from '../protocol/internal/messages.js
 import { SessionProgress } from './progress.js';
 import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
+import { ErrorCode } from '../node/errors.js';
 
 interface Session {
   progress: SessionProgress;
@@ -82,14 +83,14 @@ export class Coordinator {
     const existing = this.sessions.get(session);
     if (existing) existing.lastActivity = performance.now();
     let reply: OpenReply;
-    if (!isSessionId(session)) reply = { ok: false, code: 'ERR_SESSION_ID', message: 'invalid session id' };
+    if (!isSessionId(session)) reply = { ok: false, code: ErrorCode.SESSION_ID, message: 'invalid session id' };
     else if (this.store.finished.has(session))
-      reply = { ok: false, code: 'ERR_SESSION_FINISHED', message: `session ${session} already finished` };
+      reply = { ok: false, code: ErrorCode.SESSION_FINISHED, message: `session ${session} already finished` };
     else if (this.sessions.has(session)) reply = { ok: true };
     else if (this.sessions.size >= this.maxClients)
       reply = {
         ok: false,
-        code: 'ERR_BUSY',
+        code: ErrorCode.BUSY,
         message: `the system is busy (${this.maxClients} sessions running on this controller): retry later`,
       };
     else {

@@ -14,7 +14,7 @@ import { LoadGate } from '../node/middleware/load-gate.js';
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadControllerConfig();
   const topology = new Topology(ctx.cluster);
-  const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
+  const broker = await Broker.connect(ctx.cluster.middleware.address, ctx.log, ctx.id);
   ctx.onShutdown(() => broker.close());
   await broker.declareQueues(topology.allSharedQueues());
 

@@ -1,6 +1,3 @@
-import net from 'node:net';
-import { EventEmitter } from 'node:events';
-
 /**
  * Leader election among the Egg of Life replicas: the Bully algorithm over TCP. The live
  * replica with the highest index leads.
@@ -10,6 +7,11 @@ import { EventEmitter } from 'node:events';
  * `timeoutMs` is taken for dead (a frozen process still completes the TCP handshake, so a
  * connection alone proves nothing).
  */
+
+import net from 'node:net';
+import { EventEmitter } from 'node:events';
+
+/** One replica's election server. */
 export interface BullyPeer {
   index: number;
   host: string;
@@ -54,11 +56,12 @@ export function parseMessage(line: string): Message | null {
   }
 }
 
-export declare interface BullyElection {
-  on(event: 'leader', listener: (leader: number | undefined) => void): this;
+/** Events of an election: `leader` whenever the known leader changes (undefined: none known). */
+interface BullyEvents {
+  leader: [leader: number | undefined];
 }
 
-export class BullyElection extends EventEmitter {
+export class BullyElection extends EventEmitter<BullyEvents> {
   private readonly peers: BullyPeer[];
   private readonly server = net.createServer((socket) => this.serve(socket));
   private readonly sockets = new Set<net.Socket>();

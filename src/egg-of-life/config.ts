@@ -4,16 +4,20 @@ import { componentConfigFile } from '../node/config/paths.js';
 
 const ms = z.number().int().min(1);
 
-/** The Egg of Life's config (src/egg-of-life/config.yaml), every key with its default. */
+/**
+ * The Egg of Life's local tuning (src/egg-of-life/config.yaml), every key with its default. Its
+ * ports, the heartbeat interval and the log level are cluster keys (config/cluster.yaml); `port`
+ * and `leader_election.port` here only override them for a replica run outside the cluster.
+ */
 export const EggConfigSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
-    /** UDP port receiving heartbeats. */
-    port: z.number().int().min(1).max(65535).default(7777),
+    /** UDP port receiving heartbeats. Unset: the cluster's ports.heartbeat + replica index. */
+    port: z.number().int().min(1).max(65535).optional(),
     /**
-     * ms a node may stay silent before it is dead. 1000 = five heartbeat intervals (200 ms): a
-     * few lost datagrams or a short event-loop stall are tolerated, yet a crash is noticed
-     * within about a second.
+     * ms a node may stay silent before it is dead. 2000 = ten heartbeat intervals (200 ms): a
+     * loaded 2-core machine stalls event loops for about a second (measured, README), so lost
+     * datagrams and such stalls are tolerated, yet a crash is noticed within about two seconds.
      */
     timeout_interval: ms.default(2000),
     /** ms between liveness checks; bounds the detection latency beyond timeout_interval. */
@@ -26,7 +30,8 @@ export const EggConfigSchema = z
     startup_grace: ms.default(5000),
     leader_election: z
       .object({
-        port: z.number().int().min(1).max(65535).default(7800),
+        /** TCP port of this replica's election server. Unset: the cluster's ports.election + replica index. */
+        port: z.number().int().min(1).max(65535).optional(),
         /** ms between checks that the leader is alive. */
         interval: ms.default(500),
         /** ms to wait for a peer's reply (a frozen peer accepts connections but never answers). */
@@ -35,7 +40,6 @@ export const EggConfigSchema = z
         peers: z.array(z.string().regex(/^[^:\s]+:\d+$/)).default([]),
       })
       .prefault({}),
-    log: z.object({ level: z.string().default('info') }).prefault({}),
   })
   .refine((c) => c.timeout_interval > c.check_interval, { message: 'timeout_interval must be greater than check_interval' });
 export type EggConfig = z.infer<typeof EggConfigSchema>;

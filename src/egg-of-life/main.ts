@@ -28,7 +28,10 @@ export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadEggConfig();
   const log = ctx.log;
-  log.level = config.log.level === 'development' ? 'debug' : config.log.level;
+  const ports = {
+    udp: config.port ?? eggPorts(ctx.cluster, ctx.index).udp,
+    election: config.leader_election.port ?? eggPorts(ctx.cluster, ctx.index).election,
+  };
 
   // The registry is re-read whenever the cluster rewrites it.
   const file = registryFile(ctx.cluster);
@@ -51,7 +54,7 @@ export async function main(ctx: NodeContext): Promise<void> {
   const election = new BullyElection({
     index: ctx.index,
     host: config.host,
-    port: config.leader_election.port,
+    port: ports.election,
     peers: electionPeers(config, ctx),
     intervalMs: config.leader_election.interval,
     timeoutMs: config.leader_election.timeout,
@@ -71,7 +74,7 @@ export async function main(ctx: NodeContext): Promise<void> {
     waitGone: (pids, id) => waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10),
     log,
   });
-  const receiver = new HeartbeatReceiver(config.host, config.port, (hb) => monitor.onHeartbeat(hb));
+  const receiver = new HeartbeatReceiver(config.host, ports.udp, (hb) => monitor.onHeartbeat(hb));
   await receiver.start();
   await election.start();
   const sync = setInterval(() => {
@@ -79,7 +82,7 @@ export async function main(ctx: NodeContext): Promise<void> {
     monitor.sync();
   }, 1000);
   monitor.start();
-  log.info({ udp: config.port, election: config.leader_election.port, timeoutMs: config.timeout_interval }, 'egg of life started');
+  log.info({ udp: ports.udp, election: ports.election, timeoutMs: config.timeout_interval }, 'egg of life started');
 
   // Shutdown runs in reverse: stop restarting first, then leave the election, then stop listening.
   ctx.onShutdown(() => receiver.stop());

@@ -21,11 +21,11 @@ function world(leader = true) {
     selfId: 'egg-of-life-0',
     registry: () => [spec('egg-of-life-0', 'egg-of-life', 0), spec('egg-of-life-1', 'egg-of-life', 1), spec('tx-filter-0', 'tx-filter', 0)],
     runner: {
-      start: async (s) => {
+      start: (s) => {
         const pid = w.nextPid++;
         w.alive.add(pid);
         w.started.push(s.id);
-        return pid;
+        return Promise.resolve(pid);
       },
     },
     isLeader: () => w.leader,
@@ -38,7 +38,7 @@ function world(leader = true) {
       w.killed.push(pid);
       w.alive.delete(pid);
     },
-    waitGone: async (pids) => pids.every((p) => !w.alive.has(p)),
+    waitGone: (pids) => Promise.resolve(pids.every((p) => !w.alive.has(p))),
     log: silent,
     now: () => w.t,
   });

@@ -1,8 +1,17 @@
 import type { Consumer } from 'rabbitmq-client';
-import { FrameType, FRAME_NAMES, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
-import { PROTOCOL_VERSION, decodeBatchFrame, encodeBatchAck, encodeResultFrame, type SessionAccepted } from '../protocol/wire/messages.js';
+import { FrameType, FRAME_NAMES, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import {
+  PROTOCOL_VERSION,
+  decodeBatchFrame,
+  decodeHello,
+  decodeResultAck,
+  decodeTableEnd,
+  encodeBatchAck,
+  encodeResultFrame,
+  type SessionAccepted,
+} from '../protocol/wire/messages.js';
 import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
-import { ProtocolError, CoffeeError } from '../node/errors.js';
+import { ProtocolError, CoffeeError, ErrorCode } from '../node/errors.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
@@ -72,12 +81,12 @@ export class ClientSession {
       case FrameType.DONE:
         return this.done();
       default:
-        throw new ProtocolError('ERR_FRAME_UNEXPECTED', `a client may not send ${FRAME_NAMES[frame.type]} frames`);
+        throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, `a client may not send ${FRAME_NAMES[frame.type]} frames`);
     }
   }
 
   private requirePhase(phase: Phase, what: string): void {
-    if (this.phase !== phase) throw new ProtocolError('ERR_FRAME_UNEXPECTED', `${what} not allowed now (send HELLO first, once)`);
+    if (this.phase !== phase) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, `${what} not allowed now (send HELLO first, once)`);
   }
 
   /** Runs steps of this connection one after another; a failing step closes the connection. */
@@ -87,23 +96,23 @@ export class ClientSession {
 
   private hello(frame: Frame): void {
     this.requirePhase('hello', 'HELLO');
-    const body = parseJsonBody(frame);
+    const body = decodeHello(frame);
     if (body.version !== PROTOCOL_VERSION)
       throw new ProtocolError(
-        'ERR_FRAME_MALFORMED',
+        ErrorCode.FRAME_MALFORMED,
         `unsupported protocol version ${String(body.version)} (this gateway speaks ${PROTOCOL_VERSION})`,
       );
     const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
     this.phase = 'opening';
     this.enqueue(async () => {
       const reply = await this.handler.openSession(session, this.options.controllerTimeoutMs);
-      if (!reply.ok) throw new CoffeeError(reply.code ?? 'ERR_REFUSED', reply.message ?? 'session refused');
+      if (!reply.ok) throw new CoffeeError(reply.code ?? ErrorCode.REFUSED, reply.message ?? 'session refused');
       // The client may have gone while the controller answered: its session waits for a resume.
       if (this.conn.isClosed) return;
       this.session = session;
       this.phase = 'open';
       this.onEstablished(this);
-      const accepted: SessionAccepted = { session, acked: {} };
+      const accepted: SessionAccepted = { session };
       this.conn.send(encodeJsonFrame(FrameType.SESSION, accepted));
       this.log.info({ session, remote: this.conn.remote, resumed: body.resume !== undefined }, 'session established');
       this.results = this.handler.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
@@ -114,17 +123,17 @@ export class ClientSession {
     this.requirePhase('open', 'BATCH');
     const { tableCode, seq, payload } = decodeBatchFrame(frame);
     const table = tableFromCode(tableCode);
-    if (!table) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH for unknown table code ${tableCode}`);
-    if (seq > 0x7fffffff) throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH sequence number ${seq} out of range`);
+    if (!table) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `BATCH for unknown table code ${tableCode}`);
+    if (seq > 0x7fffffff) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `BATCH sequence number ${seq} out of range`);
     // Validate before anything reaches the broker: a bad batch must not poison a queue.
     let decoded;
     try {
       decoded = decodeBatch(payload);
     } catch (err) {
-      throw new ProtocolError('ERR_BATCH_MALFORMED', `${table} batch ${seq}: ${(err as Error).message}`);
+      throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `${table} batch ${seq}: ${(err as Error).message}`);
     }
     if (decoded.table !== table)
-      throw new ProtocolError('ERR_BATCH_MALFORMED', `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+      throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
     s.max = Math.max(s.max, seq);
@@ -141,16 +150,11 @@ export class ClientSession {
 
   private tableEnd(frame: Frame): void {
     this.requirePhase('open', 'TABLE_END');
-    const body = parseJsonBody(frame);
-    const table = body.table;
-    const batches = body.batches;
-    if (typeof table !== 'string' || !isTableName(table))
-      throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END for unknown table ${JSON.stringify(table)}`);
-    if (typeof batches !== 'number' || !Number.isInteger(batches) || batches < 0 || batches > 0x7fffffff)
-      throw new ProtocolError('ERR_FRAME_MALFORMED', 'TABLE_END batches must be a non-negative integer');
+    const { table, batches } = decodeTableEnd(frame);
+    if (!isTableName(table)) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END for unknown table ${JSON.stringify(table)}`);
     const s = this.seen.get(table);
     if (s && s.max >= batches)
-      throw new ProtocolError('ERR_FRAME_MALFORMED', `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
+      throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
     this.enqueue(async () => {
       await this.handler.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
@@ -173,8 +177,7 @@ export class ClientSession {
 
   private resultAck(frame: Frame): void {
     this.requirePhase('open', 'RESULT_ACK');
-    const { id } = parseJsonBody(frame);
-    if (typeof id !== 'string') throw new ProtocolError('ERR_FRAME_MALFORMED', 'RESULT_ACK needs the result id');
+    const { id } = decodeResultAck(frame);
     const w = this.awaitingAck.get(id);
     if (!w) return; // an ack for a redelivered duplicate already settled
     this.awaitingAck.delete(id);
@@ -183,7 +186,7 @@ export class ClientSession {
 
   private done(): void {
     this.requirePhase('open', 'DONE');
-    if (!this.complete) throw new ProtocolError('ERR_FRAME_UNEXPECTED', 'DONE before COMPLETE');
+    if (!this.complete) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, 'DONE before COMPLETE');
     this.phase = 'done';
     const complete = this.complete;
     this.enqueue(async () => {

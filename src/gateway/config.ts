@@ -1,20 +1,37 @@
 import { z } from 'zod';
 import { loadConfig } from '../node/config/load.js';
 import { componentConfigFile } from '../node/config/paths.js';
+import { eggPorts, gatewayPorts, type ClusterConfig } from '../node/config/cluster.js';
+import { eggTargetsAt } from '../node/heartbeat/targets.js';
+import type { HeartbeatTarget } from '../node/heartbeat/sender.js';
 
-/** The gateway's config: the seed's keys plus a few limits, each with a documented default. */
+const port = z.number().int().min(0).max(65535);
+
+/**
+ * The gateway's config: its local limits, each with a documented default, plus the seed's keys
+ * (`port`, `healthcheck.port`, `heartbeat.host/port/interval`, `middleware.address`, `log.level`).
+ *
+ * The seed's keys are cluster-wide settings whose one source of truth is config/cluster.yaml
+ * (`ports.gateway`, `heartbeat.*`, `ports.heartbeat`, `middleware.address`, `log.level`), so
+ * they have no default here: unset, the gateway uses the cluster's; set (in this file or by
+ * `COFFEE__…`), they override the cluster's for this gateway only — for a gateway run on its
+ * own, as in the seed design. See `resolveGatewaySettings`.
+ */
 export const GatewayConfigSchema = z.object({
-  port: z.number().int().min(0).max(65535).default(8080),
-  healthcheck: z.object({ port: z.number().int().min(0).max(65535).default(8081) }).prefault({}),
+  /** TCP port for clients. Unset: cluster ports.gateway + 2 × replica index. */
+  port: port.optional(),
+  /** HTTP GET /ping. Unset: cluster ports.gateway + 2 × replica index + 1. */
+  healthcheck: z.object({ port: port.optional() }).prefault({}),
+  /** Where to send heartbeats (Egg of Life replica i on port + i). Unset: the cluster's. */
   heartbeat: z
     .object({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(1).max(65535).default(7777),
-      interval: z.number().int().min(10).default(200),
+      host: z.string().optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      interval: z.number().int().min(10).optional(),
     })
     .prefault({}),
-  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
-  log: z.object({ level: z.string().default('info') }).prefault({}),
+  middleware: z.object({ address: z.string().optional() }).prefault({}),
+  log: z.object({ level: z.string().optional() }).prefault({}),
   max_frame_bytes: z
     .number()
     .int()
@@ -25,6 +42,35 @@ export const GatewayConfigSchema = z.object({
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
-export function loadGatewayConfig(): Readonly<GatewayConfig> {
-  return loadConfig(GatewayConfigSchema, componentConfigFile('gateway'));
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
+  return loadConfig(GatewayConfigSchema, componentConfigFile('gateway'), env);
+}
+
+/** The gateway's effective cluster-wide settings: its own override where set, else the cluster's. */
+export interface GatewaySettings {
+  port: number;
+  healthcheckPort: number;
+  brokerAddress: string;
+  /** Undefined: the cluster's level, already applied by the node runtime. */
+  logLevel: string | undefined;
+  /** Undefined: the cluster's targets and interval, already used by the node runtime. */
+  heartbeat: { targets: HeartbeatTarget[]; intervalMs: number } | undefined;
+}
+
+export function resolveGatewaySettings(config: GatewayConfig, cluster: ClusterConfig, index: number): GatewaySettings {
+  const ports = gatewayPorts(cluster, index);
+  const hb = config.heartbeat;
+  const ownHeartbeat = hb.host !== undefined || hb.port !== undefined || hb.interval !== undefined;
+  return {
+    port: config.port ?? ports.port,
+    healthcheckPort: config.healthcheck.port ?? ports.healthcheck,
+    brokerAddress: config.middleware.address ?? cluster.middleware.address,
+    logLevel: config.log.level,
+    heartbeat: ownHeartbeat
+      ? {
+          targets: eggTargetsAt(hb.host ?? cluster.heartbeat.host, hb.port ?? eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']),
+          intervalMs: hb.interval ?? cluster.heartbeat.interval,
+        }
+      : undefined,
+  };
 }

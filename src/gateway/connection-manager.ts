@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
-import { isCoffeeError } from '../node/errors.js';
+import type { ErrorBody } from '../protocol/wire/messages.js';
+import { isCoffeeError, ErrorCode } from '../node/errors.js';
 import type { Logger } from '../node/log.js';
 
 /** One client's TCP connection with framing: whole frames in, frames out, errors as ERROR frames. */
@@ -60,12 +61,12 @@ export class FramedConnection {
 
   /** Sends an ERROR frame naming the problem and closes the connection. */
   fail(err: unknown): void {
-    const code = isCoffeeError(err) ? err.code : 'ERR_INTERNAL';
+    const code = isCoffeeError(err) ? err.code : ErrorCode.INTERNAL;
     const message = err instanceof Error ? err.message : String(err);
     if (!isCoffeeError(err)) this.log.error({ err: String(err), remote: this.remote }, 'internal error on a client connection');
     else this.log.warn({ code, message, remote: this.remote }, 'closing client connection');
     const first = !this.closed;
-    if (first) this.socket.end(encodeJsonFrame(FrameType.ERROR, { code, message }));
+    if (first) this.socket.end(encodeJsonFrame(FrameType.ERROR, { code, message } satisfies ErrorBody));
     this.markClosed();
     if (first) for (const h of this.failHandlers.splice(0)) h(err);
   }

@@ -7,6 +7,7 @@ import type { TableName } from '../dataset/tables.js';
 import { CounterReporter } from '../node/counters-reporter.js';
 import { deliveredId, openId, routedId, sourceId } from '../protocol/internal/ids.js';
 import type { OpenReply } from '../protocol/internal/messages.js';
+import { ErrorCode } from '../node/errors.js';
 
 /** Where each table's batches go: one competing queue, or a broadcast to every partition. */
 const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = {
@@ -46,7 +47,7 @@ export class MessageHandler {
       try {
         resolve(JSON.parse(msg.body.toString('utf8')) as OpenReply);
       } catch {
-        resolve({ ok: false, code: 'ERR_INTERNAL', message: 'malformed controller reply' });
+        resolve({ ok: false, code: ErrorCode.INTERNAL, message: 'malformed controller reply' });
       }
       return Promise.resolve();
     });
@@ -58,7 +59,7 @@ export class MessageHandler {
     return new Promise<OpenReply>((resolve) => {
       const timer = setTimeout(() => {
         this.pendingReplies.delete(correlationId);
-        resolve({ ok: false, code: 'ERR_CONTROLLER_TIMEOUT', message: 'no controller answered in time: retry later' });
+        resolve({ ok: false, code: ErrorCode.CONTROLLER_TIMEOUT, message: 'no controller answered in time: retry later' });
       }, timeoutMs);
       this.pendingReplies.set(correlationId, (reply) => {
         clearTimeout(timer);
@@ -78,7 +79,7 @@ export class MessageHandler {
         .catch((err: unknown) => {
           clearTimeout(timer);
           this.pendingReplies.delete(correlationId);
-          resolve({ ok: false, code: 'ERR_BROKER', message: `cannot reach the controller: ${String(err)}` });
+          resolve({ ok: false, code: ErrorCode.BROKER, message: `cannot reach the controller: ${String(err)}` });
         });
     });
   }

@@ -1,12 +1,11 @@
 import type { NodeContext } from '../node/context.js';
 import { Broker } from '../node/middleware/broker.js';
 import { Topology } from '../node/middleware/topology.js';
-import { loadGatewayConfig } from './config.js';
+import { loadGatewayConfig, resolveGatewaySettings } from './config.js';
 import { MessageHandler } from './controller-link.js';
 import { ClientManager } from './client-manager.js';
 import { GatewayServer } from './server.js';
 import { PingServer } from './healthcheck.js';
-import { eggTargetsAt } from '../node/heartbeat/targets.js';
 
 /**
  * Gateway: the single entry point for clients.
@@ -20,12 +19,11 @@ import { eggTargetsAt } from '../node/heartbeat/targets.js';
  */
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadGatewayConfig();
-  // The seed's heartbeat.host/port/interval: Egg of Life replica i listens on port + i.
-  ctx.retargetHeartbeat(
-    eggTargetsAt(config.heartbeat.host, config.heartbeat.port, ctx.cluster.replicas['egg-of-life']),
-    config.heartbeat.interval,
-  );
-  const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
+  // Cluster-wide settings come from the cluster config; the seed's keys may override them.
+  const settings = resolveGatewaySettings(config, ctx.cluster, ctx.index);
+  if (settings.logLevel !== undefined) ctx.log.level = settings.logLevel === 'development' ? 'debug' : settings.logLevel;
+  if (settings.heartbeat) ctx.retargetHeartbeat(settings.heartbeat.targets, settings.heartbeat.intervalMs);
+  const broker = await Broker.connect(settings.brokerAddress, ctx.log, ctx.id);
   const handler = new MessageHandler(broker, new Topology(ctx.cluster), ctx.index, ctx.id);
   await handler.start();
 
@@ -35,9 +33,9 @@ export async function main(ctx: NodeContext): Promise<void> {
     ctx.log,
   );
   const server = new GatewayServer(manager);
-  const port = await server.listen(config.port);
+  const port = await server.listen(settings.port);
   const ping = new PingServer();
-  const pingPort = await ping.listen(config.healthcheck.port);
+  const pingPort = await ping.listen(settings.healthcheckPort);
 
   // Shutdown runs in reverse: stop accepting, drain clients, close the broker, stop /ping last.
   ctx.onShutdown(() => ping.close());

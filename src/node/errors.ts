@@ -1,11 +1,108 @@
 /**
- * Error catalogue. Every error the system raises on purpose is a CoffeeError with a stable
- * `code`; user-facing messages say what was wrong and what to do. The CLI prints
- * `message` (one line, no stack) for these and exits non-zero.
+ * Error catalogue. Every error the system raises on purpose is a CoffeeError whose `code` is
+ * one of ErrorCode below; the string values are stable (clients, tests and scripts match them)
+ * and travel in the wire's ERROR body. User-facing messages say what was wrong and what to do;
+ * the CLI prints `message` (one line, no stack) for these and exits non-zero.
+ *
+ * A new code goes here, with a line in RETRYABLE saying whether a client should try again.
  */
+
+export const ErrorCode = {
+  /** A configuration file or override is invalid. */
+  CONFIG: 'ERR_CONFIG',
+  /** User input on the command line is invalid. */
+  USAGE: 'ERR_USAGE',
+  /** RabbitMQ cannot be reached at start. */
+  BROKER_UNREACHABLE: 'ERR_BROKER_UNREACHABLE',
+  /** Publishing to the broker failed while serving a request. */
+  BROKER: 'ERR_BROKER',
+  /** A bug or unexpected failure (anything that is not a CoffeeError). */
+  INTERNAL: 'ERR_INTERNAL',
+  /** Client <-> gateway protocol violations. */
+  FRAME_MALFORMED: 'ERR_FRAME_MALFORMED',
+  FRAME_TOO_LARGE: 'ERR_FRAME_TOO_LARGE',
+  FRAME_UNKNOWN_TYPE: 'ERR_FRAME_UNKNOWN_TYPE',
+  FRAME_UNEXPECTED: 'ERR_FRAME_UNEXPECTED',
+  BATCH_MALFORMED: 'ERR_BATCH_MALFORMED',
+  SESSION_ID: 'ERR_SESSION_ID',
+  /** The controller did not answer a session request in time. */
+  CONTROLLER_TIMEOUT: 'ERR_CONTROLLER_TIMEOUT',
+  /** The controller refused a session without saying why. */
+  REFUSED: 'ERR_REFUSED',
+  /** A resumed session was already delivered and cleaned up. */
+  SESSION_FINISHED: 'ERR_SESSION_FINISHED',
+  /** The system is at capacity (max.clients). */
+  BUSY: 'ERR_BUSY',
+  /** Client side: no gateway accepted a connection. */
+  NO_GATEWAY: 'ERR_NO_GATEWAY',
+  /** Client side: the gateway sent an ERROR frame without a known code. */
+  GATEWAY: 'ERR_GATEWAY',
+  /** Client side: the connection to a gateway was lost. */
+  LINK: 'ERR_LINK',
+  /** Client side: a client process failed. */
+  CLIENT: 'ERR_CLIENT',
+  /** Stored state failed its checksum or cannot be read. */
+  STORAGE: 'ERR_STORAGE',
+  /** A dataset folder or file is unusable as a whole. */
+  DATASET: 'ERR_DATASET',
+  /** Tools: local cluster. */
+  CLUSTER_RUNNING: 'ERR_CLUSTER_RUNNING',
+  CLUSTER_NOT_READY: 'ERR_CLUSTER_NOT_READY',
+  /** Tools: benchmark. */
+  BENCH_MISMATCH: 'ERR_BENCH_MISMATCH',
+  BENCH_REFERENCE: 'ERR_BENCH_REFERENCE',
+  BENCH_BUSY: 'ERR_BENCH_BUSY',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Whether a client that got this code while opening or resuming a session should try again
+ * (on any gateway, after a back-off): true for transient conditions of the system, false for
+ * errors that retrying cannot fix (the run fails with them).
+ */
+export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
+  ERR_CONFIG: false,
+  ERR_USAGE: false,
+  ERR_BROKER_UNREACHABLE: true,
+  ERR_BROKER: true,
+  ERR_INTERNAL: true,
+  ERR_FRAME_MALFORMED: false,
+  ERR_FRAME_TOO_LARGE: false,
+  ERR_FRAME_UNKNOWN_TYPE: false,
+  ERR_FRAME_UNEXPECTED: false,
+  ERR_BATCH_MALFORMED: false,
+  ERR_SESSION_ID: false,
+  ERR_CONTROLLER_TIMEOUT: true,
+  ERR_REFUSED: false,
+  ERR_SESSION_FINISHED: false,
+  ERR_BUSY: true,
+  ERR_NO_GATEWAY: false,
+  ERR_GATEWAY: false,
+  ERR_LINK: true,
+  ERR_CLIENT: false,
+  ERR_STORAGE: false,
+  ERR_DATASET: false,
+  ERR_CLUSTER_RUNNING: false,
+  ERR_CLUSTER_NOT_READY: false,
+  ERR_BENCH_MISMATCH: false,
+  ERR_BENCH_REFERENCE: false,
+  ERR_BENCH_BUSY: false,
+};
+
+const CODES = new Set<string>(Object.values(ErrorCode));
+
+export function isErrorCode(s: unknown): s is ErrorCode {
+  return typeof s === 'string' && CODES.has(s);
+}
+
+/** True if a client should retry after this error: any non-CoffeeError (a transport failure) or a retryable code. */
+export function isRetryable(err: unknown): boolean {
+  return !(err instanceof CoffeeError) || RETRYABLE[err.code];
+}
+
 export class CoffeeError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -15,38 +112,38 @@ export class CoffeeError extends Error {
 /** A configuration file or override is invalid. */
 export class ConfigError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_CONFIG', message);
+    super(ErrorCode.CONFIG, message);
   }
 }
 
 /** User input on the command line is invalid (missing folder, bad flag). */
 export class UsageError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_USAGE', message);
+    super(ErrorCode.USAGE, message);
   }
 }
 
 /** The broker cannot be reached. */
 export class BrokerUnreachableError extends CoffeeError {
   constructor(url: string, cause?: unknown) {
-    super('ERR_BROKER_UNREACHABLE', `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`, {
+    super(ErrorCode.BROKER_UNREACHABLE, `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`, {
       cause,
     });
   }
 }
 
+/** The codes a ProtocolError may carry. */
+export type ProtocolErrorCode =
+  | typeof ErrorCode.FRAME_MALFORMED
+  | typeof ErrorCode.FRAME_TOO_LARGE
+  | typeof ErrorCode.FRAME_UNKNOWN_TYPE
+  | typeof ErrorCode.FRAME_UNEXPECTED
+  | typeof ErrorCode.BATCH_MALFORMED
+  | typeof ErrorCode.SESSION_ID;
+
 /** A client <-> gateway frame violates the protocol. */
 export class ProtocolError extends CoffeeError {
-  constructor(
-    code:
-      | 'ERR_FRAME_MALFORMED'
-      | 'ERR_FRAME_TOO_LARGE'
-      | 'ERR_FRAME_UNKNOWN_TYPE'
-      | 'ERR_FRAME_UNEXPECTED'
-      | 'ERR_BATCH_MALFORMED'
-      | 'ERR_SESSION_ID',
-    message: string,
-  ) {
+  constructor(code: ProtocolErrorCode, message: string) {
     super(code, message);
   }
 }
@@ -54,7 +151,7 @@ export class ProtocolError extends CoffeeError {
 /** The system refused a session because it is at capacity. */
 export class BusyError extends CoffeeError {
   constructor(message = 'the system is busy (max.clients reached): retry later') {
-    super('ERR_BUSY', message);
+    super(ErrorCode.BUSY, message);
   }
 }
 
@@ -62,7 +159,7 @@ export class BusyError extends CoffeeError {
 export class NoGatewayError extends CoffeeError {
   constructor(gateways: string[]) {
     super(
-      'ERR_NO_GATEWAY',
+      ErrorCode.NO_GATEWAY,
       `no gateway reachable among ${gateways.join(', ')}: is the cluster running? (start it with \`npx coffee-analysis cluster\`)`,
     );
   }
@@ -71,14 +168,14 @@ export class NoGatewayError extends CoffeeError {
 /** A row batch payload cannot be decoded. */
 export class BatchDecodeError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_BATCH_MALFORMED', message);
+    super(ErrorCode.BATCH_MALFORMED, message);
   }
 }
 
 /** Stored state failed its checksum or cannot be read. */
 export class StorageError extends CoffeeError {
   constructor(message: string, cause?: unknown) {
-    super('ERR_STORAGE', message, { cause });
+    super(ErrorCode.STORAGE, message, { cause });
   }
 }
 
@@ -93,6 +190,6 @@ export function isCoffeeError(err: unknown): err is CoffeeError {
 /** A dataset folder or file is unusable as a whole (missing table folder, no CSV, missing column). */
 export class DatasetError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_DATASET', message);
+    super(ErrorCode.DATASET, message);
   }
 }

@@ -3,6 +3,7 @@ import { FrameDecoder, FrameType, encodeJsonFrame, type Frame } from '../protoco
 import { decodeBatchFrame, encodeBatchAck, encodeResultFrame, type ResultMeta } from '../protocol/wire/messages.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { TABLES, tableFromCode } from '../dataset/tables.js';
+import { ErrorCode } from '../node/errors.js';
 
 export interface GatewayMockOptions {
   /** Answer ERR_BUSY to this many HELLOs first. */
@@ -65,13 +66,13 @@ export class GatewayMock {
           this.hellos.push(body);
           if (this.busyLeft > 0) {
             this.busyLeft--;
-            socket.end(encodeJsonFrame(FrameType.ERROR, { code: 'ERR_BUSY', message: 'busy (mock): retry later' }));
+            socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.BUSY, message: 'busy (mock): retry later' }));
             return;
           }
           session = body.resume ?? `00000000-0000-4000-8000-${String(this.nextSession++).padStart(12, '0')}`;
           if (!this.batches.has(session)) this.batches.set(session, new Map());
           if (!this.ended.has(session)) this.ended.set(session, new Map());
-          send(encodeJsonFrame(FrameType.SESSION, { session, acked: {} }));
+          send(encodeJsonFrame(FrameType.SESSION, { session }));
           this.maybeDeliver(session, send);
           return;
         }
@@ -104,7 +105,7 @@ export class GatewayMock {
           socket.end(encodeJsonFrame(FrameType.BYE, {}));
           return;
         default:
-          socket.end(encodeJsonFrame(FrameType.ERROR, { code: 'ERR_FRAME_UNEXPECTED', message: 'mock: unexpected frame' }));
+          socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.FRAME_UNEXPECTED, message: 'mock: unexpected frame' }));
       }
     };
   }

@@ -24,8 +24,17 @@ export type WorkerKind = (typeof WORKER_KINDS)[number];
 const replicas = z.number().int().min(1).max(32);
 
 /**
- * The cluster config (`config/cluster.yaml`): what runs and where. Every node loads it to
- * learn the topology (replica counts are partition counts) and the queue prefix.
+ * The cluster config (`config/cluster.yaml`): what runs and where, and every setting shared by
+ * all nodes. The node runtime (`startNode`) loads it once and hands it to each node's main as
+ * `ctx.cluster`; a component's own `config.yaml` holds only that component's local tuning.
+ *
+ * Precedence, highest first:
+ *   1. `COFFEE_CLUSTER__A__B` sets cluster key `a.b`;
+ *   2. `AMQP_URL` sets `middleware.address`, `LOG_LEVEL` sets `log.level`;
+ *   3. the file named by `COFFEE_CLUSTER_CONFIG` (`npm start --config X` sets it to X);
+ *   4. the defaults below.
+ * A standalone gateway may still set the seed's keys in its own config.yaml (see
+ * `src/gateway/config.ts`); they win over the cluster's for that gateway only.
  */
 export const ClusterConfigSchema = z.object({
   /** Prefix of every queue and exchange; lets several clusters share one broker. */
@@ -33,9 +42,8 @@ export const ClusterConfigSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/)
     .default('coffee'),
-  middleware: z
-    .object({ address: z.string().default('amqp://guest:guest@localhost:5672/') })
-    .default({ address: 'amqp://guest:guest@localhost:5672/' }),
+  /** The RabbitMQ every node connects to. */
+  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
   /** Pid files, logs and every node's state folder live under this folder. */
   run_dir: z.string().default('.run'),
   replicas: z
@@ -62,7 +70,15 @@ export const ClusterConfigSchema = z.object({
       election: z.number().int().min(1).max(65000).default(7800),
     })
     .prefault({}),
-  heartbeat: z.object({ interval: z.number().int().min(10).default(200) }).prefault({}),
+  heartbeat: z
+    .object({
+      /** Where the Egg of Life replicas receive heartbeats (replica i on ports.heartbeat + i). */
+      host: z.string().default('127.0.0.1'),
+      /** ms between two heartbeats of every node. */
+      interval: z.number().int().min(10).default(200),
+    })
+    .prefault({}),
+  /** pino level of every node (`development` is an alias of `debug`). */
   log: z.object({ level: z.string().default('info') }).prefault({}),
 });
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
@@ -71,12 +87,19 @@ export const DEFAULT_CLUSTER_CONFIG = path.join(REPO_ROOT, 'config', 'cluster.ya
 
 /** Loads the cluster config named by `COFFEE_CLUSTER_CONFIG` (or the given file, or the default). */
 export function loadClusterConfig(file = process.env.COFFEE_CLUSTER_CONFIG ?? DEFAULT_CLUSTER_CONFIG): Readonly<ClusterConfig> {
-  // Cluster-level overrides use COFFEE_CLUSTER__ so they do not collide with component keys.
-  const env: NodeJS.ProcessEnv = {};
-  if (process.env.AMQP_URL) env.AMQP_URL = process.env.AMQP_URL;
-  for (const [k, v] of Object.entries(process.env))
-    if (k.startsWith('COFFEE_CLUSTER__')) env[`COFFEE__${k.slice('COFFEE_CLUSTER__'.length)}`] = v;
-  return loadConfig(ClusterConfigSchema, file, env);
+  return loadConfig(ClusterConfigSchema, file, clusterEnv(process.env));
+}
+
+/**
+ * The environment as the cluster config's loader sees it: `AMQP_URL` and `LOG_LEVEL` as their
+ * keys, then `COFFEE_CLUSTER__*` (which win); component `COFFEE__*` keys are not cluster keys.
+ */
+export function clusterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  if (env.AMQP_URL) out.COFFEE__MIDDLEWARE__ADDRESS = env.AMQP_URL;
+  if (env.LOG_LEVEL) out.COFFEE__LOG__LEVEL = env.LOG_LEVEL;
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('COFFEE_CLUSTER__')) out[`COFFEE__${k.slice('COFFEE_CLUSTER__'.length)}`] = v;
+  return out;
 }
 
 export function nodeId(kind: NodeKind, index: number): string {

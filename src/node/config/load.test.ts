@@ -6,9 +6,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadConfig, applyEnvOverrides } from './load.js';
 import { componentConfigFile } from './paths.js';
-import { ClusterConfigSchema, DEFAULT_CLUSTER_CONFIG } from './cluster.js';
+import { ClusterConfigSchema, DEFAULT_CLUSTER_CONFIG, clusterEnv } from './cluster.js';
 import { ConfigError } from '../errors.js';
-import { GatewayConfigSchema, loadGatewayConfig } from '../../gateway/config.js';
+import { GatewayConfigSchema, loadGatewayConfig, resolveGatewaySettings } from '../../gateway/config.js';
 import { ControllerConfigSchema, loadControllerConfig } from '../../controller/config.js';
 import { WorkerConfigSchema, loadWorkerConfig } from '../../workers/runtime/config.js';
 import { EggConfigSchema, loadEggConfig } from '../../egg-of-life/config.js';
@@ -74,11 +74,22 @@ test('COFFEE__A__B overrides a.b, parsed as a YAML scalar', (t) => {
   assert.equal(d.a.b, 42);
 });
 
-test('AMQP_URL sets middleware.address and LOG_LEVEL sets log.level', (t) => {
+test('AMQP_URL and LOG_LEVEL are cluster keys; COFFEE_CLUSTER__ wins over them; component keys stay out', (t) => {
   const file = tempFile(t, 'middleware:\n  address: amqp://file\nlog:\n  level: info\n');
-  const c = loadConfig(Schema, file, { AMQP_URL: 'amqp://u:p@elsewhere:5673/', LOG_LEVEL: 'warn' });
+  const c = loadConfig(ClusterConfigSchema, file, clusterEnv({ AMQP_URL: 'amqp://u:p@elsewhere:5673/', LOG_LEVEL: 'warn' }));
   assert.equal(c.middleware.address, 'amqp://u:p@elsewhere:5673/');
   assert.equal(c.log.level, 'warn');
+  const d = loadConfig(
+    ClusterConfigSchema,
+    file,
+    clusterEnv({ AMQP_URL: 'amqp://a/', COFFEE_CLUSTER__MIDDLEWARE__ADDRESS: 'amqp://b/', COFFEE__LOG__LEVEL: 'debug' }),
+  );
+  assert.equal(d.middleware.address, 'amqp://b/');
+  assert.equal(d.log.level, 'info'); // COFFEE__ names a component key, not a cluster key
+  // A component loader does not read the cluster variables.
+  const e = loadConfig(Schema, file, { AMQP_URL: 'amqp://elsewhere/', LOG_LEVEL: 'warn' });
+  assert.equal(e.middleware.address, 'amqp://file');
+  assert.equal(e.log.level, 'info');
 });
 
 test('applyEnvOverrides does not mutate its input and creates missing levels', () => {
@@ -112,20 +123,25 @@ test('every component config.yaml loads and equals its schema defaults', () => {
   // The shipped files document the defaults: they must not drift from the schemas.
   const gw = loadConfig(GatewayConfigSchema, componentConfigFile('gateway'), {});
   assert.deepEqual(gw, GatewayConfigSchema.parse({}));
-  assert.equal(gw.port, 8080);
-  assert.equal(gw.healthcheck.port, 8081);
-  assert.equal(gw.heartbeat.interval, 200);
-  assert.equal(gw.heartbeat.port, 7777);
+  // The seed's keys are documented but unset: the cluster config is their one source.
+  assert.equal(gw.port, undefined);
+  assert.equal(gw.healthcheck.port, undefined);
+  assert.deepEqual(gw.heartbeat, {});
+  assert.deepEqual(gw.middleware, {});
+  assert.deepEqual(gw.log, {});
   assert.equal(gw.max_frame_bytes, 8 * 1024 * 1024);
 
   const ctl = loadConfig(ControllerConfigSchema, componentConfigFile('controller'), {});
   assert.deepEqual(ctl, ControllerConfigSchema.parse({}));
+  // Broker and log level are cluster keys only.
+  assert.ok(!('middleware' in ctl) && !('log' in ctl));
   assert.equal(ctl.max.clients, 16);
   assert.equal(ctl.max.unacked_counters, 256);
   assert.equal(ctl.session.idle_timeout, 600_000);
 
   const wk = loadConfig(WorkerConfigSchema, componentConfigFile('workers'), {});
   assert.deepEqual(wk, WorkerConfigSchema.parse({}));
+  assert.ok(!('middleware' in wk) && !('log' in wk));
   assert.equal(wk.stateless.prefetch, 8);
   assert.equal(wk.partitioned.prefetch, 256);
   assert.ok(wk.stateless.concurrency <= wk.stateless.prefetch);
@@ -133,8 +149,10 @@ test('every component config.yaml loads and equals its schema defaults', () => {
 
   const egg = loadConfig(EggConfigSchema, componentConfigFile('egg-of-life'), {});
   assert.deepEqual(egg, EggConfigSchema.parse({}));
-  assert.equal(egg.port, 7777);
-  assert.equal(egg.leader_election.port, 7800);
+  // Ports come from the cluster (ports.heartbeat + i, ports.election + i) unless overridden.
+  assert.equal(egg.port, undefined);
+  assert.equal(egg.leader_election.port, undefined);
+  assert.ok(!('log' in egg));
   assert.ok(egg.timeout_interval > egg.check_interval);
 
   const cluster = loadConfig(ClusterConfigSchema, DEFAULT_CLUSTER_CONFIG, {});
@@ -143,7 +161,7 @@ test('every component config.yaml loads and equals its schema defaults', () => {
 
 test("the components' own loaders read their files (overrides from the environment)", () => {
   // Only keys no test environment is expected to override are checked here.
-  assert.equal(loadGatewayConfig().healthcheck.port, 8081);
+  assert.equal(loadGatewayConfig({}).results_prefetch, 32);
   assert.equal(loadControllerConfig().max.unacked_counters, 256);
   assert.equal(loadWorkerConfig().storage.path, '');
   assert.equal(loadEggConfig({}).check_interval, 250);
@@ -166,4 +184,45 @@ test('component schemas reject bad overrides with the key path', () => {
   );
   // Override parsed as a number reaches a nested key of a real component.
   assert.equal(loadConfig(ControllerConfigSchema, componentConfigFile('controller'), { COFFEE__MAX__CLIENTS: '32' }).max.clients, 32);
+});
+
+test('gateway: cluster-wide settings come from the cluster; the seed keys override them for that gateway only', () => {
+  const cluster = ClusterConfigSchema.parse({
+    middleware: { address: 'amqp://cluster/' },
+    ports: { gateway: 9000, heartbeat: 9100 },
+    heartbeat: { host: '10.0.0.5', interval: 300 },
+    replicas: { 'egg-of-life': 2 },
+  });
+  const plain = resolveGatewaySettings(GatewayConfigSchema.parse({}), cluster, 1);
+  assert.deepEqual(plain, {
+    port: 9002,
+    healthcheckPort: 9003,
+    brokerAddress: 'amqp://cluster/',
+    logLevel: undefined,
+    heartbeat: undefined,
+  });
+
+  const own = resolveGatewaySettings(
+    GatewayConfigSchema.parse({
+      port: 7000,
+      healthcheck: { port: 7001 },
+      heartbeat: { port: 7777 },
+      middleware: { address: 'amqp://own/' },
+      log: { level: 'debug' },
+    }),
+    cluster,
+    1,
+  );
+  assert.equal(own.port, 7000);
+  assert.equal(own.healthcheckPort, 7001);
+  assert.equal(own.brokerAddress, 'amqp://own/');
+  assert.equal(own.logLevel, 'debug');
+  // A partial heartbeat override keeps the cluster's other heartbeat keys.
+  assert.deepEqual(own.heartbeat, {
+    targets: [
+      { host: '10.0.0.5', port: 7777 },
+      { host: '10.0.0.5', port: 7778 },
+    ],
+    intervalMs: 300,
+  });
 });

@@ -4,12 +4,12 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 /**
- * Loads a component's `config.yaml`, applies environment overrides and validates the result.
+ * Loads a YAML config file, applies environment overrides and validates the result.
  *
  * Overrides: `COFFEE__A__B=value` sets key `a.b` (segments lower-cased, `_` kept), the value
- * parsed as a YAML scalar (`8080` is a number, `true` a boolean). `AMQP_URL`, if set, overrides
- * `middleware.address` and `LOG_LEVEL` overrides `log.level`, so one variable points every node
- * at another broker. Loaded once at start; the returned object is frozen.
+ * parsed as a YAML scalar (`8080` is a number, `true` a boolean). The cluster-wide variables
+ * (`AMQP_URL`, `LOG_LEVEL`, `COFFEE_CLUSTER__*`) are mapped onto the cluster config by
+ * `loadClusterConfig`, not here. Loaded once at start; the returned object is frozen.
  */
 export function loadConfig<S extends z.ZodType>(
   schema: S,
@@ -48,8 +48,6 @@ export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.Pro
     }
     cursor[path[path.length - 1]] = value;
   };
-  if (env.AMQP_URL) set(['middleware', 'address'], env.AMQP_URL);
-  if (env.LOG_LEVEL) set(['log', 'level'], env.LOG_LEVEL);
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('COFFEE__') || value === undefined) continue;
     const path = name

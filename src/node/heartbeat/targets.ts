@@ -2,9 +2,9 @@ import type { ClusterConfig } from '../config/cluster.js';
 import { eggPorts } from '../config/cluster.js';
 import type { HeartbeatTarget } from './sender.js';
 
-/** The UDP addresses of every Egg of Life replica of the local cluster. */
-export function eggTargets(cluster: ClusterConfig, host = '127.0.0.1'): HeartbeatTarget[] {
-  return eggTargetsAt(host, eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']);
+/** The UDP addresses of every Egg of Life replica of the cluster (`heartbeat.host`, `ports.heartbeat` + i). */
+export function eggTargets(cluster: ClusterConfig): HeartbeatTarget[] {
+  return eggTargetsAt(cluster.heartbeat.host, eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']);
 }
 
 /** Replica i of the Egg of Life listens on `basePort + i` of `host`. */

@@ -10,7 +10,7 @@ export class LoadGate {
     this.current = new Promise<void>((resolve) => (this.release = resolve));
   }
 
-  reload(load: () => Promise<unknown> | unknown): Promise<void> {
+  reload(load: () => unknown): Promise<void> {
     const p = Promise.resolve()
       .then(load)
       .then(() => undefined);

@@ -1,5 +1,3 @@
-import type { ClusterConfig, WorkerKind } from '../config/cluster.js';
-
 /**
  * Names of every queue, and the stage graph the controller counts messages over.
  *
@@ -9,6 +7,10 @@ import type { ClusterConfig, WorkerKind } from '../config/cluster.js';
  * - each gateway has a reply queue `<name>.gateway.<i>`;
  * - each session has its results queue `<name>.results.<session>`, deleted at clean-up.
  */
+
+import type { ClusterConfig, WorkerKind } from '../config/cluster.js';
+
+/** A vertex of the stage graph: the gateway's client input (source), a worker stage, or the results. */
 export type Stage = 'source' | WorkerKind | 'results';
 
 export interface StageInfo {

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WriteAheadLog } from './wal.js';
+import { StorageError } from '../errors.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'wal-test-'));
@@ -175,4 +176,19 @@ test('wal: appending without reading first keeps the records already on disk', a
     new WriteAheadLog(file).readAll().map((b) => b.toString()),
     ['one', 'two'],
   );
+});
+
+test('wal: a log that cannot be read or written is a StorageError naming the file', async (t) => {
+  const dir = tempDir(t);
+  // A folder where the log file should be: readFileSync fails with EISDIR.
+  const unreadable = path.join(dir, 'is-a-folder.log');
+  mkdirSync(unreadable);
+  assert.throws(
+    () => new WriteAheadLog(unreadable).readAll(),
+    (e: unknown) => e instanceof StorageError && e.code === 'ERR_STORAGE' && e.message.includes(unreadable),
+  );
+  // A file where the log's folder should be: mkdir/open fail on append.
+  writeFileSync(path.join(dir, 'not-a-folder'), 'x');
+  const unwritable = new WriteAheadLog(path.join(dir, 'not-a-folder', 'x.log'));
+  await assert.rejects(unwritable.append(rec(1)), (e: unknown) => e instanceof StorageError && e.message.includes('not-a-folder'));
 });

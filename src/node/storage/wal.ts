@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { StorageError } from '../errors.js';
 
 /**
  * An append-only log of records, each `u32 length | u32 crc32(length, bytes) | bytes` (the
@@ -19,6 +20,8 @@ import { crc32 } from 'node:zlib';
  * group-committed: records written within one tick share one write + fdatasync, and each
  * append's promise resolves only once its record is on disk. Reading stops at the first
  * torn or corrupt record (a crash mid-write), which is then truncated by the next append.
+ * A torn tail is expected after a crash and is not an error; a log that cannot be read or
+ * written at all (permissions, I/O error, full disk) is a StorageError naming the file.
  */
 export class WriteAheadLog {
   private fd: number | undefined;
@@ -39,7 +42,12 @@ export class WriteAheadLog {
       return out;
     }
     this.scanned = true;
-    const data = readFileSync(this.file);
+    let data: Buffer;
+    try {
+      data = readFileSync(this.file);
+    } catch (err) {
+      throw new StorageError(`cannot read ${this.file}: ${(err as Error).message}`, err);
+    }
     let off = 0;
     while (off + 8 <= data.length) {
       const len = data.readUInt32LE(off);
@@ -95,7 +103,8 @@ export class WriteAheadLog {
       fdatasyncSync(this.fd);
       for (const w of waiters) w.resolve();
     } catch (err) {
-      for (const w of waiters) w.reject(err);
+      const failure = err instanceof StorageError ? err : new StorageError(`cannot write ${this.file}: ${(err as Error).message}`, err);
+      for (const w of waiters) w.reject(failure);
     }
   }
 

@@ -4,6 +4,9 @@
  * Ids of these messages are derived and parsed in `ids.ts`; bodies are either a payload
  * codec of `protocol/payloads` (named per type below) or one of the JSON bodies of this file.
  */
+
+import type { ErrorCode } from '../../node/errors.js';
+
 export type InternalMessageType =
   /** gateway → filters (competing) and → partitioned stages (broadcast reference tables): a client batch, `dataset/batch-codec`. */
   | 'data'
@@ -37,7 +40,7 @@ export type InternalMessageType =
 /** The controller's answer to `open`. */
 export interface OpenReply {
   ok: boolean;
-  code?: string;
+  code?: ErrorCode;
   message?: string;
 }
 

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../../node/errors.js';
+import { ProtocolError, ErrorCode } from '../../node/errors.js';
 
 /**
  * Client <-> gateway framing. Every frame is `u32 length (big-endian) | u8 type | body`, where
@@ -68,12 +68,13 @@ export class FrameDecoder {
     const frames: Frame[] = [];
     while (this.end - this.start >= 4) {
       const len = this.buf.readUInt32BE(this.start);
-      if (len === 0) throw new ProtocolError('ERR_FRAME_MALFORMED', 'frame with length 0 (a frame holds at least its type byte)');
+      if (len === 0) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, 'frame with length 0 (a frame holds at least its type byte)');
       if (len > this.maxFrameBytes)
-        throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
+        throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
       if (this.end - this.start < 4 + len) break;
       const type = this.buf[this.start + 4];
-      if (!KNOWN.has(type)) throw new ProtocolError('ERR_FRAME_UNKNOWN_TYPE', `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+      if (!KNOWN.has(type))
+        throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
       // Copy the body out: the internal buffer is reused.
       const body = Buffer.from(this.buf.subarray(this.start + 5, this.start + 4 + len));
       frames.push({ type: type as FrameTypeCode, body });
@@ -109,9 +110,9 @@ export function parseJsonBody(frame: Frame): Record<string, unknown> {
   try {
     v = JSON.parse(frame.body.toString('utf8'));
   } catch {
-    throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body is not valid JSON`);
+    throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `${FRAME_NAMES[frame.type]} frame body is not valid JSON`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new ProtocolError('ERR_FRAME_MALFORMED', `${FRAME_NAMES[frame.type]} frame body must be a JSON object`);
+    throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `${FRAME_NAMES[frame.type]} frame body must be a JSON object`);
   return v as Record<string, unknown>;
 }

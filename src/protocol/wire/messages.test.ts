@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameDecoder, FrameType, encodeFrame, type Frame } from './frames.js';
+import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, type Frame } from './frames.js';
 import {
   BATCH_HEAD_BYTES,
   decodeBatchAck,
   decodeBatchFrame,
+  decodeComplete,
+  decodeErrorBody,
+  decodeHello,
+  decodeResultAck,
   decodeResultFrame,
+  decodeSessionAccepted,
+  decodeTableEnd,
+  decodeTableEndAck,
   encodeBatchAck,
   encodeBatchFrame,
   encodeResultFrame,
@@ -82,4 +89,37 @@ test('RESULT malformed cases', () => {
   // Sanity: the helper builds a valid one.
   assert.equal(decodeResultFrame(body('{"id":"a","q":"q1","p":0,"k":0}', undefined, Buffer.from('zz'))).payload.toString(), 'zz');
   assert.ok(encodeFrame(FrameType.RESULT, Buffer.alloc(0)).length === 5);
+});
+
+const json = (type: Frame['type'], value: unknown): Frame => roundTrip([encodeJsonFrame(type, value)]);
+
+test('JSON control bodies decode to their typed shapes', () => {
+  assert.deepEqual(decodeHello(json(FrameType.HELLO, { version: 1 })), { version: 1 });
+  assert.deepEqual(decodeHello(json(FrameType.HELLO, { version: 1, resume: 'r' })), { version: 1, resume: 'r' });
+  assert.deepEqual(decodeSessionAccepted(json(FrameType.SESSION, { session: 's' })), { session: 's' });
+  assert.deepEqual(decodeTableEnd(json(FrameType.TABLE_END, { table: 'stores', batches: 3 })), { table: 'stores', batches: 3 });
+  assert.deepEqual(decodeTableEndAck(json(FrameType.TABLE_END_ACK, { table: 'stores' })), { table: 'stores' });
+  assert.deepEqual(decodeResultAck(json(FrameType.RESULT_ACK, { id: 'x' })), { id: 'x' });
+  assert.deepEqual(decodeComplete(json(FrameType.COMPLETE, { results: 12 })), { results: 12 });
+});
+
+test('a control body of the wrong shape is ERR_FRAME_MALFORMED naming the frame and field', () => {
+  const names = (frame: string, field: string) => (e: unknown) =>
+    malformed(e) && (e as Error).message.includes(frame) && (e as Error).message.includes(field);
+  assert.throws(() => decodeHello(json(FrameType.HELLO, {})), names('HELLO', 'version'));
+  assert.throws(() => decodeHello(json(FrameType.HELLO, { version: 1, resume: 7 })), names('HELLO', 'resume'));
+  assert.throws(() => decodeTableEnd(json(FrameType.TABLE_END, { table: 'stores', batches: -1 })), names('TABLE_END', 'batches'));
+  assert.throws(() => decodeTableEnd(json(FrameType.TABLE_END, { table: 'stores', batches: 1.5 })), names('TABLE_END', 'batches'));
+  assert.throws(() => decodeResultAck(json(FrameType.RESULT_ACK, { id: 1 })), names('RESULT_ACK', 'id'));
+  assert.throws(() => decodeComplete(json(FrameType.COMPLETE, {})), names('COMPLETE', 'results'));
+  assert.throws(() => decodeSessionAccepted(json(FrameType.SESSION, [])), malformed);
+});
+
+test('an ERROR body keeps a catalogue code; an unknown or missing one becomes ERR_GATEWAY', () => {
+  assert.deepEqual(decodeErrorBody(json(FrameType.ERROR, { code: 'ERR_BUSY', message: 'busy' })), { code: 'ERR_BUSY', message: 'busy' });
+  assert.deepEqual(decodeErrorBody(json(FrameType.ERROR, { code: 'ERR_FROM_THE_FUTURE', message: 'm' })), {
+    code: 'ERR_GATEWAY',
+    message: 'm',
+  });
+  assert.deepEqual(decodeErrorBody(json(FrameType.ERROR, {})), { code: 'ERR_GATEWAY', message: 'error' });
 });

@@ -1,40 +1,88 @@
-import { ProtocolError } from '../../node/errors.js';
-import { FrameType, frameHeader, parseJsonBody, type Frame } from './frames.js';
+/**
+ * Typed bodies of the client <-> gateway frames (see README "Wire protocol"). Each JSON control
+ * body has a zod schema and a decoder that returns the typed body or throws a ProtocolError
+ * (ERR_FRAME_MALFORMED), so neither side reads fields ad hoc. BATCH, BATCH_ACK and RESULT are
+ * binary and have their own codecs below.
+ */
 
-/** Typed bodies of the client <-> gateway frames (see README "Wire protocol"). */
+import { z } from 'zod';
+import { ProtocolError, ErrorCode, isErrorCode } from '../../node/errors.js';
+import { FRAME_NAMES, FrameType, frameHeader, parseJsonBody, type Frame } from './frames.js';
+
 export const PROTOCOL_VERSION = 1;
 
-export interface Hello {
-  version: number;
+const HelloSchema = z.object({
+  version: z.number(),
   /** Resume this session (after a gateway failover) instead of opening a new one. */
-  resume?: string;
-}
-export interface SessionAccepted {
-  session: string;
-  /** Per table, the number of batches the system already holds (resume from there). */
-  acked: Record<string, number>;
-}
-export interface TableEnd {
-  table: string;
-  batches: number;
-}
-export interface ResultMeta {
+  resume: z.string().optional(),
+});
+export type Hello = z.infer<typeof HelloSchema>;
+
+const SessionAcceptedSchema = z.object({ session: z.string() });
+export type SessionAccepted = z.infer<typeof SessionAcceptedSchema>;
+
+const TableEndSchema = z.object({
+  table: z.string(),
+  batches: z.number().int().min(0).max(0x7fffffff),
+});
+export type TableEnd = z.infer<typeof TableEndSchema>;
+
+const TableEndAckSchema = z.object({ table: z.string() });
+export type TableEndAck = z.infer<typeof TableEndAckSchema>;
+
+const ResultMetaSchema = z.object({
   /** Deterministic id of the result message (duplicates are ignored by the client). */
-  id: string;
+  id: z.string(),
   /** Which report: q1 | q2 | q3 | q4. */
-  q: string;
+  q: z.string(),
   /** Producing partition and its chunk index (q1 chunks are merged per partition). */
-  p: number;
-  k: number;
-}
-export interface Complete {
+  p: z.number(),
+  k: z.number(),
+});
+export type ResultMeta = z.infer<typeof ResultMetaSchema>;
+
+const ResultAckSchema = z.object({ id: z.string() });
+export type ResultAck = z.infer<typeof ResultAckSchema>;
+
+const CompleteSchema = z.object({
   /** How many distinct result messages the session produced. */
-  results: number;
+  results: z.number().int().min(0),
+});
+export type Complete = z.infer<typeof CompleteSchema>;
+
+/**
+ * An ERROR body. Lenient on purpose: the connection is closing anyway, so a code this side does
+ * not know (a newer gateway) becomes ERR_GATEWAY rather than a second, less useful error.
+ */
+const ErrorBodySchema = z.object({
+  code: z
+    .unknown()
+    .optional()
+    .transform((c): ErrorCode => (isErrorCode(c) ? c : ErrorCode.GATEWAY)),
+  message: z
+    .unknown()
+    .optional()
+    .transform((m) => (m === undefined ? 'error' : typeof m === 'string' ? m : JSON.stringify(m))),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+function decodeJson<S extends z.ZodType>(schema: S, frame: Frame): z.infer<S> {
+  const result = schema.safeParse(parseJsonBody(frame));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'body';
+    throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `${FRAME_NAMES[frame.type]} frame: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
 }
-export interface ErrorBody {
-  code: string;
-  message: string;
-}
+
+export const decodeHello = (frame: Frame): Hello => decodeJson(HelloSchema, frame);
+export const decodeSessionAccepted = (frame: Frame): SessionAccepted => decodeJson(SessionAcceptedSchema, frame);
+export const decodeTableEnd = (frame: Frame): TableEnd => decodeJson(TableEndSchema, frame);
+export const decodeTableEndAck = (frame: Frame): TableEndAck => decodeJson(TableEndAckSchema, frame);
+export const decodeResultAck = (frame: Frame): ResultAck => decodeJson(ResultAckSchema, frame);
+export const decodeComplete = (frame: Frame): Complete => decodeJson(CompleteSchema, frame);
+export const decodeErrorBody = (frame: Frame): ErrorBody => decodeJson(ErrorBodySchema, frame);
 
 /**
  * BATCH body: u8 table code | 3 zero bytes | u32 seq | batch payload. The 8-byte head keeps
@@ -49,7 +97,7 @@ export function encodeBatchFrame(tableCode: number, seq: number, payload: Buffer
 }
 export function decodeBatchFrame(frame: Frame): { tableCode: number; seq: number; payload: Buffer } {
   if (frame.body.length < BATCH_HEAD_BYTES)
-    throw new ProtocolError('ERR_FRAME_MALFORMED', `BATCH frame shorter than its ${BATCH_HEAD_BYTES}-byte head`);
+    throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `BATCH frame shorter than its ${BATCH_HEAD_BYTES}-byte head`);
   return { tableCode: frame.body[0], seq: frame.body.readUInt32BE(4), payload: frame.body.subarray(BATCH_HEAD_BYTES) };
 }
 
@@ -61,7 +109,7 @@ export function encodeBatchAck(tableCode: number, seq: number): Buffer[] {
   return [frameHeader(FrameType.BATCH_ACK, 5), body];
 }
 export function decodeBatchAck(frame: Frame): { tableCode: number; seq: number } {
-  if (frame.body.length !== 5) throw new ProtocolError('ERR_FRAME_MALFORMED', 'BATCH_ACK frame must be 5 bytes');
+  if (frame.body.length !== 5) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, 'BATCH_ACK frame must be 5 bytes');
   return { tableCode: frame.body[0], seq: frame.body.readUInt32BE(1) };
 }
 
@@ -73,12 +121,9 @@ export function encodeResultFrame(meta: ResultMeta, payload: Buffer): Buffer[] {
   return [frameHeader(FrameType.RESULT, 2 + json.length + payload.length), head, json, payload];
 }
 export function decodeResultFrame(frame: Frame): { meta: ResultMeta; payload: Buffer } {
-  if (frame.body.length < 2) throw new ProtocolError('ERR_FRAME_MALFORMED', 'RESULT frame too short');
+  if (frame.body.length < 2) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, 'RESULT frame too short');
   const len = frame.body.readUInt16BE(0);
-  if (2 + len > frame.body.length) throw new ProtocolError('ERR_FRAME_MALFORMED', 'RESULT frame meta exceeds the frame');
-  const meta = parseJsonBody({ type: FrameType.RESULT, body: frame.body.subarray(2, 2 + len) }) as unknown as ResultMeta;
-  if (typeof meta.id !== 'string' || typeof meta.q !== 'string' || typeof meta.p !== 'number' || typeof meta.k !== 'number') {
-    throw new ProtocolError('ERR_FRAME_MALFORMED', 'RESULT frame meta lacks id/q/p/k');
-  }
+  if (2 + len > frame.body.length) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, 'RESULT frame meta exceeds the frame');
+  const meta = decodeJson(ResultMetaSchema, { type: FrameType.RESULT, body: frame.body.subarray(2, 2 + len) });
   return { meta, payload: frame.body.subarray(2 + len) };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
 import { gatewayPorts, loadClusterConfig, type ClusterConfig } from '../../node/config/cluster.js';
 import { deleteSharedQueues, writeIsolatedClusterConfig } from '../cluster/isolated.js';
-import { CoffeeError } from '../../node/errors.js';
+import { CoffeeError, ErrorCode } from '../../node/errors.js';
 import { Broker } from '../../node/middleware/broker.js';
 import { createLogger } from '../../node/log.js';
 
@@ -41,13 +41,14 @@ export async function startBenchCluster(dir: string): Promise<BenchCluster> {
     const { port } = gatewayPorts(config, i);
     if (!(await portFree(port)))
       throw new CoffeeError(
-        'ERR_BENCH_BUSY',
+        ErrorCode.BENCH_BUSY,
         `port ${port} is in use: is another benchmark running? (the bench cluster uses ports ${BENCH_PORTS.gateway}+)`,
       );
   }
   // Leftovers of an interrupted benchmark would otherwise be consumed by this one.
   await deleteSharedQueues(config);
-  const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL: config.middleware.address } });
+  // The nodes take the broker address from the cluster config written above.
+  const cluster = await startLocalCluster({ configFile, output: 'silent' });
   const stop = async (): Promise<void> => {
     await cluster.stop();
     await deleteSharedQueues(config).catch(() => undefined);

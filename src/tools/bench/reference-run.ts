@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CoffeeError } from '../../node/errors.js';
+import { CoffeeError, ErrorCode } from '../../node/errors.js';
 
 export interface ReferenceRun {
   /** computeReference + writing the five files, timed inside the child. */
@@ -30,14 +30,17 @@ export function runReference(data: string, out: string): Promise<ReferenceRun> {
       const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) {
         reject(
-          new CoffeeError('ERR_BENCH_REFERENCE', `reference run on ${data} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`),
+          new CoffeeError(
+            ErrorCode.BENCH_REFERENCE,
+            `reference run on ${data} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
+          ),
         );
         return;
       }
       try {
         resolve({ ...(JSON.parse(stdout.trim()) as Omit<ReferenceRun, 'wallSeconds'>), wallSeconds });
       } catch {
-        reject(new CoffeeError('ERR_BENCH_REFERENCE', `reference run on ${data} printed no result`));
+        reject(new CoffeeError(ErrorCode.BENCH_REFERENCE, `reference run on ${data} printed no result`));
       }
     });
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { runDir } from '../../node/config/cluster.js';
-import { CoffeeError } from '../../node/errors.js';
+import { CoffeeError, ErrorCode } from '../../node/errors.js';
 import { runClientProcess } from '../../client/process.js';
 import { runChaos } from '../chaos/chaos.js';
 import type { ClientSummary } from '../../client/options.js';
@@ -21,7 +21,7 @@ const STATS_WAIT_MS = 3500;
 
 export class BenchMismatchError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_BENCH_MISMATCH', message);
+    super(ErrorCode.BENCH_MISMATCH, message);
   }
 }
 

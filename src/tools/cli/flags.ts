@@ -1,10 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CoffeeError, UsageError } from '../../node/errors.js';
+import { UsageError } from '../../node/errors.js';
 
-/** `--help` was asked for: main prints the usage on stdout and exits 0. */
-export class HelpRequested extends CoffeeError {
-  constructor(usage: string) {
-    super('HELP', usage);
+/**
+ * `--help` was asked for: main prints the usage on stdout and exits 0. Not a CoffeeError: it is
+ * no failure, only a way out of a subcommand's parsing, so it has no code in the catalogue.
+ */
+export class HelpRequested extends Error {
+  constructor(readonly usage: string) {
+    super(usage);
+    this.name = 'HelpRequested';
   }
 }
 

@@ -12,7 +12,7 @@ import {
   type ClusterConfig,
   type NodeKind,
 } from '../../node/config/cluster.js';
-import { CoffeeError } from '../../node/errors.js';
+import { CoffeeError, ErrorCode } from '../../node/errors.js';
 import { buildNodeSpecs, type NodeSpec } from '../../egg-of-life/restart/node-spec.js';
 import { isNodeProcess, listPidFiles, liveNodes, parseNodeId, removePidFile, signal, waitFor } from '../../node/processes.js';
 import { writeRegistry } from '../../egg-of-life/restart/registry.js';
@@ -49,13 +49,13 @@ export interface LocalCluster {
 
 export class ClusterAlreadyRunningError extends CoffeeError {
   constructor(dir: string, id: string, pid: number) {
-    super('ERR_CLUSTER_RUNNING', `a cluster is already running with run dir ${dir} (${id}, pid ${pid}); stop it first`);
+    super(ErrorCode.CLUSTER_RUNNING, `a cluster is already running with run dir ${dir} (${id}, pid ${pid}); stop it first`);
   }
 }
 
 export class ClusterNotReadyError extends CoffeeError {
   constructor(message: string) {
-    super('ERR_CLUSTER_NOT_READY', message);
+    super(ErrorCode.CLUSTER_NOT_READY, message);
   }
 }
 
@@ -67,7 +67,7 @@ const KIND_ORDER: NodeKind[] = [
 ];
 const STOP_TIMEOUT_MS = 10_000;
 
-/** `COFFEE__*` set by the user for the whole cluster: kept in every spec (under the per-kind ones). */
+/** `COFFEE__*` set by the user: kept in every spec, so they reach every node that has such a component key. */
 function userOverrides(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k.startsWith('COFFEE__')) out[k] = v;

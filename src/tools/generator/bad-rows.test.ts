@@ -55,7 +55,8 @@ test(`--bad-rows adds exactly BAD_ROW_COUNT (${BAD_ROW_COUNT}) malformed rows, a
   for (const f of await listFiles(bad)) {
     const table = f.split('/')[0] as TableName;
     const text = await readFile(join(bad, f), 'utf8');
-    const rows = (parse(text, { relax_column_count: true }) as string[][]).slice(1);
+    const parsed: string[][] = parse(text, { relax_column_count: true });
+    const rows = parsed.slice(1);
     for (const r of rows) if (!valid(table, r)) rejected.push(r.join(','));
   }
   assert.deepEqual(rejected.sort(), BAD_ROWS.map((b) => b.line).sort());

@@ -22,7 +22,7 @@ export interface GenerateOptions {
   hardCases: boolean;
   badRows: boolean;
   /** Called with the size of every chunk written. */
-  onProgress?(bytes: number): void;
+  onProgress?: (bytes: number) => void;
 }
 
 export interface GenerateResult {

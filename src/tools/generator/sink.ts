@@ -26,22 +26,27 @@ export class FileSink {
 
   async write(chunk: string | Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     this.bytes += n;
     if (!this.stream.write(chunk)) {
       // events.once rejects on 'error' by itself and removes both listeners when settled.
       await once(this.stream, 'drain');
-      if (this.failure) throw this.failure;
+      this.throwIfFailed();
     }
     this.onBytes?.(n);
   }
 
   async close(): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     await new Promise<void>((resolve, reject) => {
       this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
     });
+    this.throwIfFailed();
+  }
+
+  /** A method, not an inline check: the stream's error handler may set `failure` across an await. */
+  private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 }

@@ -127,9 +127,9 @@ test('cli: writes the five files; missing --data is a UsageError', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'reference-cli-'));
   try {
     makeDataset(path.join(dir, 'data'));
-    const write = process.stdout.write;
+    const write = process.stdout.write.bind(process.stdout);
     let printed = '';
-    process.stdout.write = ((s: string) => ((printed += s), true));
+    process.stdout.write = (s: string) => ((printed += s), true);
     let code: number;
     try {
       code = await run(['--data', path.join(dir, 'data'), '--out', path.join(dir, 'out')]);

@@ -1,3 +1,9 @@
+/**
+ * The single-process reference of the four queries (SYSTEM.md): one pass over each table
+ * with plain Maps and integer cents. It is the tests' oracle and the benchmark's baseline,
+ * so it is kept deliberately plain and independent of the pipeline's workers.
+ */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachRow } from '../../dataset/reader.js';
@@ -19,11 +25,7 @@ import {
   type ReportName,
 } from '../../queries/report-format.js';
 
-/**
- * The single-process reference of the four queries (SYSTEM.md): one pass over each table
- * with plain Maps and integer cents. It is the tests' oracle and the benchmark's baseline,
- * so it is kept deliberately plain and independent of the pipeline's workers.
- */
+/** What one reference run produced. */
 export interface ReferenceResult {
   /** Full contents of the five report files. */
   reports: Record<ReportName, string>;

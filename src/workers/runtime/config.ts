@@ -12,14 +12,13 @@ function consumption(prefetch: number, concurrency: number) {
     .prefault({});
 }
 
+/** Every worker kind's local tuning (src/workers/config.yaml); broker and log level are cluster keys. */
 export const WorkerConfigSchema = z.object({
-  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
   /** Filters: their inputs are client batches (up to 2 MiB each), so few at a time. */
   stateless: consumption(8, 4),
   /** Partitioned workers: small partial messages; many in flight share one fsync. */
   partitioned: consumption(256, 128),
   storage: z.object({ path: z.string().default('') }).prefault({}),
-  log: z.object({ level: z.string().default('info') }).prefault({}),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 

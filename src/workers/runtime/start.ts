@@ -22,7 +22,7 @@ export interface WorkerEnv {
 export async function connectWorker(ctx: NodeContext): Promise<WorkerEnv> {
   const config = loadWorkerConfig();
   const topology = new Topology(ctx.cluster);
-  const broker = await Broker.connect(config.middleware.address, ctx.log, ctx.id);
+  const broker = await Broker.connect(ctx.cluster.middleware.address, ctx.log, ctx.id);
   await broker.declareQueues(topology.allSharedQueues());
   ctx.onShutdown(() => broker.close());
   return { broker, topology, config, stateDir: config.storage.path || ctx.stateDir };
