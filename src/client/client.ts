@@ -16,7 +16,7 @@ import { TABLES, TABLE_CODES, type TableName } from '../dataset/tables.js';
 import { readTableBatches, validateDataset } from '../dataset/reader.js';
 import { Link, shuffled } from './link.js';
 import { ResultCollector } from './results.js';
-import { writeReports } from './report-writer.js';
+import { writeCollectedReports } from './report-writer.js';
 import { RejectsFile } from './rejects.js';
 import { UploadProgress } from './progress.js';
 import { CLIENT_DEFAULTS, type ClientOptions, type ClientSummary } from './options.js';
@@ -230,7 +230,7 @@ export class CoffeeClient {
     if (!this.reportsWritten) {
       this.reportsWritten = true;
       try {
-        await writeReports(this.collector, this.opts.out);
+        await writeCollectedReports(this.collector, this.opts.out);
       } catch (err) {
         this.fail(err);
         return;

@@ -20,6 +20,6 @@ export {
   MISSING_ITEM_ID,
   HARD_CASE_MISSING,
 } from './hard-cases.js';
-export { TABLES, HEADERS, tableFile, type TableName } from './schema.js';
+export { GENERATED_TABLES, UNUSED_TABLES, HEADERS, tableFile, type GeneratedTable, type UnusedTable } from './schema.js';
 export { NORMAL_MONTHS } from './proportions.js';
 export { STORES, MENU_ITEMS } from './catalog.js';

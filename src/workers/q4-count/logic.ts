@@ -5,6 +5,7 @@ import { encodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js'
 import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { finalId, routedId } from '../../protocol/internal/ids.js';
 import { topK } from '../../queries/top-k.js';
+import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
 import { MissingReferenceCounter } from '../../queries/data-quality.js';
 import { dataQualityEmit } from '../runtime/data-quality.js';
@@ -45,7 +46,7 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
           storeRows += purchases;
           if (state.birthdates.get(user) === undefined) missingUsers.add(user, purchases);
         }
-        for (const [user, purchases] of topK(users, 3)) {
+        for (const [user, purchases] of topK(users, Q4_TOP_CUSTOMERS)) {
           parts[partitionOf['q4-top'](store, pTop)].push([store, user, purchases, state.birthdates.get(user) ?? '', storeRows]);
           storeRows = 0; // on the store's first candidate only
         }
