@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { computeReference, writeReports, type ReferenceResult } from './compute.js';
-import { emptyDataQuality } from '../../queries/data-quality.js';
+import { computeReference, type ReferenceResult } from './compute.js';
+import { writeReports } from '../../queries/report-writer.js';
 import { writeHtmlReport, type HtmlReportTiming } from '../../queries/report-html.js';
 
 /**
@@ -22,7 +22,7 @@ export async function writeReferenceReport(
     rejected: result.rejected,
     rejectsFile: null,
     seconds,
-    dataQuality: emptyDataQuality(),
+    dataQuality: result.dataQuality,
   });
   return { result, seconds, html };
 }
