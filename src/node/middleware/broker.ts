@@ -2,6 +2,7 @@ import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publ
 import { BrokerUnreachableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
+import type { BrokerPort, ConsumerHandle } from './port.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -49,9 +50,9 @@ export interface ConsumeOptions {
  * confirming publisher (a publish resolves once the broker has the message safely), and
  * manual-ack consumers. Durable queues, persistent messages.
  */
-export class Broker {
+export class Broker implements BrokerPort {
   private readonly publisher: Publisher;
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
 
   private constructor(
@@ -160,7 +161,7 @@ export class Broker {
     return consumer;
   }
 
-  async stopConsumer(consumer: Consumer): Promise<void> {
+  async stopConsumer(consumer: ConsumerHandle): Promise<void> {
     this.consumers.delete(consumer);
     await consumer.close();
   }
