@@ -20,6 +20,7 @@ import { RejectsFile } from './rejects.js';
 import { UploadProgress } from './progress.js';
 import { resolveClientOptions, type ClientOptions, type ClientSummary, type ResolvedClientOptions } from './options.js';
 import { Uploader } from './uploader.js';
+import { writeHtmlReport } from '../queries/report-html.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -90,7 +91,7 @@ export class CoffeeClient {
         for await (const b of readTableBatches(data, table, { maxBatchBytes })) {
           rejects.add(b.rejects);
           inputBytes += b.inputBytes;
-          progress.update(b.inputBytes, table, rejects.count);
+          progress.update(b.inputBytes, table, rejects.count, b.rows);
           if (b.rows === 0) continue;
           rows[table] += b.rows;
           await this.windowSpace();
@@ -107,7 +108,7 @@ export class CoffeeClient {
       this.collector.dispose();
     }
     const rejectsFile = await rejects.close();
-    return {
+    const summary: ClientSummary = {
       session: this.session,
       rows,
       rejected: rejects.count,
@@ -115,7 +116,25 @@ export class CoffeeClient {
       inputBytes,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       reconnects: this.reconnects,
+      dataQuality: this.collector.dataQuality(),
+      htmlReport: null,
     };
+    if (this.opts.htmlReport) summary.htmlReport = await this.writeHtml(summary);
+    return summary;
+  }
+
+  /**
+   * report.html, after the CSV files (it is built from them). The CSV files are the contract:
+   * a page that cannot be written is reported, and the run still succeeds.
+   */
+  private async writeHtml(s: ClientSummary): Promise<string | null> {
+    try {
+      const { file } = await writeHtmlReport(this.opts.out, { producer: 'pipeline', dataset: this.opts.data, ...s });
+      return file;
+    } catch (err) {
+      this.opts.onNotice(`report.html not written: ${(err as Error).message} (the CSV reports are complete)`);
+      return null;
+    }
   }
 
   /** Room in the window for one more batch; a failed run stops the upload here. */

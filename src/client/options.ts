@@ -1,4 +1,5 @@
 import type { TableName } from '../dataset/tables.js';
+import type { DataQuality } from '../queries/data-quality.js';
 
 /** Options of one client run; every field but the folders has a default (`resolveClientOptions`). */
 export interface ClientOptions {
@@ -25,6 +26,8 @@ export interface ClientOptions {
    * acks would after a reconnect. A testing aid: the system must drop the duplicates.
    */
   sendEachBatchTwice?: boolean;
+  /** Also write report.html next to the CSV files (default true; the benchmark skips it). */
+  htmlReport?: boolean;
 }
 
 export type ClientEvent =
@@ -53,6 +56,7 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
     onNotice: opts.onNotice ?? (() => undefined),
     onEvent: opts.onEvent ?? (() => undefined),
     sendEachBatchTwice: opts.sendEachBatchTwice ?? false,
+    htmlReport: opts.htmlReport ?? true,
   };
 }
 
@@ -63,6 +67,10 @@ export interface ClientResources {
 }
 
 export interface ClientSummary {
+  /** Rows whose store / item / user is missing from its reference table, per check (queries/data-quality.ts). */
+  dataQuality: DataQuality;
+  /** report.html, when written. */
+  htmlReport: string | null;
   session: string;
   rows: Record<string, number>;
   rejected: number;

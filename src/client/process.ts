@@ -12,6 +12,8 @@ export interface ClientProcessOptions {
   gateways: string[];
   /** Progress bar and notices on our stderr (default: notices only). */
   progress?: boolean;
+  /** Write report.html too (default true; the benchmark measures the pipeline without it). */
+  htmlReport?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
     summaryFile,
   ];
   args.push(opts.progress ? '--progress' : '--no-progress');
+  if (opts.htmlReport === false) args.push('--no-html');
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'] });

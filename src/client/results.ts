@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ResultMeta } from '../protocol/wire/messages.js';
 import { ProtocolError, ErrorCode } from '../node/errors.js';
 import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
+import { mergeDataQuality, parseDataQuality, type DataQuality } from '../queries/data-quality.js';
 
 /**
  * Collects a session's result messages. Q1 chunks (sorted runs, one run per partition) go
@@ -15,6 +16,8 @@ export class ResultCollector {
   readonly q2: Q2ResultRow[] = [];
   readonly q3: Q3ResultRow[] = [];
   readonly q4: Q4ResultRow[] = [];
+  /** The joining partitions' data-quality counts (summed by dataQuality()). */
+  private readonly dq: Partial<DataQuality>[] = [];
 
   constructor(readonly spoolDir: string) {
     mkdirSync(spoolDir, { recursive: true });
@@ -44,11 +47,19 @@ export class ResultCollector {
       case 'q4':
         this.q4.push(...parseRows<Q4ResultRow>(payload, meta));
         break;
+      case 'dq':
+        this.dq.push(parseDataQuality(parseJson(payload, meta)));
+        break;
       default:
         throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `result ${meta.id} for unknown report ${meta.q}`);
     }
     this.ids.add(meta.id);
     return true;
+  }
+
+  /** Rows with a missing store / item / user reference, summed over the partitions. */
+  dataQuality(): DataQuality {
+    return mergeDataQuality(this.dq);
   }
 
   chunkFile(p: number, k: number): string {
@@ -57,6 +68,14 @@ export class ResultCollector {
 
   dispose(): void {
     rmSync(this.spoolDir, { recursive: true, force: true });
+  }
+}
+
+function parseJson(payload: Buffer, meta: ResultMeta): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new ProtocolError('ERR_FRAME_MALFORMED', `result ${meta.id}: ${(err as Error).message}`);
   }
 }
 

@@ -4,7 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { runClient } from '../client/client.js';
-import { BAD_ROW_COUNT } from '../tools/generator/index.js';
+import { BAD_ROW_COUNT, HARD_CASE_MISSING } from '../tools/generator/index.js';
+import { writeReferenceReport } from '../tools/reference/report.js';
+import { REPORT_HTML } from '../queries/report-html.js';
 import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
 import { PROTOCOL_VERSION } from '../protocol/wire/messages.js';
 import {
@@ -32,6 +34,15 @@ test('one client: the five reports equal the reference on data with every hard c
   const out = tempDir('coffee-out-');
   const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false });
   await assertMatchesReference(data, out);
+  // Data quality: the joining workers' counts of rows with a missing store / item / user equal the reference's.
+  const ref = tempDir('coffee-ref-');
+  const { result } = await writeReferenceReport(data, ref);
+  assert.deepEqual(summary.dataQuality, result.dataQuality);
+  assert.deepEqual(summary.dataQuality, HARD_CASE_MISSING);
+  // report.html: below the run's facts, the pipeline's page is the reference's.
+  const main = (dir: string): string => /<main>[\s\S]*<\/main>/.exec(readFileSync(path.join(dir, REPORT_HTML), 'utf8'))![0];
+  assert.equal(summary.htmlReport, path.join(out, REPORT_HTML));
+  assert.equal(main(out), main(ref));
   assert.equal(summary.rejected, BAD_ROW_COUNT);
   const rejects = readFileSync(summary.rejectsFile!, 'utf8').trim().split('\n');
   assert.equal(rejects[0], 'file,line,reason');

@@ -17,12 +17,16 @@ export function decodeTuples<T extends readonly unknown[]>(body: Buffer, width: 
   return v as T[];
 }
 
-/** Q2 partial: [yyyymm, itemId, quantity, subtotalCents]. */
-export type Q2Partial = [month: number, item: number, qty: number, cents: number];
-/** Q3 partial: [yyyyh, storeId, tpvCents]. */
-export type Q3Partial = [half: number, store: number, cents: number];
-/** Q4 candidate (a partition's per-store top 3): [storeId, userId, purchases, birthdate]. */
-export type Q4Candidate = [store: number, user: number, purchases: number, birthdate: string];
+/** Q2 partial: [yyyymm, itemId, quantity, subtotalCents, rows] (rows: for the data-quality counts). */
+export type Q2Partial = [month: number, item: number, qty: number, cents: number, rows: number];
+/** Q3 partial: [yyyyh, storeId, tpvCents, rows] (rows: for the data-quality counts). */
+export type Q3Partial = [half: number, store: number, cents: number, rows: number];
+/**
+ * Q4 candidate (a partition's per-store top 3): [storeId, userId, purchases, birthdate, storeRows].
+ * storeRows: the partition's purchases at the store on the store's first candidate, 0 on the
+ * others, so q4-top can count the rows of stores missing from stores (data quality).
+ */
+export type Q4Candidate = [store: number, user: number, purchases: number, birthdate: string, storeRows: number];
 
 /** Report rows sent to the client (it sorts and writes them). */
 export type Q2ResultRow = [month: string, qtyItemName: string, qty: number, profitItemName: string, profitCents: number];

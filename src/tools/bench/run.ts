@@ -102,7 +102,12 @@ export async function runBench(args: BenchArgs): Promise<number> {
       try {
         runs = await Promise.all(
           datasets.map((d, i) =>
-            runClientProcess({ data: d.dir, out: path.join(tmp, 'out', `client-${i + 1}`), gateways: bc.cluster.gateways() }),
+            runClientProcess({
+              data: d.dir,
+              out: path.join(tmp, 'out', `client-${i + 1}`),
+              gateways: bc.cluster.gateways(),
+              htmlReport: false,
+            }),
           ),
         );
       } finally {

@@ -5,6 +5,7 @@ import { UsageError } from '../../node/errors.js';
 import { runClient } from '../../client/client.js';
 import { writeFileSync } from 'node:fs';
 import type { ClientResources, ClientSummary } from '../../client/options.js';
+import { describeDataQuality } from '../../queries/data-quality.js';
 
 const USAGE =
   'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
@@ -13,7 +14,8 @@ const USAGE =
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
   '  --progress / --no-progress   progress bar on stderr (default: when it is a terminal)\n' +
-  '  --summary-json FILE          also write the run summary as JSON';
+  '  --summary-json FILE          also write the run summary as JSON\n' +
+  '  --no-html                    only the CSV files, no report.html';
 
 /** The local cluster's gateways, as `127.0.0.1:port`. */
 export function localGateways(): string[] {
@@ -30,6 +32,9 @@ export function printSummary(s: ClientSummary, out: string): void {
       (s.reconnects > 0 ? `; resumed ${s.reconnects} time(s) after a gateway loss` : '') +
       '\n',
   );
+  // Rows whose store / item / user is missing from its reference table: they count, but a name is empty.
+  const dq = describeDataQuality(s.dataQuality);
+  if (dq.length > 0) process.stdout.write(`data quality (see the README, "Data quality"):\n${dq.map((l) => `  ${l}\n`).join('')}`);
 }
 
 /** `coffee-analysis client --data DIR --out DIR [--gateways host:port,...]` */
@@ -46,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
         window: { type: 'string' },
         'retry-for': { type: 'string' },
         'no-progress': { type: 'boolean', default: false },
+        'no-html': { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
         'summary-json': { type: 'string' },
       },
@@ -74,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     window: num(values.window, 'window'),
     retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
     progress: values['no-progress'] ? false : values.progress ? true : undefined,
+    htmlReport: !values['no-html'],
     onNotice: (line) => process.stderr.write(`${line}\n`),
   });
   printSummary(summary, values.out);

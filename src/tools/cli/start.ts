@@ -12,6 +12,8 @@ import { runClientProcess } from '../../client/process.js';
 import { printSummary } from './client.js';
 import { writeSupervisorPid } from '../cluster/supervisor.js';
 import { startDashboard } from '../../dashboard/server.js';
+import { REPORT_FILES } from '../../queries/report-format.js';
+import type { ClientSummary } from '../../client/options.js';
 
 const START_USAGE =
   'usage: npm start [-- --data DIR [--data DIR ...] --out DIR --config FILE]\n' +
@@ -22,6 +24,19 @@ const START_USAGE =
 function shortPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel === '' || rel.startsWith('..') ? p : rel;
+}
+
+/** The files a run left, per client: the five reports, the rejections if any, report.html last (open it). */
+function reportPaths(outs: string[], summaries: ClientSummary[]): string {
+  let text = '';
+  outs.forEach((out, i) => {
+    const s = summaries[i];
+    text += `reports${outs.length > 1 ? ` of client ${i + 1}` : ''}:\n`;
+    for (const f of Object.values(REPORT_FILES)) text += `  ${shortPath(path.join(out, f))}\n`;
+    if (s.rejectsFile !== null) text += `  ${shortPath(s.rejectsFile)}\n`;
+    if (s.htmlReport !== null) text += `  ${shortPath(s.htmlReport)}   <- open in a browser\n`;
+  });
+  return text;
 }
 
 /** The sample `npm start` makes when there is none: small, with every hard case. */
@@ -97,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
       allUp,
     ]);
     summaries.forEach((s, i) => printSummary(s, shortPath(outs[i])));
+    process.stdout.write(reportPaths(outs, summaries));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from './dataset.js';
-import { HARD_CASE_EXPECTED, MISSING_USER_ID } from './hard-cases.js';
+import { HARD_CASE_EXPECTED, HARD_CASE_MISSING, MISSING_ITEM_ID, MISSING_STORE_ID, MISSING_USER_ID } from './hard-cases.js';
 import { GENERATED_TABLES } from './schema.js';
 import { allRows, listFiles } from '../../testing/dataset-rows.js';
 
@@ -158,4 +158,29 @@ test('hard cases are deterministic per seed', async () => {
   const again = join(root, 'again');
   await generateDataset({ out: again, scale: 0.0005, seed: 9, hardCases: true, badRows: false });
   for (const f of await listFiles(hard)) assert.ok((await readFile(join(hard, f))).equals(await readFile(join(again, f))), f);
+});
+
+test('missing references: the rows with a store, item or user not in its table are the ones HARD_CASE_MISSING counts', async () => {
+  const stores = new Set((await allRows(hard, 'stores')).map((r) => Number(r[0])));
+  const items = new Set((await allRows(hard, 'menu_items')).map((r) => Number(r[0])));
+  const users = new Set((await allRows(hard, 'users')).map((r) => Number(r[0])));
+  const txs = (await allRows(hard, 'transactions')).filter((r) => inYears(r[8]));
+  const inWindow = (ts: string): boolean => ts.slice(11) >= '06:00:00' && ts.slice(11) <= '23:00:00';
+  const itemRows = (await allRows(hard, 'transaction_items')).filter((r) => inYears(r[5]) && !items.has(Number(r[1])));
+  assert.deepEqual(
+    {
+      q2Items: itemRows.length,
+      q3Stores: txs.filter((r) => !stores.has(Number(r[1])) && inWindow(r[8])).length,
+      q4Stores: txs.filter((r) => !stores.has(Number(r[1])) && r[4] !== '').length,
+      q4Users: txs.filter((r) => r[4] !== '' && !users.has(Number(r[4]))).length,
+    },
+    {
+      q2Items: HARD_CASE_MISSING.q2Items.rows,
+      q3Stores: HARD_CASE_MISSING.q3Stores.rows,
+      q4Stores: HARD_CASE_MISSING.q4Stores.rows,
+      q4Users: HARD_CASE_MISSING.q4Users.rows,
+    },
+  );
+  assert.deepEqual([...new Set(itemRows.map((r) => Number(r[1])))], [MISSING_ITEM_ID]);
+  assert.ok(!stores.has(MISSING_STORE_ID) && !users.has(MISSING_USER_ID));
 });

@@ -3,8 +3,10 @@
  * rows crafted to break naive implementations: quoted names with commas and doubled quotes,
  * non-ASCII names, every boundary timestamp, final_amount 74.99/75.00/75.01, exact ties in Q2
  * (months 2025-08..2025-10, whose only item rows are these) and in Q4 (stores 11..13, which
- * only these rows use), guest purchases that would otherwise rank, and a user missing from
- * users. Ids come from their own random stream, so the normal files are unchanged.
+ * only these rows use), guest purchases that would otherwise rank, and references missing
+ * from their tables: a user missing from users, a store missing from stores, an item missing
+ * from menu_items (data quality). Ids come from their own random stream, so the normal files
+ * are unchanged.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,6 +56,28 @@ export const HARD_CASE_USERS: readonly [number, string, string][] = [
 
 /** A user who buys (store 12) but has no row in users. */
 export const MISSING_USER_ID = 9000099;
+/** A store that sells (2025-11, users and guests) but has no row in stores. */
+export const MISSING_STORE_ID = 14;
+/** An item sold (the best seller of 2025-12) that has no row in menu_items. */
+export const MISSING_ITEM_ID = 77;
+const MISSING_ITEM_PRICE = 450;
+const MISSING_ITEM_QTY = 9;
+
+/**
+ * Rows with a missing reference, as the reports count them (queries/data-quality.ts): they
+ * still count, with an empty name. In the hard-case files alone (normal files reference only
+ * existing ids).
+ */
+export const HARD_CASE_MISSING = {
+  /** transaction_items rows of 2024–2025 with item MISSING_ITEM_ID. */
+  q2Items: { rows: 2, ids: [MISSING_ITEM_ID] },
+  /** transactions in 2024–2025 within 06:00–23:00 at store MISSING_STORE_ID (users and guests). */
+  q3Stores: { rows: 4, ids: [MISSING_STORE_ID] },
+  /** transactions in 2024–2025 with a user at store MISSING_STORE_ID. */
+  q4Stores: { rows: 3, ids: [MISSING_STORE_ID] },
+  /** transactions in 2024–2025 by MISSING_USER_ID. */
+  q4Users: { rows: 3, ids: [MISSING_USER_ID] },
+} as const;
 
 /** Answers the hard cases force, for the parts no normal row can touch. */
 export const HARD_CASE_EXPECTED = {
@@ -90,6 +114,7 @@ export const HARD_CASE_EXPECTED = {
 const PRICE = new Map<number, number>([
   ...MENU_ITEMS.map((m) => [m.id, m.price] as const),
   ...HARD_CASE_ITEMS.map((m) => [m.id, m.price] as const),
+  [MISSING_ITEM_ID, MISSING_ITEM_PRICE],
 ]);
 
 interface Tx {
@@ -231,6 +256,9 @@ function crafted(): Tx[] {
     [13, undefined, 5],
     [13, 9000021, 1],
     [13, 9000020, 2],
+    [MISSING_STORE_ID, 9000001, 2], // a store missing from stores: its rows count, its name is empty
+    [MISSING_STORE_ID, 9000002, 1],
+    [MISSING_STORE_ID, undefined, 1],
   ];
   let k = 0;
   for (const [store, user, count] of q4) {
@@ -242,6 +270,11 @@ function crafted(): Tx[] {
       txs.push(user === undefined ? { ts, store, items: [[1, 1]] } : { ts, store, user, items: [[1, 1]] });
     }
   }
+  // An item missing from menu_items outsells every other of 2025-12 (the year-end rows above
+  // sell 3 at most): Q2 names no item that month. Its row of 2026 does not count.
+  txs.push({ ts: '2025-12-05 10:00:00', store: 1, items: [[MISSING_ITEM_ID, MISSING_ITEM_QTY - 1]] });
+  txs.push({ ts: '2025-12-06 10:00:00', store: 1, items: [[MISSING_ITEM_ID, 1]] });
+  txs.push({ ts: '2026-01-02 10:00:00', store: 1, items: [[MISSING_ITEM_ID, 5]] });
   return txs;
 }
 

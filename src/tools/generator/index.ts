@@ -9,7 +9,17 @@ export {
   type GenerateResult,
 } from './dataset.js';
 export { BAD_ROWS, BAD_ROW_COUNT, BAD_ROW_COUNT_BY_TABLE, type BadRow } from './bad-rows.js';
-export { HARD_CASE_EXPECTED, HARD_CASE_STORES, HARD_CASE_ITEMS, HARD_CASE_USERS, HARD_CASE_SUFFIX, MISSING_USER_ID } from './hard-cases.js';
+export {
+  HARD_CASE_EXPECTED,
+  HARD_CASE_STORES,
+  HARD_CASE_ITEMS,
+  HARD_CASE_USERS,
+  HARD_CASE_SUFFIX,
+  MISSING_USER_ID,
+  MISSING_STORE_ID,
+  MISSING_ITEM_ID,
+  HARD_CASE_MISSING,
+} from './hard-cases.js';
 export { GENERATED_TABLES, UNUSED_TABLES, HEADERS, tableFile, type GeneratedTable, type UnusedTable } from './schema.js';
 export { NORMAL_MONTHS } from './proportions.js';
 export { STORES, MENU_ITEMS } from './catalog.js';

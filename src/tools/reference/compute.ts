@@ -32,6 +32,7 @@ import {
   type Q4Row,
   type ReportName,
 } from '../../queries/report-format.js';
+import { MissingReferenceCounter, type DataQuality } from '../../queries/data-quality.js';
 
 /** What one reference run produced. */
 export interface ReferenceResult {
@@ -43,6 +44,8 @@ export interface ReferenceResult {
   rows: number;
   /** Bytes of all files read. */
   inputBytes: number;
+  /** Rows with a store / item / user missing from its reference table (they still count; queries/data-quality.ts). */
+  dataQuality: DataQuality;
 }
 
 export async function computeReference(dataDir: string, options: { onReject?: (r: RejectedRow) => void } = {}): Promise<ReferenceResult> {
@@ -98,6 +101,13 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
   // Q3 sums per store: [cents of 2024-H1, 2024-H2, 2025-H1, 2025-H2, then 4 row counts].
   const tpv = new Map<number, number[]>();
   const purchases = new Map<number, Map<number, number>>(); // store -> user -> count
+  // Data quality, row by row: rows whose reference is missing still count, with an empty name.
+  const missing = {
+    q2Items: new MissingReferenceCounter(),
+    q3Stores: new MissingReferenceCounter(),
+    q4Stores: new MissingReferenceCounter(),
+    q4Users: new MissingReferenceCounter(),
+  };
   tally(
     await forEachRow(
       dataDir,
@@ -107,6 +117,8 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
         const year = Math.floor(m / 12);
         if (year < FIRST_QUERY_YEAR || year > LAST_QUERY_YEAR) return;
         if (t.userId >= 0) {
+          if (!storeNames.has(t.storeId)) missing.q4Stores.add(t.storeId, 1);
+          if (!birthdates.has(t.userId)) missing.q4Users.add(t.userId, 1);
           let users = purchases.get(t.storeId);
           if (users === undefined) {
             users = new Map();
@@ -116,6 +128,7 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
         }
         const sod = secondsOfDay(t.createdAt);
         if (sod < HOUR_WINDOW_FIRST_SECOND || sod > HOUR_WINDOW_LAST_SECOND) return;
+        if (!storeNames.has(t.storeId)) missing.q3Stores.add(t.storeId, 1);
         if (t.finalAmountCents >= Q1_MIN_FINAL_AMOUNT_CENTS) q1.push({ transactionId: t.transactionId(), cents: t.finalAmountCents });
         const slot = (year - FIRST_QUERY_YEAR) * 2 + (m % 12 < 6 ? 0 : 1);
         let acc = tpv.get(t.storeId);
@@ -141,6 +154,7 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
         const m = monthIndexOf(it.createdAt);
         const year = Math.floor(m / 12);
         if (year < FIRST_QUERY_YEAR || year > LAST_QUERY_YEAR) return;
+        if (!itemNames.has(it.itemId)) missing.q2Items.add(it.itemId, 1);
         let q = qtyByMonth.get(m);
         let c = centsByMonth.get(m);
         if (q === undefined || c === undefined) {
@@ -213,5 +227,11 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
     q3: renderQ3(q3),
     q4: renderQ4(q4),
   };
-  return { reports, rejected, rows, inputBytes };
+  const dataQuality: DataQuality = {
+    q2Items: missing.q2Items.result(),
+    q3Stores: missing.q3Stores.result(),
+    q4Stores: missing.q4Stores.result(),
+    q4Users: missing.q4Users.result(),
+  };
+  return { reports, rejected, rows, inputBytes, dataQuality };
 }

@@ -25,7 +25,7 @@ const item = (createdAt: number, itemId = 1, quantity = 1, subtotalCents = 100):
 });
 function rowsOf(out: ReturnType<typeof filterItems>): Array<[...Q2Partial, number]> {
   return out.flatMap((e) =>
-    decodeTuples<Q2Partial>(e.body, 4, 'q2').map((r): [...Q2Partial, number] => [
+    decodeTuples<Q2Partial>(e.body, 5, 'q2').map((r): [...Q2Partial, number] => [
       ...r,
       Number(e.queue.slice(e.queue.lastIndexOf('.') + 1)),
     ]),
@@ -55,7 +55,7 @@ test('only 2024–2025 items count; boundaries inclusive of 2024-01-01 00:00:00 
   );
 });
 
-test('sums quantity and subtotal per (month, item)', () => {
+test('sums quantity, subtotal and rows per (month, item)', () => {
   const out = filterItems(
     msg([
       item(at(2024, 5, 1), 7, 2, 500),
@@ -67,12 +67,12 @@ test('sums quantity and subtotal per (month, item)', () => {
   );
   assert.deepEqual(
     rowsOf(out)
-      .map(([mk, it, q, c]) => [mk, it, q, c])
+      .map(([mk, it, q, c, n]) => [mk, it, q, c, n])
       .sort(),
     [
-      [202405, 7, 5, 1250],
-      [202405, 8, 4, 1000],
-      [202406, 7, 1, 250],
+      [202405, 7, 5, 1250, 2],
+      [202405, 8, 4, 1000, 1],
+      [202406, 7, 1, 250, 1],
     ],
   );
 });
@@ -92,7 +92,7 @@ test('routing by month % P, one message per non-empty partition, id <input>>q2-a
   }
   const decoded = rowsOf(out);
   assert.equal(decoded.length, 24);
-  for (const [mk, , , , p] of decoded) assert.equal(mk % 3, p);
+  for (const [mk, , , , , p] of decoded) assert.equal(mk % 3, p);
   // A single month: a single message, to its partition only.
   const one = filterItems(msg([item(at(2024, 2, 2))]), topo3);
   assert.deepEqual(

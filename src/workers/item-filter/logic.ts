@@ -20,7 +20,7 @@ export function itemFilterLogic(topology: Topology): StatelessHandler {
 export function filterItems(msg: InMessage, topology: Topology): Emit[] {
   const batch = decodeBatch(msg.body);
   if (batch.table !== 'transaction_items') throw new BatchDecodeError(`item-filter got a ${batch.table} batch`);
-  const sums = new Map<number, Map<number, [number, number]>>(); // month -> item -> [qty, cents]
+  const sums = new Map<number, Map<number, [number, number, number]>>(); // month -> item -> [qty, cents, rows]
   let dropped = 0;
   const { count, itemId, quantity, subtotalCents, createdAt } = batch;
   for (let i = 0; i < count; i++) {
@@ -31,19 +31,20 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
     }
     const mk = monthKey(ts);
     let items = sums.get(mk);
-    if (!items) sums.set(mk, (items = new Map<number, [number, number]>()));
+    if (!items) sums.set(mk, (items = new Map<number, [number, number, number]>()));
     const item = itemId[i];
     const acc = items.get(item);
     if (acc) {
       acc[0] += quantity[i];
       acc[1] += subtotalCents[i];
-    } else items.set(item, [quantity[i], subtotalCents[i]]);
+      acc[2]++;
+    } else items.set(item, [quantity[i], subtotalCents[i], 1]);
   }
   metricsIfEnabled()?.rowsFiltered.inc({ table: 'transaction_items' }, dropped);
   const p2 = topology.partitions('q2-agg');
   const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
   for (const [mk, items] of sums)
-    for (const [item, [qty, cents]] of items) parts[partitionOf['q2-agg'](mk, p2)].push([mk, item, qty, cents]);
+    for (const [item, [qty, cents, rows]] of items) parts[partitionOf['q2-agg'](mk, p2)].push([mk, item, qty, cents, rows]);
   const out: Emit[] = [];
   parts.forEach((rows, p) => {
     if (rows.length === 0) return;

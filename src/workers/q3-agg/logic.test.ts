@@ -18,9 +18,9 @@ test('sums TPV per (half, store) over partials and joins first-occurrence store 
   logic.apply(
     state,
     partial('t:0>q3-agg.1', [
-      [20241, 1, 1000],
-      [20242, 1, 50],
-      [20241, 3, 7],
+      [20241, 1, 1000, 1],
+      [20242, 1, 50, 1],
+      [20241, 3, 7, 1],
     ]),
     at(1),
   );
@@ -34,10 +34,11 @@ test('sums TPV per (half, store) over partials and joins first-occurrence store 
     ]),
     at(1),
   );
-  logic.apply(state, partial('t:1>q3-agg.1', [[20241, 1, 234]]), at(1));
+  logic.apply(state, partial('t:1>q3-agg.1', [[20241, 1, 234, 1]]), at(1));
   logic.apply(state, { type: 'q2-partial', id: 'x', body: Buffer.from('not even json') }, at(1)); // other types ignored
   const emits = logic.finalize(state, { session: SESSION, partition: 1 });
-  assert.equal(emits.length, 1);
+  assert.equal(emits.length, 2, 'the rows and the data-quality counts');
+  assert.deepEqual(JSON.parse(emits[1].body.toString()), { q3Stores: { rows: 0, ids: [] } });
   assert.equal(emits[0].id, 'r:q3.1.0');
   assert.equal(emits[0].queue, topology.resultsQueue(SESSION));
   const rows = decodeTuples<Q3ResultRow>(emits[0].body, 4, 'q3').sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
@@ -52,4 +53,27 @@ test('sums TPV per (half, store) over partials and joins first-occurrence store 
 test('a malformed partial is rejected', () => {
   const logic = q3AggLogic(topology);
   assert.throws(() => logic.apply(logic.newState(), { type: 'q3-partial', id: 'x', body: encodeTuples([[20241, 1]]) }, at(1)));
+});
+
+test('data quality: rows of stores missing from stores are counted; their TPV row stays, nameless', () => {
+  const logic = q3AggLogic(topology);
+  const state = logic.newState();
+  logic.apply(state, stores(0, [{ storeId: 1, storeName: 'A' }]), at(1));
+  logic.apply(
+    state,
+    partial('t:0>q3-agg.1', [
+      [20241, 1, 1000, 3],
+      [20241, 77, 500, 2],
+      [20242, 77, 1, 1],
+    ]),
+    at(1),
+  );
+  const emits = logic.finalize(state, { session: SESSION, partition: 1 });
+  const rows = decodeTuples<Q3ResultRow>(emits[0].body, 4, 'q3').sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
+  assert.deepEqual(rows, [
+    ['2024-H1', 1, 'A', 1000],
+    ['2024-H1', 77, '', 500],
+    ['2024-H2', 77, '', 1],
+  ]);
+  assert.deepEqual(JSON.parse(emits[1].body.toString()), { q3Stores: { rows: 3, ids: [77] } });
 });

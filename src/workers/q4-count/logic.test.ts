@@ -61,23 +61,28 @@ test("per store local top 3 (ties: smaller user), with own users' birthdates, se
   // Store 10: users 2,4,6,8 all with 3: top 3 by smaller id = 2,4,6.
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
   const byP = new Map(emits.map((e) => [e.queue, e]));
-  assert.equal(emits.length, 2);
+  assert.equal(emits.length, 3);
+  // Data quality: users 6 and 8 (this partition's) are not in users; their purchases still rank and are counted.
+  const dq = byP.get(topology.resultsQueue(SESSION))!;
+  assert.deepEqual(dq.headers, { q: 'dq', p: 0, k: 2 });
+  assert.deepEqual(JSON.parse(dq.body.toString()), { q4Users: { rows: 6, ids: [6, 8] } });
   const e0 = byP.get('coffee.q4-top.0')!; // store 10 % 2
   const e1 = byP.get('coffee.q4-top.1')!; // store 11 % 2
   assert.equal(e0.id, 'fin:q4-count.0>q4-top.0');
   assert.equal(e1.id, 'fin:q4-count.0>q4-top.1');
   assert.equal(e0.stage, 'q4-top');
   assert.equal(e0.type, 'q4-candidates');
-  assert.deepEqual(decodeTuples<Q4Candidate>(e0.body, 4, 'c'), [
-    [10, 2, 3, '1980-01-01'],
-    [10, 4, 3, '1990-04-04'],
-    [10, 6, 3, ''],
+  // The store's purchases in this partition ride on its first candidate (q4-top counts missing stores with them).
+  assert.deepEqual(decodeTuples<Q4Candidate>(e0.body, 5, 'c'), [
+    [10, 2, 3, '1980-01-01', 12],
+    [10, 4, 3, '1990-04-04', 0],
+    [10, 6, 3, '', 0],
   ]);
-  assert.deepEqual(decodeTuples<Q4Candidate>(e1.body, 4, 'c'), [[11, 2, 1, '1980-01-01']]);
+  assert.deepEqual(decodeTuples<Q4Candidate>(e1.body, 5, 'c'), [[11, 2, 1, '1980-01-01', 1]]);
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 0 }), emits);
 });
 
-test('users not owned by this partition are not kept; an empty state sends nothing', () => {
+test('users not owned by this partition are not kept; an empty state sends only its (zero) data-quality counts', () => {
   const logic = q4CountLogic(topology);
   const state = logic.newState();
   logic.apply(
@@ -90,7 +95,10 @@ test('users not owned by this partition are not kept; an empty state sends nothi
   );
   assert.equal(state.birthdates.size, 1);
   assert.equal(state.birthdates.get(3), '2000-03-03');
-  assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 1 }), []);
+  assert.deepEqual(
+    logic.finalize(state, { session: SESSION, partition: 1 }).map((e) => [e.stage, e.body.toString()]),
+    [['results', '{"q4Users":{"rows":0,"ids":[]}}']],
+  );
 });
 
 test('the partition a replica owns comes from its context, not from the message id', () => {

@@ -7,6 +7,8 @@ import { finalId, routedId } from '../../protocol/internal/ids.js';
 import { topK } from '../../queries/top-k.js';
 import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
+import { MissingReferenceCounter } from '../../queries/data-quality.js';
+import { dataQualityEmit } from '../runtime/data-quality.js';
 
 export interface Q4CountState {
   /** store -> user -> purchases */
@@ -36,11 +38,20 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
     finalize(state, { session, partition }) {
       const pTop = topology.partitions('q4-top');
       const parts: Q4Candidate[][] = Array.from({ length: pTop }, () => []);
+      // Users missing from users still rank (data-quality.ts); this partition owns its users, so it counts their rows.
+      const missingUsers = new MissingReferenceCounter();
       for (const [store, users] of state.counts) {
-        for (const [user, purchases] of topK(users, Q4_TOP_CUSTOMERS))
-          parts[partitionOf['q4-top'](store, pTop)].push([store, user, purchases, state.birthdates.get(user) ?? '']);
+        let storeRows = 0;
+        for (const [user, purchases] of users) {
+          storeRows += purchases;
+          if (state.birthdates.get(user) === undefined) missingUsers.add(user, purchases);
+        }
+        for (const [user, purchases] of topK(users, Q4_TOP_CUSTOMERS)) {
+          parts[partitionOf['q4-top'](store, pTop)].push([store, user, purchases, state.birthdates.get(user) ?? '', storeRows]);
+          storeRows = 0; // on the store's first candidate only
+        }
       }
-      const out: Emit[] = [];
+      const out: Emit[] = [dataQualityEmit(topology, session, 'q4-count', partition, { q4Users: missingUsers.result() })];
       parts.forEach((rows, p) => {
         if (rows.length === 0) return;
         out.push({

@@ -21,19 +21,19 @@ test("global top 3 per store from the partitions' candidates; ties on the cut go
   logic.apply(
     state,
     cands(1, [
-      [4, 9, 5, '1999-09-09'],
-      [4, 7, 3, '1977-07-07'],
-      [4, 5, 2, '1955-05-05'],
-      [6, 1, 1, '1911-11-11'],
+      [4, 9, 5, '1999-09-09', 0],
+      [4, 7, 3, '1977-07-07', 0],
+      [4, 5, 2, '1955-05-05', 0],
+      [6, 1, 1, '1911-11-11', 0],
     ]),
     at(0),
   );
   logic.apply(
     state,
     cands(0, [
-      [4, 8, 3, '1988-08-08'],
-      [4, 6, 3, '1966-06-06'],
-      [4, 2, 1, '1922-02-02'],
+      [4, 8, 3, '1988-08-08', 0],
+      [4, 6, 3, '1966-06-06', 0],
+      [4, 2, 1, '1922-02-02', 0],
     ]),
     at(0),
   );
@@ -51,7 +51,9 @@ test("global top 3 per store from the partitions' candidates; ties on the cut go
     at(0),
   );
   const emits = logic.finalize(state, { session: SESSION, partition: 0 });
-  assert.equal(emits.length, 1);
+  assert.equal(emits.length, 2, 'the rows and the data-quality counts');
+  assert.deepEqual(emits[1].headers, { q: 'dq', p: 0, k: 3 });
+  assert.deepEqual(JSON.parse(emits[1].body.toString()), { q4Stores: { rows: 0, ids: [] } });
   assert.equal(emits[0].id, 'r:q4.0.0');
   assert.deepEqual(emits[0].headers, { q: 'q4', p: 0, k: 0 });
   const rows = decodeTuples<Q4ResultRow>(emits[0].body, 5, 'q4');
@@ -72,11 +74,35 @@ test("global top 3 per store from the partitions' candidates; ties on the cut go
   logic.apply(
     state,
     cands(0, [
-      [4, 8, 3, '1988-08-08'],
-      [4, 6, 3, '1966-06-06'],
-      [4, 2, 1, '1922-02-02'],
+      [4, 8, 3, '1988-08-08', 0],
+      [4, 6, 3, '1966-06-06', 0],
+      [4, 2, 1, '1922-02-02', 0],
     ]),
     at(0),
   );
   assert.deepEqual(logic.finalize(state, { session: SESSION, partition: 0 }), emits);
+});
+
+test('data quality: purchases at stores missing from stores are counted once per sender, redeliveries included', () => {
+  const logic = q4TopLogic(topology);
+  const state = logic.newState();
+  logic.apply(state, { type: 'data', id: 'stores:0>q4-top.0', body: encodeRows('stores', [{ storeId: 4, storeName: 'Four' }]) }, at(0));
+  const fromP0 = cands(0, [
+    [4, 1, 2, '1990-01-01', 5],
+    [40, 2, 6, '1991-01-01', 9],
+    [40, 3, 3, '', 0],
+  ]);
+  logic.apply(state, fromP0, at(0));
+  logic.apply(state, fromP0, at(0)); // redelivered
+  logic.apply(state, cands(1, [[40, 7, 1, '1992-01-01', 1]]), at(0));
+  const emits = logic.finalize(state, { session: SESSION, partition: 0 });
+  assert.deepEqual(
+    decodeTuples<Q4ResultRow>(emits[0].body, 5, 'q4').filter((r) => r[0] === 40),
+    [
+      [40, '', 2, '1991-01-01', 6],
+      [40, '', 3, '', 3],
+      [40, '', 7, '1992-01-01', 1],
+    ],
+  );
+  assert.deepEqual(JSON.parse(emits[1].body.toString()), { q4Stores: { rows: 10, ids: [40] } });
 });

@@ -2,8 +2,15 @@ import type { Topology } from '../../node/middleware/topology.js';
 import { resultId } from '../../protocol/internal/ids.js';
 import type { Emit } from './emit.js';
 
-/** A report message for the session's results queue (`q`: report, `p`: partition, `k`: chunk). */
-export function resultEmit(topology: Topology, session: string, q: 'q1' | 'q2' | 'q3' | 'q4', p: number, k: number, body: Buffer): Emit {
+/** A report message for the session's results queue (`q`: report or `dq` data-quality counts, `p`: partition, `k`: chunk). */
+export function resultEmit(
+  topology: Topology,
+  session: string,
+  q: 'q1' | 'q2' | 'q3' | 'q4' | 'dq',
+  p: number,
+  k: number,
+  body: Buffer,
+): Emit {
   return {
     stage: 'results',
     queue: topology.resultsQueue(session),

@@ -43,7 +43,7 @@ function decode(out: Emit[]): Decoded {
   for (const e of out) {
     const p = Number(/\.(\d+)$/.exec(e.queue)![1]);
     if (e.stage === 'q1-sort') forEachQ1Row(e.body, (s, end, cents) => d.q1.push([e.body.toString('utf8', s, end), cents, p]));
-    else if (e.stage === 'q3-agg') for (const r of decodeTuples<Q3Partial>(e.body, 3, 'q3')) d.q3.push([...r, p]);
+    else if (e.stage === 'q3-agg') for (const r of decodeTuples<Q3Partial>(e.body, 4, 'q3')) d.q3.push([...r, p]);
     else if (e.stage === 'q4-count') forEachQ4Count(e.body, (store, user, count) => d.q4.push([store, user, count, p]));
     else assert.fail(`unexpected stage ${e.stage}`);
   }
@@ -127,10 +127,10 @@ test('Q3 halves and per-store sums; Q4 purchase counts per (store, user); guests
     row('2024-07-02 03:00:00', { storeId: 5, userId: -1, finalAmountCents: 500 }),
   ];
   const d = decode(filterTransactions(msg(rows), topo2));
-  assert.deepEqual(d.q3.map(([hk, s, c]) => [hk, s, c]).sort(), [
-    [20241, 4, 100],
-    [20242, 4, 500],
-    [20242, 5, 9400],
+  assert.deepEqual(d.q3.map(([hk, s, c, n]) => [hk, s, c, n]).sort(), [
+    [20241, 4, 100, 1],
+    [20242, 4, 500, 2],
+    [20242, 5, 9400, 2],
   ]);
   assert.deepEqual(d.q4.map(([s, u, c]) => [s, u, c]).sort(), [
     [4, 7, 3],
@@ -162,7 +162,7 @@ test('routing: q1 by id hash, q3 by store, q4 by user; one message per non-empty
     assert.equal(fnv1aBytes(b, 0, b.length) % 3, p, id);
   }
   assert.equal(d.q1.length, 60);
-  for (const [, store, , p] of d.q3) assert.equal(store % 3, p);
+  for (const [, store, , , p] of d.q3) assert.equal(store % 3, p);
   for (const [, user, , p] of d.q4) assert.equal(user % 3, p);
   assert.equal(d.q4.length, 60);
 });

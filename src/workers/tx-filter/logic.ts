@@ -29,7 +29,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const p3 = topology.partitions('q3-agg');
   const p4 = topology.partitions('q4-count');
   const q1 = Array.from({ length: p1 }, () => new Q1RowsWriter());
-  const q3 = new Map<number, Map<number, number>>(); // store -> half -> cents
+  const q3 = new Map<number, Map<number, [number, number]>>(); // store -> half -> [cents, rows]
   const q4 = Array.from({ length: p4 }, () => new Map<number, Map<number, number>>()); // store -> user -> count
 
   const q1Of = partitionOf['q1-sort'];
@@ -55,8 +55,12 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     const cents = finalAmountCents[i];
     const hk = halfKey(ts);
     let halves = q3.get(store);
-    if (!halves) q3.set(store, (halves = new Map<number, number>()));
-    halves.set(hk, (halves.get(hk) ?? 0) + cents);
+    if (!halves) q3.set(store, (halves = new Map<number, [number, number]>()));
+    const acc = halves.get(hk);
+    if (acc) {
+      acc[0] += cents;
+      acc[1]++;
+    } else halves.set(hk, [cents, 1]);
     if (cents >= Q1_MIN_FINAL_AMOUNT_CENTS) {
       const s = idOffsets[i];
       const e = idOffsets[i + 1];
@@ -73,7 +77,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     if (w.rows > 0) emit('q1-sort', p, 'q1-rows', w.finish());
   });
   const q3Parts: Q3Partial[][] = Array.from({ length: p3 }, () => []);
-  for (const [store, halves] of q3) for (const [hk, cents] of halves) q3Parts[q3Of(store, p3)].push([hk, store, cents]);
+  for (const [store, halves] of q3) for (const [hk, [cents, rows]] of halves) q3Parts[q3Of(store, p3)].push([hk, store, cents, rows]);
   q3Parts.forEach((rows, p) => {
     if (rows.length > 0) emit('q3-agg', p, 'q3-partial', encodeTuples(rows));
   });
