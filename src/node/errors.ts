@@ -48,6 +48,8 @@ export const ErrorCode = {
   /** Tools: local cluster. */
   CLUSTER_RUNNING: 'ERR_CLUSTER_RUNNING',
   CLUSTER_NOT_READY: 'ERR_CLUSTER_NOT_READY',
+  /** The Docker engine refused or failed a restart (Egg of Life, `restart.runner: docker`). */
+  DOCKER: 'ERR_DOCKER',
   /** Tools: benchmark. */
   BENCH_MISMATCH: 'ERR_BENCH_MISMATCH',
   BENCH_REFERENCE: 'ERR_BENCH_REFERENCE',
@@ -82,6 +84,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_CLIENT: false,
   ERR_STORAGE: false,
   ERR_DATASET: false,
+  ERR_DOCKER: false,
   ERR_CLUSTER_RUNNING: false,
   ERR_CLUSTER_NOT_READY: false,
   ERR_BENCH_MISMATCH: false,
@@ -191,5 +194,12 @@ export function isCoffeeError(err: unknown): err is CoffeeError {
 export class DatasetError extends CoffeeError {
   constructor(message: string) {
     super(ErrorCode.DATASET, message);
+  }
+}
+
+/** The Docker engine refused or failed an operation on a node's container (missing container, engine down). */
+export class DockerError extends CoffeeError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCode.DOCKER, message, { cause });
   }
 }

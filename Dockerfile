@@ -1,20 +1,21 @@
 # syntax=docker/dockerfile:1
-# Dockerfile.draft — DRAFT image for Coffee Shop Analysis (every node kind:
-# gateway, controller, workers, egg-of-life, and the CLI tools), one image, the
-# role chosen by the command line: `docker run IMAGE <subcommand> ...`.
+# The one image of Coffee Shop Analysis: every node kind (gateway, controller,
+# workers, egg-of-life) and the CLI tools (client, compose, ...), the role chosen
+# by the command line: `docker run IMAGE node gateway --index 0`,
+# `docker run IMAGE client --data ... --out ...`.
 #
-# Why a draft: the real Dockerfile will live at the repo root; this one is kept
-# under docker/ to be adapted. Build it from a clean copy of the repo (the
-# build context must be the repo root):
-#   git -C /work/main archive HEAD | tar -x -C /tmp/ctx
-#   docker build --network host -f docker/Dockerfile.draft -t coffee-analysis:draft /tmp/ctx
-# `--network host` lets `npm ci` reach the npm registry (dockerd runs with
-# --bridge=none, so the default build network has no route out).
-# `FROM node:20-bookworm-slim` is the public image, or the local equivalent
-# made by docker/make-base-image.sh where no registry answers.
+# Build: `npm run docker:build` (scripts/docker-build.sh: makes sure dockerd
+# answers and the base image exists, then builds coffee-analysis:latest), or by
+# hand from the repo root:
+#   docker build --network host -t coffee-analysis:latest .
+# `--network host` lets `npm ci` reach the npm registry where dockerd runs with
+# --bridge=none (no default build network). NODE_IMAGE defaults to the public
+# `node:20-bookworm-slim`; where no registry answers, docker/make-base-image.sh
+# makes a local image under that same tag, so this file builds unchanged.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 ############################ build ############################
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
@@ -37,7 +38,7 @@ RUN npm run build \
  && test -n "$(ls -A /out)"
 
 ############################ run ############################
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 
