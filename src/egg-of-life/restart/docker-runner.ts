@@ -121,7 +121,8 @@ export class DockerRunner implements NodeControl {
       await container.start();
     } catch (err) {
       // 304: already started (someone else did it between our inspect and start): fine.
-      if ((err as { statusCode?: number }).statusCode !== 304) throw new DockerError(`cannot start container ${name}: ${(err as Error).message}`, err);
+      if ((err as { statusCode?: number }).statusCode !== 304)
+        throw new DockerError(`cannot start container ${name}: ${(err as Error).message}`, err);
     }
     const pid = await this.inspectPid(name);
     this.states.set(name, { state: 'running', pid, touchedAt: Date.now() });

@@ -13,7 +13,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ run(a
   reference: { summary: 'compute the five reports in a single process (the oracle)', load: () => import('./reference.js') },
   chaos: { summary: 'kill random nodes of the running local cluster', load: () => import('./chaos.js') },
   bench: { summary: 'benchmark the pipeline against the single-process reference', load: () => import('./bench.js') },
-  compose: { summary: 'write a docker compose file that deploys the cluster (and clients) from the image', load: () => import('./compose.js') },
+  compose: {
+    summary: 'write a docker compose file that deploys the cluster (and clients) from the image',
+    load: () => import('./compose.js'),
+  },
   node: { summary: 'run one node of the cluster (used by the cluster and the Egg of Life)', load: () => import('./node.js') },
 };
 

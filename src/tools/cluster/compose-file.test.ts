@@ -20,6 +20,7 @@ function options(over: Partial<ComposeOptions> = {}): ComposeOptions {
     clientUser: '1000:1000',
     dockerGid: 999,
     logLevel: 'info',
+    startupGraceMs: 60000,
     ...over,
   };
 }
@@ -44,7 +45,7 @@ interface File {
 }
 
 /** Round-trips through YAML, as docker-compose reads it. */
-const render = (o: ComposeOptions): File => parse(stringify(composeFile(o))) as File;
+const render = (o: ComposeOptions): File => parse(stringify(composeFile(o), { version: '1.1' }), { version: '1.1' }) as File;
 
 test('compose: every node is a service named by kind and index, format 2.4, state on a named volume per node', () => {
   const f = render(options());
