@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
-import { eggPorts, logDir } from '../node/config/cluster.js';
+import { DEFAULT_CLUSTER_CONFIG, eggPorts, logDir } from '../node/config/cluster.js';
 import type { NodeContext } from '../node/context.js';
 import { readRegistry, registryFile } from './restart/registry.js';
-import type { NodeSpec } from './restart/node-spec.js';
-import { LocalProcessRunner } from './restart/runner.js';
-import { isNodeProcess, pidFileOf, readPidFile, signal, waitFor } from '../node/processes.js';
+import { buildNodeSpecs, type NodeSpec } from './restart/node-spec.js';
+import { ProcessControl, type NodeControl } from './restart/runner.js';
+import { DockerRunner } from './restart/docker-runner.js';
 import { BullyElection, type BullyPeer } from './bully.js';
 import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';
@@ -34,11 +34,15 @@ export async function main(ctx: NodeContext): Promise<void> {
     election: config.leader_election.port ?? eggPorts(ctx.cluster, ctx.index).election,
   };
 
-  // The registry is re-read whenever the cluster rewrites it.
+  // The registry is re-read whenever the cluster rewrites it. In Docker mode there is no local
+  // cluster to write it: every node of the cluster config runs in its container.
   const file = registryFile(ctx.cluster);
   let specs: NodeSpec[] = [];
   let mtime = -1;
+  const docker = ctx.cluster.restart.runner === 'docker';
+  if (docker) specs = buildNodeSpecs(ctx.cluster, process.env.COFFEE_CLUSTER_CONFIG ?? DEFAULT_CLUSTER_CONFIG);
   const registry = (): NodeSpec[] => {
+    if (docker) return specs;
     try {
       const m = statSync(file).mtimeMs;
       if (m !== mtime) {
@@ -61,18 +65,29 @@ export async function main(ctx: NodeContext): Promise<void> {
     timeoutMs: config.leader_election.timeout,
     log,
   });
+  // What differs between processes and containers (finding, killing, starting a node) is behind NodeControl.
+  let control: NodeControl;
+  if (docker) {
+    const prefix = ctx.cluster.restart.container_prefix ?? `${ctx.cluster.name}-`;
+    const runner = new DockerRunner({ socketPath: ctx.cluster.restart.docker_socket, containerOf: (id) => `${prefix}${id}`, log });
+    await runner.watch();
+    ctx.onShutdown(() => runner.stop());
+    control = runner;
+  } else {
+    control = new ProcessControl(ctx.cluster, logDir(ctx.cluster));
+  }
   const monitor = new Monitor({
     selfId: ctx.id,
     registry,
-    runner: new LocalProcessRunner(logDir(ctx.cluster)),
+    runner: control,
     isLeader: () => election.isLeader(),
     timeoutMs: config.timeout_interval,
     checkMs: config.check_interval,
     startupGraceMs: Math.max(config.startup_grace, config.timeout_interval),
-    pidFromFile: (id) => readPidFile(pidFileOf(ctx.cluster, id)),
-    isNodeProcess,
-    kill: (pid) => signal(pid, 'SIGKILL'),
-    waitGone: (pids, id) => waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10),
+    pidFromFile: (id) => control.recorded(id),
+    isNodeProcess: (pid, id) => control.isInstance(pid, id),
+    kill: (pid, id) => control.kill(pid, id),
+    waitGone: (pids, id) => control.waitGone(pids, id),
     log,
   });
   const observer = observeEgg(ctx, election, monitor);

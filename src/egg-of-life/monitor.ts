@@ -17,7 +17,8 @@ export interface MonitorOptions {
   pidFromFile: (id: string) => number | undefined;
   /** Whether `pid` is alive and is node `id`. */
   isNodeProcess: (pid: number, id: string) => boolean;
-  kill: (pid: number) => void;
+  /** Kills instance `pid` of node `id`. */
+  kill: (pid: number, id: string) => void;
   /** Resolves when every pid is gone (bounded). */
   waitGone: (pids: number[], id: string) => Promise<boolean>;
   log: {
@@ -172,7 +173,7 @@ export class Monitor {
       const candidates = new Set<number>();
       for (const pid of [st.lastPid, this.o.pidFromFile(id), st.startedPid, ...st.pids.keys()]) if (pid !== undefined) candidates.add(pid);
       const victims = [...candidates].filter((pid) => this.o.isNodeProcess(pid, id));
-      for (const pid of victims) this.o.kill(pid);
+      for (const pid of victims) this.o.kill(pid, id);
       if (victims.length > 0 && !(await this.o.waitGone(victims, id))) {
         this.o.log.warn({ id, pids: victims }, 'could not kill the old process yet; will retry');
         st.nextAttemptAt = this.now() + this.o.checkMs;
@@ -208,7 +209,7 @@ export class Monitor {
     for (const pid of st.pids.keys()) {
       if (pid === keep || !this.o.isNodeProcess(pid, st.spec.id)) continue;
       this.o.log.warn({ id: st.spec.id, pid, keep }, `duplicate process of ${st.spec.id}: killed pid ${pid}`);
-      this.o.kill(pid);
+      this.o.kill(pid, st.spec.id);
       st.pids.delete(pid);
     }
   }

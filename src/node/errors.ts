@@ -50,6 +50,8 @@ export const ErrorCode = {
   CLUSTER_NOT_READY: 'ERR_CLUSTER_NOT_READY',
   /** Tools: the dashboard's port is taken. */
   DASHBOARD_PORT: 'ERR_DASHBOARD_PORT',
+  /** The Docker engine refused or failed a restart (Egg of Life, `restart.runner: docker`). */
+  DOCKER: 'ERR_DOCKER',
   /** Tools: benchmark. */
   BENCH_MISMATCH: 'ERR_BENCH_MISMATCH',
   BENCH_REFERENCE: 'ERR_BENCH_REFERENCE',
@@ -85,6 +87,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_CLIENT: false,
   ERR_STORAGE: false,
   ERR_DATASET: false,
+  ERR_DOCKER: false,
   ERR_CLUSTER_RUNNING: false,
   ERR_CLUSTER_NOT_READY: false,
   ERR_DASHBOARD_PORT: false,
@@ -196,5 +199,12 @@ export function isCoffeeError(err: unknown): err is CoffeeError {
 export class DatasetError extends CoffeeError {
   constructor(message: string) {
     super(ErrorCode.DATASET, message);
+  }
+}
+
+/** The Docker engine refused or failed an operation on a node's container (missing container, engine down). */
+export class DockerError extends CoffeeError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCode.DOCKER, message, { cause });
   }
 }

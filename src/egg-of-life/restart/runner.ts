@@ -2,12 +2,35 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
+import { pidFileOf, isNodeProcess, readPidFile, signal, waitFor } from '../../node/processes.js';
+import type { ClusterConfig } from '../../node/config/cluster.js';
 import type { NodeSpec } from './node-spec.js';
 
-/** Starts a node from its spec; the local runner spawns a process, a Docker runner would start a container. */
+/** Starts a node from its spec; the local runner spawns a process, the Docker runner starts its container. */
 export interface RestartRunner {
-  /** Starts the node and resolves with its pid once it is spawned. */
+  /**
+   * Starts the node and resolves with the handle of the new instance once it is started: a
+   * pid for a process, the container's host pid for a container.
+   */
   start(spec: NodeSpec): Promise<number>;
+}
+
+/**
+ * Everything the Egg of Life does to a node besides starting it: find what is left of it and
+ * kill it, so a frozen instance never comes back next to its replacement. Processes are found
+ * through pid files and killed with SIGKILL; containers are found by name and killed (unpaused
+ * first) through the engine. Handles are the runner's own (see `start`); a heartbeat's pid may
+ * also be passed in, and a runner that cannot tell instances apart answers for the node.
+ */
+export interface NodeControl extends RestartRunner {
+  /** The handle recorded for node `id` (its pid file; its container's last pid), if any. */
+  recorded(id: string): number | undefined;
+  /** Whether instance `handle` of node `id` is still there, alive or frozen. */
+  isInstance(handle: number, id: string): boolean;
+  /** Kills instance `handle` of node `id` (a frozen one too). */
+  kill(handle: number, id: string): void;
+  /** Resolves true once every instance is gone (bounded), false if some is still there. */
+  waitGone(handles: number[], id: string): Promise<boolean>;
 }
 
 /**
@@ -48,5 +71,31 @@ export class LocalProcessRunner implements RestartRunner {
       // The child holds its own copy of the descriptor.
       closeSync(fd);
     }
+  }
+}
+
+/** The local cluster's control: nodes are processes of this host, with pid files under the run dir. */
+export class ProcessControl extends LocalProcessRunner implements NodeControl {
+  constructor(
+    private readonly cluster: ClusterConfig,
+    logDir: string,
+  ) {
+    super(logDir);
+  }
+
+  recorded(id: string): number | undefined {
+    return readPidFile(pidFileOf(this.cluster, id));
+  }
+
+  isInstance(pid: number, id: string): boolean {
+    return isNodeProcess(pid, id);
+  }
+
+  kill(pid: number): void {
+    signal(pid, 'SIGKILL');
+  }
+
+  waitGone(pids: number[], id: string): Promise<boolean> {
+    return waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10);
   }
 }

@@ -78,8 +78,26 @@ export const ClusterConfigSchema = z.object({
     .object({
       /** Where the Egg of Life replicas receive heartbeats (replica i on ports.heartbeat + i). */
       host: z.string().default('127.0.0.1'),
+      /**
+       * One host per Egg of Life replica (replica i at hosts[i]), where they are not all on
+       * `host`: e.g. compose services on a bridge network. Empty: every replica on `host`.
+       */
+      hosts: z.array(z.string()).default([]),
       /** ms between two heartbeats of every node. */
       interval: z.number().int().min(10).default(200),
+    })
+    .prefault({}),
+  /**
+   * How the Egg of Life restarts a dead node: `process` spawns it again on this host (the local
+   * cluster); `docker` restarts its container through the Docker Engine API (a compose
+   * deployment; the Egg of Life needs the engine's socket mounted). The container of node `<id>`
+   * is named `<container_prefix><id>`; unset, the prefix is `<name>-`.
+   */
+  restart: z
+    .object({
+      runner: z.enum(['process', 'docker']).default('process'),
+      container_prefix: z.string().optional(),
+      docker_socket: z.string().default('/var/run/docker.sock'),
     })
     .prefault({}),
   /** pino level of every node (`development` is an alias of `debug`). */

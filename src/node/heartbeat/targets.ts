@@ -2,8 +2,14 @@ import type { ClusterConfig } from '../config/cluster.js';
 import { eggPorts } from '../config/cluster.js';
 import type { HeartbeatTarget } from './sender.js';
 
-/** The UDP addresses of every Egg of Life replica of the cluster (`heartbeat.host`, `ports.heartbeat` + i). */
+/** The UDP addresses of every Egg of Life replica of the cluster (`heartbeat.hosts[i]` or `heartbeat.host`, `ports.heartbeat` + i). */
 export function eggTargets(cluster: ClusterConfig): HeartbeatTarget[] {
+  const hosts = cluster.heartbeat.hosts;
+  if (hosts.length > 0)
+    return eggTargetsAt(cluster.heartbeat.host, eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']).map((t, i) => ({
+      ...t,
+      host: hosts[i] ?? t.host,
+    }));
   return eggTargetsAt(cluster.heartbeat.host, eggPorts(cluster, 0).udp, cluster.replicas['egg-of-life']);
 }
 

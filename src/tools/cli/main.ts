@@ -19,6 +19,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ run(a
   stop: { summary: 'stop the local cluster (also when its supervisor is gone)', load: () => import('./stop.js') },
   dashboard: { summary: 'serve the dashboard of a running cluster', load: () => import('./dashboard.js') },
   bench: { summary: 'benchmark the pipeline against the single-process reference', load: () => import('./bench.js') },
+  compose: {
+    summary: 'write a docker compose file that deploys the cluster (and clients) from the image',
+    load: () => import('./compose.js'),
+  },
   node: { summary: 'run one node of the cluster (used by the cluster and the Egg of Life)', load: () => import('./node.js') },
 };
 

@@ -1,20 +1,21 @@
 # syntax=docker/dockerfile:1
-# Dockerfile.draft — DRAFT image for Coffee Shop Analysis (every node kind:
-# gateway, controller, workers, egg-of-life, and the CLI tools), one image, the
-# role chosen by the command line: `docker run IMAGE <subcommand> ...`.
+# The one image of Coffee Shop Analysis: every node kind (gateway, controller,
+# workers, egg-of-life) and the CLI tools (client, compose, ...), the role chosen
+# by the command line: `docker run IMAGE node gateway --index 0`,
+# `docker run IMAGE client --data ... --out ...`.
 #
-# Why a draft: the real Dockerfile will live at the repo root; this one is kept
-# under docker/ to be adapted. Build it from a clean copy of the repo (the
-# build context must be the repo root):
-#   git -C /work/main archive HEAD | tar -x -C /tmp/ctx
-#   docker build --network host -f docker/Dockerfile.draft -t coffee-analysis:draft /tmp/ctx
-# `--network host` lets `npm ci` reach the npm registry (dockerd runs with
-# --bridge=none, so the default build network has no route out).
-# `FROM node:20-bookworm-slim` is the public image, or the local equivalent
-# made by docker/make-base-image.sh where no registry answers.
+# Build: `npm run docker:build` (scripts/docker-build.sh: makes sure dockerd
+# answers and the base image exists, then builds coffee-analysis:latest), or by
+# hand from the repo root:
+#   docker build --network host -t coffee-analysis:latest .
+# `--network host` lets `npm ci` reach the npm registry where dockerd runs with
+# --bridge=none (no default build network). NODE_IMAGE defaults to the public
+# `node:20-bookworm-slim`; where no registry answers, docker/make-base-image.sh
+# makes a local image under that same tag, so this file builds unchanged.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 ############################ build ############################
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
@@ -37,7 +38,7 @@ RUN npm run build \
  && test -n "$(ls -A /out)"
 
 ############################ run ############################
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 
@@ -58,9 +59,11 @@ USER node
 
 # Gateways serve GET /ping on their health check port: give a gateway
 # container HEALTH_PORT=<that port>. Other nodes leave HEALTH_PORT unset and
-# are reported healthy.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "const p=process.env.HEALTH_PORT;if(!p)process.exit(0);const r=require('http').get({host:'127.0.0.1',port:+p,path:'/ping',timeout:2000},(s)=>process.exit(s.statusCode===200?0:1));r.on('timeout',()=>{r.destroy();process.exit(1)});r.on('error',()=>process.exit(1))"]
+# are reported healthy. bash's /dev/tcp, not `node -e`: starting a Node process
+# every few seconds in every container costs CPU, and on a loaded host takes
+# longer than the check's timeout.
+HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["bash", "-c", "[ -z \"$HEALTH_PORT\" ] && exit 0; exec 3<>/dev/tcp/127.0.0.1/$HEALTH_PORT && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 8 status <&3 && [[ $status == *' 200 '* ]]"]
 
 ENTRYPOINT ["node", "bin/coffee-analysis.js"]
 CMD ["--help"]
