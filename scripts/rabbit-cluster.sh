@@ -136,7 +136,7 @@ pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 node_sees() { running_nodes "$1" | grep -qx "$(node_name "$2")"; } # does N's cluster run node M?
 
 wait_until() { # wait_until SECS DESCRIPTION command... (command may be a function)
-  local secs="$1" what="$2"; shift 2
+  local secs="$1"; shift 2  # $2 only names the wait for the reader
   local deadline=$(( $(date +%s) + secs ))
   until "$@" >/dev/null 2>&1; do
     [ "$(date +%s)" -lt "$deadline" ] || return 1
@@ -176,9 +176,9 @@ await_node() { # wait until node N has booted (one CLI call: `wait PIDFILE`)
 }
 
 await_nodes() { # await_node for several nodes at once (each CLI call costs seconds)
-  local n pids=() rc=0
-  for n in "$@"; do await_node "$n" & pids+=($!); done
-  for n in "${pids[@]}"; do wait "$n" || rc=1; done
+  local n waiters=() rc=0
+  for n in "$@"; do await_node "$n" & waiters+=($!); done
+  for n in "${waiters[@]}"; do wait "$n" || rc=1; done
   return $rc
 }
 

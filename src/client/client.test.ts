@@ -125,3 +125,45 @@ test('client: no reachable gateway is a one-line error naming the gateways', asy
     },
   );
 });
+
+test('client: a resumed session re-sends exactly the un-acked window, in order, and nothing acked', async () => {
+  // First connection: 6 batches acked, then the next 4 (a full window) never are, and it drops.
+  const mock = new GatewayMock({ stallAfterBatches: { acked: 6, unacked: 4 } });
+  const address = await mock.listen();
+  const data = tinyDataset(20_000);
+  const out = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-out-'));
+  try {
+    const acked: Array<[string, number]> = [];
+    const summary = await runClient({
+      data,
+      out,
+      gateways: [address],
+      progress: false,
+      maxBatchBytes: 16 * 1024,
+      window: 4,
+      onEvent: (e) => void (e.type === 'batch-acked' && acked.push([e.table, e.seq])),
+    });
+    assert.equal(summary.reconnects, 1);
+    const [first, second] = mock.connections;
+    assert.deepEqual(first.slice(0, 3), [
+      ['stores', 0],
+      ['menu_items', 0],
+      ['users', 0],
+    ]);
+    assert.equal(first.length, 10, 'the client stopped at a full window');
+    const unacked = first.slice(6);
+    assert.deepEqual(
+      unacked,
+      [3, 4, 5, 6].map((seq) => ['transactions', seq]),
+    );
+    assert.deepEqual(second.slice(0, 4), unacked, 'the un-acked window first, in order');
+    assert.deepEqual(second[4], ['transactions', 7], 'then the upload goes on');
+    for (const batch of first.slice(0, 6))
+      assert.ok(!second.some(([t, s]) => t === batch[0] && s === batch[1]), `acked ${batch.join(':')} not re-sent`);
+    assert.deepEqual(acked.slice(0, 6), first.slice(0, 6), 'acks are reported by table name');
+    const rows = [...mock.batches.get(summary.session)!.get('transactions')!.values()].reduce((a, b) => a + b, 0);
+    assert.equal(rows, 20_000);
+  } finally {
+    await mock.close();
+  }
+});

@@ -9,17 +9,17 @@ import {
   decodeResultFrame,
   decodeSessionAccepted,
   decodeTableEndAck,
-  encodeBatchFrame,
 } from '../protocol/wire/messages.js';
 import { CoffeeError, NoGatewayError, UsageError, BusyError, ErrorCode, isRetryable } from '../node/errors.js';
-import { TABLES, TABLE_CODES, type TableName } from '../dataset/tables.js';
+import { TABLES, isTableName } from '../dataset/tables.js';
 import { readTableBatches, validateDataset } from '../dataset/reader.js';
 import { Link, shuffled } from './link.js';
 import { ResultCollector } from './results.js';
-import { writeReports } from './report-writer.js';
+import { writeCollectedReports } from './report-writer.js';
 import { RejectsFile } from './rejects.js';
 import { UploadProgress } from './progress.js';
-import { CLIENT_DEFAULTS, type ClientOptions, type ClientSummary } from './options.js';
+import { resolveClientOptions, type ClientOptions, type ClientSummary, type ResolvedClientOptions } from './options.js';
+import { Uploader } from './uploader.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -34,46 +34,52 @@ function deferred<T>(): Deferred<T> {
 }
 
 /**
+ * Where a run is. `connecting`: the first HELLO is out, waiting for SESSION. `open`: uploading
+ * and collecting results. `resuming`: the gateway went away; HELLO (resume) on another one.
+ * `delivered`: reports written and DONE sent, waiting for BYE (a lost link now ends the run
+ * too). `failed` and `finished` are final.
+ */
+type Phase = 'connecting' | 'open' | 'resuming' | 'delivered' | 'failed' | 'finished';
+
+/**
  * One client run: open a session on a random gateway, stream the tables (reference tables
  * first) as batches with a window of un-acked batches, receive the reports, write them.
  * If the gateway goes away, reconnect to any gateway and resume the same session: re-send
  * the un-acked batches (the system drops duplicates by id) and keep collecting results.
  */
 export class CoffeeClient {
+  private phase: Phase = 'connecting';
+  /** The link the session is open on (undefined while connecting or resuming). */
   private link: Link | undefined;
-  private pending: Link | undefined;
+  /** A link that sent HELLO and waits for SESSION: the upload must not use it yet. */
+  private pending: { link: Link; hello: Deferred<string> } | undefined;
   private session: string | undefined;
-  private readonly window: number;
-  private readonly inflight = new Map<string, Buffer[]>();
-  private readonly pendingEnds = new Map<TableName, number>();
-  private windowWaiter: Deferred<void> | undefined;
-  private readonly finished = deferred<void>();
-  private hello: Deferred<string> | undefined;
-  private awaitingHello = false;
-  private expectedResults: number | null = null;
-  private reportsWritten = false;
-  private doneSent = false;
-  private reconnecting = false;
-  private failed = false;
-  reconnects = 0;
-  private acked = 0;
+  private readonly opts: ResolvedClientOptions;
+  private readonly uploader: Uploader;
   private readonly collector: ResultCollector;
+  /** The reports' one write, started once every result is in. */
+  private reports: Promise<void> | undefined;
+  private expectedResults: number | null = null;
+  private readonly finished = deferred<void>();
+  reconnects = 0;
 
-  constructor(private readonly opts: ClientOptions) {
-    this.window = opts.window ?? CLIENT_DEFAULTS.window;
-    this.collector = new ResultCollector(path.join(opts.out, `.spool-${process.pid}-${Date.now()}`));
+  constructor(options: ClientOptions) {
+    this.opts = resolveClientOptions(options);
+    this.uploader = new Uploader(this.opts.window, this.opts.sendEachBatchTwice);
+    this.collector = new ResultCollector(path.join(this.opts.out, `.spool-${process.pid}-${Date.now()}`));
     // The run's outcome is awaited in run(); a failure before then must not be unhandled.
     this.finished.promise.catch(() => undefined);
   }
 
   async run(): Promise<ClientSummary> {
     const started = process.hrtime.bigint();
-    const files = await validateDataset(this.opts.data);
+    const { data, out, maxBatchBytes } = this.opts;
+    const files = await validateDataset(data);
     const totalBytes = Object.values(files)
       .flat()
       .reduce((a, f) => a + f.size, 0);
-    const rejects = new RejectsFile(this.opts.out);
-    const progress = new UploadProgress(totalBytes, this.opts.progress ?? process.stderr.isTTY === true);
+    const rejects = new RejectsFile(out);
+    const progress = new UploadProgress(totalBytes, this.opts.progress);
     const rows: Record<string, number> = {};
     let inputBytes = 0;
     try {
@@ -81,27 +87,19 @@ export class CoffeeClient {
       for (const table of TABLES) {
         let seq = 0;
         rows[table] = 0;
-        for await (const b of readTableBatches(this.opts.data, table, {
-          maxBatchBytes: this.opts.maxBatchBytes ?? CLIENT_DEFAULTS.maxBatchBytes,
-        })) {
+        for await (const b of readTableBatches(data, table, { maxBatchBytes })) {
           rejects.add(b.rejects);
           inputBytes += b.inputBytes;
           progress.update(b.inputBytes, table, rejects.count);
           if (b.rows === 0) continue;
           rows[table] += b.rows;
           await this.windowSpace();
-          const frame = encodeBatchFrame(TABLE_CODES[table], seq, b.payload);
-          this.inflight.set(`${TABLE_CODES[table]}:${seq}`, frame);
-          this.link?.send(frame);
-          if (this.opts.sendEachBatchTwice) this.link?.send(frame);
-          seq++;
-          if (this.link) await this.link.drained();
+          await this.uploader.send(table, seq++, b.payload);
         }
-        this.pendingEnds.set(table, seq);
-        this.link?.send(encodeJsonFrame(FrameType.TABLE_END, { table, batches: seq }));
+        this.uploader.endTable(table, seq);
       }
       progress.stop();
-      this.opts.onEvent?.({ type: 'uploaded' });
+      this.opts.onEvent({ type: 'uploaded' });
       await this.finished.promise;
     } finally {
       progress.stop();
@@ -120,16 +118,15 @@ export class CoffeeClient {
     };
   }
 
+  /** Room in the window for one more batch; a failed run stops the upload here. */
   private windowSpace(): Promise<void> {
-    if (this.failed) return this.finished.promise;
-    if (this.inflight.size < this.window) return Promise.resolve();
-    this.windowWaiter = deferred<void>();
-    return Promise.race([this.windowWaiter.promise, this.finished.promise]);
+    if (this.phase === 'failed') return this.finished.promise;
+    return Promise.race([this.uploader.space(), this.finished.promise]);
   }
 
   /** Connects to some gateway and opens (or resumes) the session; retries within retryForMs. */
   private async connect(resume: string | undefined): Promise<string> {
-    const deadline = Date.now() + (this.opts.retryForMs ?? CLIENT_DEFAULTS.retryForMs);
+    const deadline = Date.now() + this.opts.retryForMs;
     let delay = 200;
     let lastBusy: CoffeeError | undefined;
     for (;;) {
@@ -142,33 +139,33 @@ export class CoffeeClient {
         }
         // The link becomes the client's link only once the session is open on it: until then
         // the upload must not use it (the gateway takes no batch before the session).
-        this.pending = link;
-        this.hello = deferred<string>();
+        const hello = deferred<string>();
+        this.pending = { link, hello };
         link.listen(
           (f) => this.onFrame(f),
           (reason) => this.onLinkClosed(link, reason),
         );
         link.send(encodeJsonFrame(FrameType.HELLO, resume ? { version: PROTOCOL_VERSION, resume } : { version: PROTOCOL_VERSION }));
-        this.awaitingHello = true;
         try {
-          const session = await this.hello.promise;
+          const session = await hello.promise;
           this.link = link;
-          this.opts.onEvent?.({ type: 'connected', address, session, resumed: resume !== undefined });
+          this.uploader.attach(link);
+          if (this.phase === 'connecting' || this.phase === 'resuming') this.phase = 'open';
+          this.opts.onEvent({ type: 'connected', address, session, resumed: resume !== undefined });
           return session;
         } catch (err) {
           link.close();
-          if (err instanceof CoffeeError && err.code === ErrorCode.SESSION_FINISHED && this.reportsWritten) return resume!;
+          if (err instanceof CoffeeError && err.code === ErrorCode.SESSION_FINISHED && this.reports) return resume!;
           // Whether to try again is the catalogue's call (errors.ts RETRYABLE), not a list here.
           if (isRetryable(err)) {
             if (err instanceof CoffeeError && err.code === ErrorCode.BUSY) {
               lastBusy = err;
-              this.opts.onNotice?.(`system busy, retrying: ${err.message}`);
+              this.opts.onNotice(`system busy, retrying: ${err.message}`);
             }
             continue;
           }
           throw err;
         } finally {
-          this.awaitingHello = false;
           this.pending = undefined;
         }
       }
@@ -182,19 +179,20 @@ export class CoffeeClient {
     try {
       switch (f.type) {
         case FrameType.SESSION: {
-          this.hello?.resolve(decodeSessionAccepted(f).session);
+          this.pending?.hello.resolve(decodeSessionAccepted(f).session);
           return;
         }
         case FrameType.BATCH_ACK: {
           const { tableCode, seq } = decodeBatchAck(f);
-          if (this.inflight.delete(`${tableCode}:${seq}`))
-            this.opts.onEvent?.({ type: 'batch-acked', table: String(tableCode), seq, acked: ++this.acked });
-          if (this.windowWaiter && this.inflight.size < this.window) this.windowWaiter.resolve();
+          const table = this.uploader.batchAcked(tableCode, seq);
+          if (table) this.opts.onEvent({ type: 'batch-acked', table, seq, acked: this.uploader.acked });
           return;
         }
-        case FrameType.TABLE_END_ACK:
-          this.pendingEnds.delete(decodeTableEndAck(f).table as TableName);
+        case FrameType.TABLE_END_ACK: {
+          const { table } = decodeTableEndAck(f);
+          if (isTableName(table)) this.uploader.tableEndAcked(table);
           return;
+        }
         case FrameType.RESULT: {
           const { meta, payload } = decodeResultFrame(f);
           this.collector.add(meta, payload);
@@ -208,12 +206,13 @@ export class CoffeeClient {
           return;
         }
         case FrameType.BYE:
-          if (this.doneSent) this.finished.resolve();
+          if (this.phase === 'delivered') this.finish();
           return;
         case FrameType.ERROR: {
           const body = decodeErrorBody(f);
           const err = new CoffeeError(body.code, `gateway: ${body.message}`);
-          if (this.awaitingHello) this.hello?.reject(err);
+          // An answer to HELLO is the connect loop's to judge (retry elsewhere or give up).
+          if (this.pending) this.pending.hello.reject(err);
           else this.fail(err);
           return;
         }
@@ -225,64 +224,68 @@ export class CoffeeClient {
     }
   }
 
+  /** Once every result is in: write the reports (once), then say DONE. */
   private async maybeFinish(): Promise<void> {
     if (this.expectedResults === null || this.collector.count < this.expectedResults) return;
-    if (!this.reportsWritten) {
-      this.reportsWritten = true;
-      try {
-        await writeReports(this.collector, this.opts.out);
-      } catch (err) {
-        this.fail(err);
-        return;
-      }
+    this.reports ??= writeCollectedReports(this.collector, this.opts.out);
+    try {
+      await this.reports;
+    } catch (err) {
+      this.fail(err);
+      return;
     }
-    this.doneSent = true;
+    // While resuming, DONE waits: the resumed session delivers COMPLETE again, which comes back here.
+    if (this.phase !== 'open' && this.phase !== 'delivered') return;
+    this.phase = 'delivered';
     this.link?.send(encodeJsonFrame(FrameType.DONE, {}));
   }
 
+  private finish(): void {
+    this.phase = 'finished';
+    this.finished.resolve();
+  }
+
   private fail(err: unknown): void {
-    this.failed = true;
+    this.phase = 'failed';
     this.finished.reject(err);
     this.link?.close();
   }
 
   private onLinkClosed(link: Link, reason?: Error): void {
-    if (link === this.pending) {
-      this.hello?.reject(new CoffeeError(ErrorCode.LINK, `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
+    if (link === this.pending?.link) {
+      this.pending.hello.reject(new CoffeeError(ErrorCode.LINK, `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
       return;
     }
     if (link !== this.link) return;
-    if (this.failed || !this.session) return;
-    if (this.doneSent && this.reportsWritten) {
-      // BYE may have been lost with the connection; the reports are written either way.
-      this.finished.resolve();
-      return;
+    switch (this.phase) {
+      case 'delivered':
+        // BYE may have been lost with the connection; the reports are written either way.
+        return this.finish();
+      case 'open':
+        if (this.session) void this.reconnect();
+        return;
+      default:
+        return;
     }
-    void this.reconnect();
   }
 
   /** Resumes the session on any gateway and re-sends what it had not acknowledged. */
   private async reconnect(): Promise<void> {
-    if (this.reconnecting) return;
-    this.reconnecting = true;
+    this.phase = 'resuming';
     this.link = undefined;
+    this.uploader.detach();
     this.reconnects++;
-    this.opts.onNotice?.(`gateway connection lost; resuming session ${this.session} on another gateway`);
+    this.opts.onNotice(`gateway connection lost; resuming session ${this.session} on another gateway`);
     try {
       await this.connect(this.session);
-      const keys = [...this.inflight.keys()].sort((a, b) => {
-        const [ta, sa] = a.split(':').map(Number);
-        const [tb, sb] = b.split(':').map(Number);
-        return ta - tb || sa - sb;
-      });
-      const link = this.link as Link | undefined;
-      for (const k of keys) link?.send(this.inflight.get(k)!);
-      for (const [table, batches] of this.pendingEnds) link?.send(encodeJsonFrame(FrameType.TABLE_END, { table, batches }));
-      if (this.windowWaiter && this.inflight.size < this.window) this.windowWaiter.resolve();
+      if (this.link) this.uploader.resend();
+      else {
+        // The controller had finished the session: it got DONE, and the reports are written.
+        await this.reports;
+        this.finish();
+      }
     } catch (err) {
       this.fail(err);
-    } finally {
-      this.reconnecting = false;
     }
   }
 }

@@ -1,4 +1,6 @@
-/** Options of one client run; every field but the folders has a default. */
+import type { TableName } from '../dataset/tables.js';
+
+/** Options of one client run; every field but the folders has a default (`resolveClientOptions`). */
 export interface ClientOptions {
   /** Dataset folder (a folder per table). */
   data: string;
@@ -27,7 +29,7 @@ export interface ClientOptions {
 
 export type ClientEvent =
   | { type: 'connected'; address: string; session: string; resumed: boolean }
-  | { type: 'batch-acked'; table: string; seq: number; acked: number }
+  | { type: 'batch-acked'; table: TableName; seq: number; acked: number }
   | { type: 'uploaded' };
 
 export const CLIENT_DEFAULTS = {
@@ -35,6 +37,24 @@ export const CLIENT_DEFAULTS = {
   window: 8,
   retryForMs: 60_000,
 } as const;
+
+/** The options with every default applied: resolved once, at the start of a run. */
+export type ResolvedClientOptions = Required<ClientOptions>;
+
+export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions {
+  return {
+    data: opts.data,
+    out: opts.out,
+    gateways: opts.gateways,
+    maxBatchBytes: opts.maxBatchBytes ?? CLIENT_DEFAULTS.maxBatchBytes,
+    window: opts.window ?? CLIENT_DEFAULTS.window,
+    retryForMs: opts.retryForMs ?? CLIENT_DEFAULTS.retryForMs,
+    progress: opts.progress ?? process.stderr.isTTY === true,
+    onNotice: opts.onNotice ?? (() => undefined),
+    onEvent: opts.onEvent ?? (() => undefined),
+    sendEachBatchTwice: opts.sendEachBatchTwice ?? false,
+  };
+}
 
 /** What a client process measured about itself (for the benchmark). */
 export interface ClientResources {

@@ -58,7 +58,7 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
         }
         resolve(JSON.parse(readFileSync(summaryFile, 'utf8')) as ClientSummary & { resources: ClientResources });
       } catch (err) {
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

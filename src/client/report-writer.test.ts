@@ -16,7 +16,7 @@ import { ProtocolError } from '../node/errors.js';
 import { Q1RowsWriter } from '../protocol/payloads/q1-rows.js';
 import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
 import { ResultCollector } from './results.js';
-import { writeReports } from './report-writer.js';
+import { writeCollectedReports } from './report-writer.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'report-writer-test-'));
@@ -73,7 +73,7 @@ test('q1: sorted runs of 3 partitions, chunked, out of order and duplicated, mer
   assert.ok(msgs.filter((m) => m.p === 0).length >= 3, 'several chunks per partition');
 
   const out = path.join(dir, 'out');
-  await writeReports(collector, out);
+  await writeCollectedReports(collector, out);
   const got = readFileSync(path.join(out, REPORT_FILES.q1), 'utf8');
   assert.equal(got, renderQ1([...all]));
   const lines = got.split('\n');
@@ -124,7 +124,7 @@ test('q2–q4 rows from several partitions are written through the render functi
   collector.add({ id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, Buffer.alloc(0));
 
   const out = path.join(dir, 'out');
-  await writeReports(collector, out);
+  await writeCollectedReports(collector, out);
   const read = (f: string): string => readFileSync(path.join(out, f), 'utf8');
   const q2All = q2.flat();
   assert.equal(

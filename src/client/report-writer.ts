@@ -1,16 +1,6 @@
-import { createWriteStream, readFileSync, mkdirSync, renameSync } from 'node:fs';
-import { writeFileAtomic } from '../node/storage/atomic.js';
-import { once } from 'node:events';
-import path from 'node:path';
-import {
-  REPORT_FILES,
-  REPORT_HEADERS,
-  q1Line,
-  renderQ2BestSelling,
-  renderQ2MostProfit,
-  renderQ3,
-  renderQ4,
-} from '../queries/report-format.js';
+import { readFileSync } from 'node:fs';
+import { REPORT_HEADERS, q1Line, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4 } from '../queries/report-format.js';
+import { writeReports } from '../queries/report-writer.js';
 import { forEachQ1Row } from '../protocol/payloads/q1-rows.js';
 import type { ResultCollector } from './results.js';
 
@@ -56,29 +46,21 @@ class RunCursor {
   }
 }
 
-/** Writes the five report files (via temp names, so a file either is whole or absent). */
-export async function writeReports(collector: ResultCollector, outDir: string): Promise<void> {
-  mkdirSync(outDir, { recursive: true });
-  const put = (file: string, content: string): void => writeFileAtomic(path.join(outDir, file), content);
-  put(REPORT_FILES.q2BestSelling, renderQ2BestSelling(collector.q2.map(([yearMonth, itemName, qty]) => ({ yearMonth, itemName, qty }))));
-  put(
-    REPORT_FILES.q2MostProfit,
-    renderQ2MostProfit(collector.q2.map(([yearMonth, , , itemName, cents]) => ({ yearMonth, itemName, cents }))),
-  );
-  put(REPORT_FILES.q3, renderQ3(collector.q3.map(([half, storeId, storeName, cents]) => ({ half, storeId, storeName, cents }))));
-  put(
-    REPORT_FILES.q4,
-    renderQ4(
+/** Writes the five report files from the collected results (through the one report writer). */
+export async function writeCollectedReports(collector: ResultCollector, outDir: string): Promise<void> {
+  await writeReports(outDir, {
+    q1: q1Chunks(collector),
+    q2BestSelling: renderQ2BestSelling(collector.q2.map(([yearMonth, itemName, qty]) => ({ yearMonth, itemName, qty }))),
+    q2MostProfit: renderQ2MostProfit(collector.q2.map(([yearMonth, , , itemName, cents]) => ({ yearMonth, itemName, cents }))),
+    q3: renderQ3(collector.q3.map(([half, storeId, storeName, cents]) => ({ half, storeId, storeName, cents }))),
+    q4: renderQ4(
       collector.q4.map(([storeId, storeName, userId, birthdate, purchases]) => ({ storeId, storeName, userId, birthdate, purchases })),
     ),
-  );
-  await writeQ1(collector, path.join(outDir, REPORT_FILES.q1));
+  });
 }
 
-/** K-way merge of the partitions' sorted runs (byte order of ids, then amount), streamed. */
-async function writeQ1(collector: ResultCollector, file: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const out = createWriteStream(tmp);
+/** Q1 as text chunks: a k-way merge of the partitions' sorted runs (byte order of ids, then amount). */
+function* q1Chunks(collector: ResultCollector): Generator<string> {
   const runs = [...collector.q1Chunks].map(([p, ks]) => new RunCursor(collector, p, ks)).filter((r) => !r.done);
   let buf = `${REPORT_HEADERS.q1}\n`;
   while (runs.length > 0) {
@@ -92,11 +74,9 @@ async function writeQ1(collector: ResultCollector, file: string): Promise<void> 
     run.pop();
     if (run.done) runs.splice(best, 1);
     if (buf.length > 1 << 16) {
-      if (!out.write(buf)) await once(out, 'drain');
+      yield buf;
       buf = '';
     }
   }
-  out.end(buf);
-  await once(out, 'finish');
-  renameSync(tmp, file);
+  yield buf;
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { InMessage, OutMessage } from '../node/middleware/broker.js';
+import { FakeBroker } from '../testing/fake-broker.js';
 import { Topology, STAGES, WORKER_STAGES } from '../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../node/config/cluster.js';
 import { createLogger } from '../node/log.js';
@@ -18,32 +19,6 @@ const S2 = '0a0a0a0a-0000-4000-8000-000000000002';
 const S3 = '0a0a0a0a-0000-4000-8000-000000000003';
 const PARTITIONED = WORKER_STAGES.filter((s) => STAGES[s].partitioned);
 
-/** Just the Broker methods the Coordinator calls, recording what it was asked to do. */
-class FakeBroker {
-  published: OutMessage[] = [];
-  declared: string[] = [];
-  deleted: string[] = [];
-  publish(msg: OutMessage): Promise<void> {
-    this.published.push(msg);
-    return Promise.resolve();
-  }
-  publishAll(msgs: OutMessage[]): Promise<void> {
-    this.published.push(...msgs);
-    return Promise.resolve();
-  }
-  declareQueues(queues: string[]): Promise<void> {
-    this.declared.push(...queues);
-    return Promise.resolve();
-  }
-  deleteQueue(queue: string): Promise<void> {
-    this.deleted.push(queue);
-    return Promise.resolve();
-  }
-  ofType(type: string): OutMessage[] {
-    return this.published.filter((m) => m.type === type);
-  }
-}
-
 function setup(
   t: { after: (fn: () => void) => void },
   maxClients = 16,
@@ -56,7 +31,7 @@ function setup(
   }
   const broker = new FakeBroker();
   const store = new SessionStore(dir);
-  const coord = new Coordinator(broker as unknown as Broker, topology, store, maxClients, log);
+  const coord = new Coordinator(broker, topology, store, maxClients, log);
   return { broker, coord, store, dir };
 }
 

@@ -1,4 +1,5 @@
-import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { BrokerPort } from '../node/middleware/port.js';
 import { STAGES, WORKER_STAGES, type Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { Logger } from '../node/log.js';
@@ -29,7 +30,7 @@ export class Coordinator {
   private readonly sessions = new Map<string, Session>();
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerPort,
     private readonly topology: Topology,
     private readonly store: SessionStore,
     private readonly maxClients: number,

@@ -4,7 +4,7 @@ import { Topology } from '../node/middleware/topology.js';
 import { loadControllerConfig } from './config.js';
 import { SessionStore } from './session-store.js';
 import { Coordinator } from './coordinator.js';
-import { LoadGate } from '../node/middleware/load-gate.js';
+import { consumeExclusively } from '../node/middleware/exclusive-consumer.js';
 
 /**
  * Controller i: owns the sessions whose id hashes to i. Admits sessions (max.clients),
@@ -23,18 +23,12 @@ export async function main(ctx: NodeContext): Promise<void> {
   // Sole consumer of its queue; state is (re)loaded each time the consumer becomes ready, so a
   // second process of this controller never works from a stale copy of the logs.
   const window = config.max.unacked_counters;
-  const gate = new LoadGate();
-  const consumer = broker.consume(
-    { queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window, exclusive: true, lazy: true },
-    async (msg) => {
-      await gate.wait();
-      await coordinator.handle(msg);
-    },
+  consumeExclusively(
+    broker,
+    { queue: topology.controllerQueue(ctx.index), prefetch: window, concurrency: window },
+    async () => ctx.log.info({ sessions: await coordinator.recover() }, 'state loaded; consuming'),
+    (msg) => coordinator.handle(msg),
   );
-  consumer.on('ready', () => {
-    void gate.reload(async () => ctx.log.info({ sessions: await coordinator.recover() }, 'state loaded; consuming'));
-  });
-  consumer.start();
   const idle = config.session.idle_timeout;
   const expiry = setInterval(
     () => void coordinator.expireIdle(idle).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')),

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchDecodeError } from '../node/errors.js';
-import { BatchEncoder, decodeBatch, decodeRows, encodeRows, stringAt, type TransactionRow } from './batch-codec.js';
+import { BatchEncoder, decodeBatch, stringAt } from './batch-codec.js';
+import { decodeRows, encodeRows, type TransactionRow } from '../testing/batch-rows.js';
 
 const tx: TransactionRow[] = [
   { transactionId: 'a-1', storeId: 3, userId: -1, finalAmountCents: 7500, createdAt: 4102444799 },

@@ -1,7 +1,7 @@
 import { endianness } from 'node:os';
 import type { CsvRecord } from './csv/record.js';
 import { BatchDecodeError } from '../node/errors.js';
-import { TABLE_CODES, tableFromCode, type TableName } from './tables.js';
+import { TABLE_SPEC, TABLES, tableFromCode, type BatchOf, type TableName, type TableSpec } from './tables.js';
 
 /**
  * Row batch wire encoding (little-endian, columnar):
@@ -9,6 +9,7 @@ import { TABLE_CODES, tableFromCode, type TableName } from './tables.js';
  *   numeric columns, rowCount x 4 bytes each, in the table's order;
  *   then at most one string column: u32 offsets[rowCount + 1] (offsets[0] = 0, non-decreasing)
  *   and the UTF-8 heap of offsets[rowCount] bytes.
+ * Each table's columns (`numeric`, then `text`) come from its descriptor in `tables.ts`:
  *     transactions:      store_id u32, user_id i32 (-1 guest), final_amount_cents i32, created_at u32, transaction_id str
  *     transaction_items: item_id u32, quantity i32, subtotal_cents i32, created_at u32
  *     users:             user_id u32, birthdate str
@@ -22,125 +23,18 @@ export const BATCH_MAGIC = 0xcb;
 export const BATCH_VERSION = 1;
 export const BATCH_HEADER_BYTES = 8;
 
-/** Numeric column count and whether a string column follows. */
-export const BATCH_LAYOUT: Record<TableName, { numeric: number; string: boolean }> = {
-  stores: { numeric: 1, string: true },
-  menu_items: { numeric: 1, string: true },
-  users: { numeric: 1, string: true },
-  transactions: { numeric: 4, string: true },
-  transaction_items: { numeric: 4, string: false },
-};
-
-// ---------------------------------------------------------------- plain rows
-
-export interface StoreRow {
-  storeId: number;
-  storeName: string;
-}
-export interface MenuItemRow {
-  itemId: number;
-  itemName: string;
-}
-export interface UserRow {
-  userId: number;
-  birthdate: string;
-}
-export interface TransactionRow {
-  transactionId: string;
-  storeId: number;
-  /** -1 for a guest. */
-  userId: number;
-  finalAmountCents: number;
-  /** Epoch seconds. */
-  createdAt: number;
-}
-export interface TransactionItemRow {
-  itemId: number;
-  quantity: number;
-  subtotalCents: number;
-  createdAt: number;
-}
-export interface PlainRows {
-  stores: StoreRow;
-  menu_items: MenuItemRow;
-  users: UserRow;
-  transactions: TransactionRow;
-  transaction_items: TransactionItemRow;
-}
-
 // ---------------------------------------------------------------- decoded views
 
-export interface StoresBatch {
-  table: 'stores';
-  count: number;
-  storeId: Uint32Array;
-  nameOffsets: Uint32Array;
-  nameHeap: Buffer;
-}
-export interface MenuItemsBatch {
-  table: 'menu_items';
-  count: number;
-  itemId: Uint32Array;
-  nameOffsets: Uint32Array;
-  nameHeap: Buffer;
-}
-export interface UsersBatch {
-  table: 'users';
-  count: number;
-  userId: Uint32Array;
-  birthdateOffsets: Uint32Array;
-  birthdateHeap: Buffer;
-}
-export interface TransactionsBatch {
-  table: 'transactions';
-  count: number;
-  storeId: Uint32Array;
-  userId: Int32Array;
-  finalAmountCents: Int32Array;
-  createdAt: Uint32Array;
-  idOffsets: Uint32Array;
-  idHeap: Buffer;
-}
-export interface TransactionItemsBatch {
-  table: 'transaction_items';
-  count: number;
-  itemId: Uint32Array;
-  quantity: Int32Array;
-  subtotalCents: Int32Array;
-  createdAt: Uint32Array;
-}
-export type DecodedBatch = StoresBatch | MenuItemsBatch | UsersBatch | TransactionsBatch | TransactionItemsBatch;
-export interface DecodedBatches {
-  stores: StoresBatch;
-  menu_items: MenuItemsBatch;
-  users: UsersBatch;
-  transactions: TransactionsBatch;
-  transaction_items: TransactionItemsBatch;
-}
+export type StoresBatch = BatchOf<'stores'>;
+export type MenuItemsBatch = BatchOf<'menu_items'>;
+export type UsersBatch = BatchOf<'users'>;
+export type TransactionsBatch = BatchOf<'transactions'>;
+export type TransactionItemsBatch = BatchOf<'transaction_items'>;
+export type DecodedBatch = { [T in TableName]: BatchOf<T> }[TableName];
 
 /** Row i of a string column as a string. */
 export function stringAt(offsets: Uint32Array, heap: Buffer, i: number): string {
   return heap.toString('utf8', offsets[i], offsets[i + 1]);
-}
-
-/** Row i of a string column as bytes (a view into the heap, no copy). */
-export function bytesAt(offsets: Uint32Array, heap: Buffer, i: number): Buffer {
-  return heap.subarray(offsets[i], offsets[i + 1]);
-}
-
-/** The string column of a decoded batch (null for transaction_items). */
-export function stringColumn(b: DecodedBatch): { offsets: Uint32Array; heap: Buffer } | null {
-  switch (b.table) {
-    case 'stores':
-    case 'menu_items':
-      return { offsets: b.nameOffsets, heap: b.nameHeap };
-    case 'users':
-      return { offsets: b.birthdateOffsets, heap: b.birthdateHeap };
-    case 'transactions':
-      return { offsets: b.idOffsets, heap: b.idHeap };
-    default:
-      return null;
-  }
 }
 
 // ---------------------------------------------------------------- encoder
@@ -165,10 +59,10 @@ export class BatchEncoder {
     readonly table: TableName,
     initialRows = 1024,
   ) {
-    this.code = TABLE_CODES[table];
-    const layout = BATCH_LAYOUT[table];
-    this.numeric = layout.numeric;
-    this.hasString = layout.string;
+    const spec: TableSpec = TABLE_SPEC[table];
+    this.code = spec.code;
+    this.numeric = spec.numeric.length;
+    this.hasString = spec.text !== null;
     this.cap = Math.max(16, initialRows);
     this.cols = [];
     for (let k = 0; k < this.numeric; k++) this.cols.push(new Int32Array(this.cap));
@@ -267,56 +161,15 @@ export class BatchEncoder {
   }
 }
 
-/** Appends one plain row to an encoder. */
-export function appendRow<T extends TableName>(enc: BatchEncoder, table: T, row: PlainRows[T]): void {
-  switch (table) {
-    case 'stores': {
-      const r = row as StoreRow;
-      enc.setNum(0, r.storeId);
-      enc.setString(r.storeName);
-      break;
-    }
-    case 'menu_items': {
-      const r = row as MenuItemRow;
-      enc.setNum(0, r.itemId);
-      enc.setString(r.itemName);
-      break;
-    }
-    case 'users': {
-      const r = row as UserRow;
-      enc.setNum(0, r.userId);
-      enc.setString(r.birthdate);
-      break;
-    }
-    case 'transactions': {
-      const r = row as TransactionRow;
-      enc.setNum(0, r.storeId);
-      enc.setNum(1, r.userId);
-      enc.setNum(2, r.finalAmountCents);
-      enc.setNum(3, r.createdAt);
-      enc.setString(r.transactionId);
-      break;
-    }
-    case 'transaction_items': {
-      const r = row as TransactionItemRow;
-      enc.setNum(0, r.itemId);
-      enc.setNum(1, r.quantity);
-      enc.setNum(2, r.subtotalCents);
-      enc.setNum(3, r.createdAt);
-      break;
-    }
-  }
-  enc.commitRow();
-}
-
-/** Encodes plain row objects into one payload (tests, small data). */
-export function encodeRows<T extends TableName>(table: T, rows: readonly PlainRows[T][]): Buffer {
-  const enc = new BatchEncoder(table, rows.length + 1);
-  for (const r of rows) appendRow(enc, table, r);
-  return enc.finish();
-}
-
 // ---------------------------------------------------------------- decoder
+
+/** Property names of each table's decoded text column, computed once. */
+const TEXT_KEYS = Object.fromEntries(
+  TABLES.map((t) => {
+    const text = (TABLE_SPEC[t] as TableSpec).text;
+    return [t, text === null ? null : { offsets: `${text.batchField}Offsets`, heap: `${text.batchField}Heap` }];
+  }),
+) as Record<TableName, { offsets: string; heap: string } | null>;
 
 /** Decodes and validates a payload; the typed arrays view the payload's bytes (or an aligned copy). */
 export function decodeBatch(payload: Buffer): DecodedBatch {
@@ -328,12 +181,12 @@ export function decodeBatch(payload: Buffer): DecodedBatch {
   if (table === undefined) throw new BatchDecodeError(`unknown table code ${payload[2]}`);
   if (payload[3] !== 0) throw new BatchDecodeError(`reserved header byte is ${payload[3]} (expected 0)`);
   const count = payload.readUInt32LE(4);
-  const layout = BATCH_LAYOUT[table];
-  const numBytes = count * 4 * layout.numeric;
-  const fixed = BATCH_HEADER_BYTES + numBytes + (layout.string ? 4 * (count + 1) : 0);
+  const spec: TableSpec = TABLE_SPEC[table];
+  const numBytes = count * 4 * spec.numeric.length;
+  const fixed = BATCH_HEADER_BYTES + numBytes + (spec.text !== null ? 4 * (count + 1) : 0);
   if (payload.length < fixed)
     throw new BatchDecodeError(`batch truncated: ${payload.length} bytes for ${count} ${table} rows (at least ${fixed} needed)`);
-  if (!layout.string && payload.length !== fixed)
+  if (spec.text === null && payload.length !== fixed)
     throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows (${fixed} expected)`);
   // Typed arrays need 4-byte alignment: copy when the payload is not aligned.
   let buf = payload;
@@ -373,82 +226,14 @@ export function decodeBatch(payload: Buffer): DecodedBatch {
     }
     return { offsets, heap: buf.subarray(off, off + heapLen) };
   };
-  switch (table) {
-    case 'stores': {
-      const storeId = u32();
-      const s = str();
-      return { table, count, storeId, nameOffsets: s.offsets, nameHeap: s.heap };
-    }
-    case 'menu_items': {
-      const itemId = u32();
-      const s = str();
-      return { table, count, itemId, nameOffsets: s.offsets, nameHeap: s.heap };
-    }
-    case 'users': {
-      const userId = u32();
-      const s = str();
-      return { table, count, userId, birthdateOffsets: s.offsets, birthdateHeap: s.heap };
-    }
-    case 'transactions': {
-      const storeId = u32();
-      const userId = i32();
-      const finalAmountCents = i32();
-      const createdAt = u32();
-      const s = str();
-      return { table, count, storeId, userId, finalAmountCents, createdAt, idOffsets: s.offsets, idHeap: s.heap };
-    }
-    case 'transaction_items': {
-      const itemId = u32();
-      const quantity = i32();
-      const subtotalCents = i32();
-      const createdAt = u32();
-      return { table, count, itemId, quantity, subtotalCents, createdAt };
-    }
+  // Built in one shape per table (same keys, same order), so readers of a table stay monomorphic.
+  const out: Record<string, unknown> = { table, count };
+  for (const c of spec.numeric) out[c.field] = c.wire === 'i32' ? i32() : u32();
+  const keys = TEXT_KEYS[table];
+  if (keys !== null) {
+    const s = str();
+    out[keys.offsets] = s.offsets;
+    out[keys.heap] = s.heap;
   }
-}
-
-/** Decodes a payload back into plain row objects (tests, diagnostics). */
-export function decodeRows(payload: Buffer): { [T in TableName]: { table: T; rows: PlainRows[T][] } }[TableName] {
-  const b = decodeBatch(payload);
-  switch (b.table) {
-    case 'stores':
-      return {
-        table: b.table,
-        rows: Array.from({ length: b.count }, (_, i) => ({ storeId: b.storeId[i], storeName: stringAt(b.nameOffsets, b.nameHeap, i) })),
-      };
-    case 'menu_items':
-      return {
-        table: b.table,
-        rows: Array.from({ length: b.count }, (_, i) => ({ itemId: b.itemId[i], itemName: stringAt(b.nameOffsets, b.nameHeap, i) })),
-      };
-    case 'users':
-      return {
-        table: b.table,
-        rows: Array.from({ length: b.count }, (_, i) => ({
-          userId: b.userId[i],
-          birthdate: stringAt(b.birthdateOffsets, b.birthdateHeap, i),
-        })),
-      };
-    case 'transactions':
-      return {
-        table: b.table,
-        rows: Array.from({ length: b.count }, (_, i) => ({
-          transactionId: stringAt(b.idOffsets, b.idHeap, i),
-          storeId: b.storeId[i],
-          userId: b.userId[i],
-          finalAmountCents: b.finalAmountCents[i],
-          createdAt: b.createdAt[i],
-        })),
-      };
-    case 'transaction_items':
-      return {
-        table: b.table,
-        rows: Array.from({ length: b.count }, (_, i) => ({
-          itemId: b.itemId[i],
-          quantity: b.quantity[i],
-          subtotalCents: b.subtotalCents[i],
-          createdAt: b.createdAt[i],
-        })),
-      };
-  }
+  return out as unknown as DecodedBatch;
 }

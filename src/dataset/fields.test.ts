@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fieldError, INT32_MAX, parseCentsBytes, parseIntBytes, parseTimestampBytes } from './fields.js';
 import { CsvParser } from './csv/parser.js';
 import { RowParser } from './rows.js';
-import type { TableName } from './tables.js';
+import type { RowView, TableName } from './tables.js';
 import { DatasetError } from '../node/errors.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -89,12 +89,12 @@ function parseRows(table: TableName, csv: string): { reasons: (string | null)[];
   while (p.next()) {
     const why = rp.parse(p.record);
     reasons.push(why);
-    const r = rp.row;
-    rows.push(
-      why === null
-        ? { storeId: r.storeId, userId: r.userId, cents: r.finalAmountCents, createdAt: r.createdAt, id: r.transactionId() }
-        : {},
-    );
+    if (why !== null || rp.table !== 'transactions') {
+      rows.push({});
+      continue;
+    }
+    const r = rp.row as RowView<'transactions'>;
+    rows.push({ storeId: r.storeId, userId: r.userId, cents: r.finalAmountCents, createdAt: r.createdAt, id: r.transactionId() });
   }
   return { reasons, rows };
 }

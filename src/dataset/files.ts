@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError } from '../node/errors.js';
-import type { TableName } from './tables.js';
+import { TABLE_SPEC, type TableName } from './tables.js';
 
 export interface TableFile {
   /** Absolute (or dataDir-joined) path to open. */
@@ -14,14 +14,15 @@ export interface TableFile {
 
 /** Every `*.csv` file of `<dataDir>/<table>/`, sorted by name; DatasetError when none. */
 export async function listTableFiles(dataDir: string, table: TableName): Promise<TableFile[]> {
-  const dir = path.join(dataDir, table);
+  const folder = TABLE_SPEC[table].folder;
+  const dir = path.join(dataDir, folder);
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new DatasetError(`dataset folder ${dir} is missing: a dataset needs a '${table}' folder with its CSV files in ${dataDir}`);
+      throw new DatasetError(`dataset folder ${dir} is missing: a dataset needs a '${folder}' folder with its CSV files in ${dataDir}`);
     }
     throw new DatasetError(`cannot read dataset folder ${dir}: ${(err as Error).message}`);
   }
@@ -32,7 +33,7 @@ export async function listTableFiles(dataDir: string, table: TableName): Promise
     if (!e.isFile() && !e.isSymbolicLink()) continue;
     const st = await stat(p).catch(() => null);
     if (st === null || !st.isFile()) continue;
-    out.push({ path: p, name: `${table}/${e.name}`, size: st.size });
+    out.push({ path: p, name: `${folder}/${e.name}`, size: st.size });
   }
   if (out.length === 0) throw new DatasetError(`dataset folder ${dir} has no .csv file: put the ${table} CSV files there`);
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatasetError } from '../node/errors.js';
-import { decodeRows, type TransactionRow } from './batch-codec.js';
+import { decodeRows, type TransactionRow } from '../testing/batch-rows.js';
 import { listTableFiles } from './files.js';
 import { forEachRow, readTableBatches, validateDataset } from './reader.js';
 import type { RejectedRow } from './rows.js';

@@ -5,8 +5,8 @@ import type { CsvRecord } from './csv/record.js';
 import { DatasetError } from '../node/errors.js';
 import { BatchEncoder } from './batch-codec.js';
 import { listTableFiles, type TableFile } from './files.js';
-import { RowParser, type RejectedRow, type RowViews } from './rows.js';
-import { TABLES, type TableName } from './tables.js';
+import { RowParser, type RejectedRow } from './rows.js';
+import { TABLES, type RowView, type TableName } from './tables.js';
 
 export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
 /** A batch is cut when this many rejects accumulated (bounds memory on a bad file). */
@@ -24,32 +24,10 @@ function emptyFile(f: TableFile): DatasetError {
   return new DatasetError(`${f.name}: empty file, a header row is required`);
 }
 
-/** Appends the row just parsed by rp (from rec) to the encoder. */
+/** Appends the row just parsed by rp (from rec) to the encoder: numeric values in wire order, then the text field. */
 function encodeRecord(rp: RowParser, enc: BatchEncoder, rec: CsvRecord): void {
-  const row = rp.row;
-  switch (rp.table) {
-    case 'stores':
-      enc.setNum(0, row.storeId);
-      break;
-    case 'menu_items':
-      enc.setNum(0, row.itemId);
-      break;
-    case 'users':
-      enc.setNum(0, row.userId);
-      break;
-    case 'transactions':
-      enc.setNum(0, row.storeId);
-      enc.setNum(1, row.userId);
-      enc.setNum(2, row.finalAmountCents);
-      enc.setNum(3, row.createdAt);
-      break;
-    case 'transaction_items':
-      enc.setNum(0, row.itemId);
-      enc.setNum(1, row.quantity);
-      enc.setNum(2, row.subtotalCents);
-      enc.setNum(3, row.createdAt);
-      break;
-  }
+  const values = rp.values;
+  for (let k = 0; k < values.length; k++) enc.setNum(k, values[k]);
   if (rp.textField >= 0) enc.setStringFromRecord(rec, rp.textField);
   enc.commitRow();
 }
@@ -136,7 +114,7 @@ export async function* readTableBatches(
 export async function forEachRow<T extends TableName>(
   dataDir: string,
   table: T,
-  visitor: (row: RowViews[T]) => void,
+  visitor: (row: RowView<T>) => void,
   onReject?: (r: RejectedRow) => void,
 ): Promise<{ rows: number; rejected: number; inputBytes: number }> {
   const files = await listTableFiles(dataDir, table);
@@ -144,7 +122,7 @@ export async function forEachRow<T extends TableName>(
   let rejected = 0;
   let inputBytes = 0;
   for (const f of files) {
-    let rp: RowParser | null = null;
+    let rp: RowParser<T> | null = null;
     const res = await forEachCsvRecord(f.path, (rec) => {
       if (rp === null) {
         rp = new RowParser(table, rec, f.name);

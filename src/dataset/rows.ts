@@ -1,7 +1,7 @@
 import type { CsvRecord } from './csv/record.js';
 import { DatasetError } from '../node/errors.js';
 import { fieldError, INT32_MAX, INT32_MIN, parseCentsBytes, parseIntBytes, parseTimestampBytes } from './fields.js';
-import { REQUIRED_COLUMNS, type TableName } from './tables.js';
+import { requiredColumns, TABLE_SPEC, type RowView, type TableName, type TableSpec } from './tables.js';
 
 /** A row skipped because it breaks the parsing rules. */
 export interface RejectedRow {
@@ -18,72 +18,57 @@ export const MAX_TRANSACTION_ID_BYTES = 255;
 export const GUEST_USER_ID = -1;
 
 /** Per-table views of a parsed row (the same reused object; read it inside the visitor). */
-export interface StoreRowView {
-  readonly storeId: number;
-  storeName(): string;
-}
-export interface MenuItemRowView {
-  readonly itemId: number;
-  itemName(): string;
-}
-export interface UserRowView {
-  readonly userId: number;
-  birthdate(): string;
-}
-export interface TransactionRowView {
-  readonly storeId: number;
-  /** -1 for a guest. */
-  readonly userId: number;
-  readonly finalAmountCents: number;
-  /** Epoch seconds. */
-  readonly createdAt: number;
-  transactionId(): string;
-}
-export interface TransactionItemRowView {
-  readonly itemId: number;
-  readonly quantity: number;
-  readonly subtotalCents: number;
-  readonly createdAt: number;
-}
-export interface RowViews {
-  stores: StoreRowView;
-  menu_items: MenuItemRowView;
-  users: UserRowView;
-  transactions: TransactionRowView;
-  transaction_items: TransactionItemRowView;
+export type StoreRowView = RowView<'stores'>;
+export type MenuItemRowView = RowView<'menu_items'>;
+export type UserRowView = RowView<'users'>;
+export type TransactionRowView = RowView<'transactions'>;
+export type TransactionItemRowView = RowView<'transaction_items'>;
+export type RowViews = { [T in TableName]: RowView<T> };
+
+// Numeric parse kinds as small integers: the per-field switch of the hot loop.
+const ID = 0;
+const ID_OR_GUEST = 1;
+const INT32 = 2;
+const CENTS = 3;
+const TIMESTAMP = 4;
+const KIND = { id: ID, 'id-or-guest': ID_OR_GUEST, int32: INT32, cents: CENTS, timestamp: TIMESTAMP } as const;
+
+/** The parser state a row view reads: numeric values in wire order, the record and its text field. */
+interface RowSource {
+  readonly values: Float64Array;
+  rec: CsvRecord | null;
+  readonly textField: number;
 }
 
-/** One mutable row shared by every table (one hidden class keeps the hot path monomorphic). */
-export class ParsedRow {
-  storeId = 0;
-  itemId = 0;
-  userId = 0;
-  quantity = 0;
-  finalAmountCents = 0;
-  subtotalCents = 0;
-  createdAt = 0;
-  /** The record and field index of the table's text column (-1 when none). */
-  rec: CsvRecord | null = null;
-  textField = -1;
+type ViewConstructor = new (src: RowSource) => object;
 
-  private text(): string {
-    return this.rec !== null && this.textField >= 0 ? this.rec.text(this.textField) : '';
+/**
+ * One view class per table, its getters made from the descriptor: `row.createdAt` reads
+ * values[3] of the transactions parser. A class per table keeps each visitor monomorphic.
+ */
+function viewClass(spec: TableSpec): ViewConstructor {
+  class View {
+    constructor(readonly src: RowSource) {}
   }
-  storeName(): string {
-    return this.text();
+  spec.numeric.forEach((c, k) => {
+    Object.defineProperty(View.prototype, c.field, {
+      get(this: View): number {
+        return this.src.values[k];
+      },
+    });
+  });
+  if (spec.text !== null) {
+    Object.defineProperty(View.prototype, spec.text.field, {
+      value(this: View): string {
+        const { rec, textField } = this.src;
+        return rec === null ? '' : rec.text(textField);
+      },
+    });
   }
-  itemName(): string {
-    return this.text();
-  }
-  birthdate(): string {
-    return this.text();
-  }
-  transactionId(): string {
-    return this.text();
-  }
+  return View;
 }
 
-const TABLE_KIND: Record<TableName, number> = { stores: 1, menu_items: 2, users: 3, transactions: 4, transaction_items: 5 };
+const VIEW_CLASSES = new Map<TableName, ViewConstructor>();
 
 function snippet(rec: CsvRecord, i: number): string {
   const t = rec.text(i);
@@ -91,158 +76,89 @@ function snippet(rec: CsvRecord, i: number): string {
 }
 
 /**
- * Validates a file's header and parses its records into `row`. Columns are located by name;
- * a missing required column is a DatasetError naming the file and column.
+ * Validates a file's header and parses its records, driven by the table's descriptor: the
+ * numeric columns into `values` (wire order), the text column left in the record. Columns are
+ * located by name; a missing required column is a DatasetError naming the file and column.
  */
-export class RowParser {
-  readonly row = new ParsedRow();
+export class RowParser<T extends TableName = TableName> implements RowSource {
+  /** A view of the last parsed row, named by the descriptor's fields. */
+  readonly row: RowView<T>;
+  /** Numeric values of the last parsed row, in wire order. */
+  readonly values: Float64Array;
+  rec: CsvRecord | null = null;
+  /** Number of fields every record must have (the header's). */
   readonly columns: number;
-  private readonly kind: number;
-  // Column indexes (meaning depends on the table; see parse()).
-  private readonly c0: number;
-  private readonly c1: number;
-  private readonly c2: number;
-  private readonly c3: number;
-  private readonly c4: number;
+  /** Index of the table's text column in the file, or -1 (transaction_items). */
+  readonly textField: number;
+  private readonly fields: Int32Array;
+  private readonly kinds: Uint8Array;
+  private readonly names: string[];
+  private readonly textIsRecordId: boolean;
 
   constructor(
-    readonly table: TableName,
+    readonly table: T,
     header: CsvRecord,
     readonly file: string,
   ) {
     if (header.error !== null) throw new DatasetError(`${file}: malformed header row (${header.error}): fix the file's first line`);
     const names = header.toArray().map((s) => s.trim());
-    const idx = (col: string): number => {
-      const k = names.indexOf(col);
-      if (k < 0)
-        throw new DatasetError(
-          `${file}: missing column '${col}' in the header row (a ${table} file needs ${REQUIRED_COLUMNS[table].join(', ')})`,
-        );
-      return k;
-    };
-    this.columns = header.fieldCount;
-    this.kind = TABLE_KIND[table];
-    const req = REQUIRED_COLUMNS[table] as readonly string[];
+    const required = requiredColumns(table);
     // Validate all up front so the error names the first missing column.
-    for (const c of req) idx(c);
-    switch (table) {
-      case 'stores':
-        this.c0 = idx('store_id');
-        this.c1 = idx('store_name');
-        this.c2 = this.c3 = this.c4 = -1;
-        break;
-      case 'menu_items':
-        this.c0 = idx('item_id');
-        this.c1 = idx('item_name');
-        this.c2 = this.c3 = this.c4 = -1;
-        break;
-      case 'users':
-        this.c0 = idx('user_id');
-        this.c1 = idx('birthdate');
-        this.c2 = this.c3 = this.c4 = -1;
-        break;
-      case 'transactions':
-        this.c0 = idx('store_id');
-        this.c1 = idx('user_id');
-        this.c2 = idx('final_amount');
-        this.c3 = idx('created_at');
-        this.c4 = idx('transaction_id');
-        break;
-      case 'transaction_items':
-        this.c0 = idx('item_id');
-        this.c1 = idx('quantity');
-        this.c2 = idx('subtotal');
-        this.c3 = idx('created_at');
-        this.c4 = -1;
-        break;
+    for (const col of required) {
+      if (!names.includes(col))
+        throw new DatasetError(`${file}: missing column '${col}' in the header row (a ${table} file needs ${required.join(', ')})`);
     }
-    this.row.textField = this.kind === 5 ? -1 : this.kind === 4 ? this.c4 : this.c1;
+    const spec: TableSpec = TABLE_SPEC[table];
+    this.columns = header.fieldCount;
+    this.values = new Float64Array(spec.numeric.length);
+    this.fields = Int32Array.from(spec.numeric, (c) => names.indexOf(c.csv));
+    this.kinds = Uint8Array.from(spec.numeric, (c) => KIND[c.parse]);
+    this.names = spec.numeric.map((c) => c.csv);
+    this.textField = spec.text === null ? -1 : names.indexOf(spec.text.csv);
+    this.textIsRecordId = spec.text?.parse === 'record-id';
+    let View = VIEW_CLASSES.get(table);
+    if (View === undefined) VIEW_CLASSES.set(table, (View = viewClass(spec)));
+    this.row = new View(this) as RowView<T>;
   }
 
-  /** Index of the table's text column in the file, or -1 (transaction_items). */
-  get textField(): number {
-    return this.row.textField;
-  }
-
-  /** Parses rec into this.row; returns null when valid, else the reject reason. */
+  /** Parses rec (numeric columns into `values`); returns null when valid, else the reject reason. */
   parse(rec: CsvRecord): string | null {
     if (rec.error !== null) return `malformed CSV: ${rec.error}`;
     if (rec.fieldCount !== this.columns) return `expected ${this.columns} columns, got ${rec.fieldCount}`;
-    const row = this.row;
-    row.rec = rec;
-    const buf = rec.buf;
-    const starts = rec.starts;
-    const ends = rec.ends;
-    let c: number;
-    let v: number;
-    switch (this.kind) {
-      case 1: // stores
-        c = this.c0;
-        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
-        if (v !== v) return `store_id: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.storeId = v;
-        return null;
-      case 2: // menu_items
-        c = this.c0;
-        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
-        if (v !== v) return `item_id: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.itemId = v;
-        return null;
-      case 3: // users
-        c = this.c0;
-        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
-        if (v !== v) return `user_id: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.userId = v;
-        return null;
-      case 4: {
-        // transactions
-        c = this.c0;
-        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
-        if (v !== v) return `store_id: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.storeId = v;
-        c = this.c1;
-        if (starts[c] === ends[c]) {
-          row.userId = GUEST_USER_ID;
-        } else {
-          v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
-          if (v !== v) return `user_id: ${fieldError()}: '${snippet(rec, c)}'`;
-          row.userId = v;
-        }
-        c = this.c2;
-        v = parseCentsBytes(buf, starts[c], ends[c]);
-        if (v !== v) return `final_amount: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.finalAmountCents = v;
-        c = this.c3;
-        v = parseTimestampBytes(buf, starts[c], ends[c]);
-        if (v !== v) return `created_at: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.createdAt = v;
-        c = this.c4;
-        if (starts[c] === ends[c]) return 'transaction_id: empty';
-        if (ends[c] - starts[c] > MAX_TRANSACTION_ID_BYTES && rec.byteLength(c) > MAX_TRANSACTION_ID_BYTES) {
-          return `transaction_id: longer than ${MAX_TRANSACTION_ID_BYTES} bytes`;
-        }
-        return null;
+    this.rec = rec;
+    const { buf, starts, ends } = rec;
+    const { fields, kinds, values } = this;
+    for (let k = 0; k < fields.length; k++) {
+      const c = fields[k];
+      const s = starts[c];
+      const e = ends[c];
+      let v: number;
+      switch (kinds[k]) {
+        case ID_OR_GUEST:
+          v = s === e ? GUEST_USER_ID : parseIntBytes(buf, s, e, 0, INT32_MAX);
+          break;
+        case INT32:
+          v = parseIntBytes(buf, s, e, INT32_MIN, INT32_MAX);
+          break;
+        case CENTS:
+          v = parseCentsBytes(buf, s, e);
+          break;
+        case TIMESTAMP:
+          v = parseTimestampBytes(buf, s, e);
+          break;
+        default:
+          v = parseIntBytes(buf, s, e, 0, INT32_MAX);
       }
-      default: {
-        // transaction_items
-        c = this.c0;
-        v = parseIntBytes(buf, starts[c], ends[c], 0, INT32_MAX);
-        if (v !== v) return `item_id: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.itemId = v;
-        c = this.c1;
-        v = parseIntBytes(buf, starts[c], ends[c], INT32_MIN, INT32_MAX);
-        if (v !== v) return `quantity: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.quantity = v;
-        c = this.c2;
-        v = parseCentsBytes(buf, starts[c], ends[c]);
-        if (v !== v) return `subtotal: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.subtotalCents = v;
-        c = this.c3;
-        v = parseTimestampBytes(buf, starts[c], ends[c]);
-        if (v !== v) return `created_at: ${fieldError()}: '${snippet(rec, c)}'`;
-        row.createdAt = v;
-        return null;
+      if (v !== v) return `${this.names[k]}: ${fieldError()}: '${snippet(rec, c)}'`;
+      values[k] = v;
+    }
+    if (this.textIsRecordId) {
+      const c = this.textField;
+      if (starts[c] === ends[c]) return 'transaction_id: empty';
+      if (ends[c] - starts[c] > MAX_TRANSACTION_ID_BYTES && rec.byteLength(c) > MAX_TRANSACTION_ID_BYTES) {
+        return `transaction_id: longer than ${MAX_TRANSACTION_ID_BYTES} bytes`;
       }
     }
+    return null;
   }
 }

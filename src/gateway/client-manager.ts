@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../node/log.js';
-import { FramedConnection } from './connection-manager.js';
+import { FramedConnection } from './framed-connection.js';
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
-import type { MessageHandler } from './controller-link.js';
+import type { ControllerLink } from './controller-link.js';
 
 /** All client sessions of this gateway: creates them per connection, drains them on shutdown. */
 export class ClientManager {
@@ -10,14 +10,14 @@ export class ClientManager {
   private readonly bySession = new Map<string, ClientSession>();
 
   constructor(
-    private readonly handler: MessageHandler,
+    private readonly controller: ControllerLink,
     private readonly options: ClientSessionOptions & { maxFrameBytes: number },
     private readonly log: Logger,
   ) {}
 
   accept(socket: Socket): void {
     const conn = new FramedConnection(socket, this.options.maxFrameBytes, this.log);
-    const session = new ClientSession(conn, this.handler, this.options, this.log, (s) => {
+    const session = new ClientSession(conn, this.controller, this.options, this.log, (s) => {
       // A client that resumes here replaces its older connection, if any.
       const prev = this.bySession.get(s.session);
       if (prev && prev !== s) void prev.drain();

@@ -1,4 +1,3 @@
-import type { Consumer } from 'rabbitmq-client';
 import { FrameType, FRAME_NAMES, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
 import {
   PROTOCOL_VERSION,
@@ -15,11 +14,21 @@ import { ProtocolError, CoffeeError, ErrorCode } from '../node/errors.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
+import type { ConsumerHandle } from '../node/middleware/port.js';
 import type { Logger } from '../node/log.js';
-import type { FramedConnection } from './connection-manager.js';
-import type { MessageHandler } from './controller-link.js';
+import type { FramedConnection } from './framed-connection.js';
+import type { ControllerLink } from './controller-link.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
+
+/** What a session uses of its connection (a FramedConnection; a fake in the unit test). */
+export type SessionConnection = Pick<FramedConnection, 'remote' | 'isClosed' | 'onFrames' | 'onClose' | 'onFail' | 'send' | 'fail' | 'end'>;
+
+/** What a session uses of the middleware side (the ControllerLink; a fake in the unit test). */
+export type SessionController = Pick<
+  ControllerLink,
+  'openSession' | 'forwardBatch' | 'endTable' | 'consumeResults' | 'stopResults' | 'finishSession'
+>;
 
 export interface ClientSessionOptions {
   controllerTimeoutMs: number;
@@ -36,14 +45,14 @@ export class ClientSession {
   private phase: Phase = 'hello';
   session = '';
   private chain: Promise<void> = Promise.resolve();
-  private results: Consumer | undefined;
+  private results: ConsumerHandle | undefined;
   private readonly awaitingAck = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private complete: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly seen = new Map<TableName, { count: number; max: number }>();
 
   constructor(
-    private readonly conn: FramedConnection,
-    private readonly handler: MessageHandler,
+    private readonly conn: SessionConnection,
+    private readonly controller: SessionController,
     private readonly options: ClientSessionOptions,
     private readonly log: Logger,
     private readonly onEstablished: (s: ClientSession) => void,
@@ -61,7 +70,7 @@ export class ClientSession {
     if (!this.session || this.phase === 'done') return;
     this.phase = 'done';
     try {
-      await this.handler.finishSession(this.session);
+      await this.controller.finishSession(this.session);
       this.log.warn({ session: this.session }, 'session aborted after a protocol error');
     } catch (err) {
       this.log.error({ err: String(err), session: this.session }, 'could not abort session');
@@ -105,7 +114,7 @@ export class ClientSession {
     const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
     this.phase = 'opening';
     this.enqueue(async () => {
-      const reply = await this.handler.openSession(session, this.options.controllerTimeoutMs);
+      const reply = await this.controller.openSession(session, this.options.controllerTimeoutMs);
       if (!reply.ok) throw new CoffeeError(reply.code ?? ErrorCode.REFUSED, reply.message ?? 'session refused');
       // The client may have gone while the controller answered: its session waits for a resume.
       if (this.conn.isClosed) return;
@@ -115,7 +124,7 @@ export class ClientSession {
       const accepted: SessionAccepted = { session };
       this.conn.send(encodeJsonFrame(FrameType.SESSION, accepted));
       this.log.info({ session, remote: this.conn.remote, resumed: body.resume !== undefined }, 'session established');
-      this.results = this.handler.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
+      this.results = this.controller.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
     });
   }
 
@@ -138,7 +147,7 @@ export class ClientSession {
     s.count++;
     s.max = Math.max(s.max, seq);
     this.seen.set(table, s);
-    const forwarded = this.handler.forwardBatch(this.session, table, seq, payload);
+    const forwarded = this.controller.forwardBatch(this.session, table, seq, payload);
     // Awaited in order below; until then a failure must not count as an unhandled rejection.
     forwarded.catch(() => undefined);
     // Publishing runs concurrently; acks leave in order, each once its batch is confirmed.
@@ -156,7 +165,7 @@ export class ClientSession {
     if (s && s.max >= batches)
       throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
     this.enqueue(async () => {
-      await this.handler.endTable(this.session, table, batches);
+      await this.controller.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
     });
   }
@@ -169,7 +178,8 @@ export class ClientSession {
       this.conn.send(encodeJsonFrame(FrameType.COMPLETE, JSON.parse(msg.body.toString('utf8')) as object));
       return done;
     }
-    const meta = { id: msg.id, q: String(msg.headers.q ?? ''), p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
+    const q = msg.headers.q;
+    const meta = { id: msg.id, q: typeof q === 'string' ? q : '', p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
     const acked = new Promise<void>((resolve, reject) => this.awaitingAck.set(msg.id, { resolve, reject }));
     this.conn.send(encodeResultFrame(meta, msg.body));
     return acked;
@@ -191,9 +201,9 @@ export class ClientSession {
     const complete = this.complete;
     this.enqueue(async () => {
       complete.resolve();
-      if (this.results) await this.handler.stopResults(this.results);
+      if (this.results) await this.controller.stopResults(this.results);
       this.results = undefined;
-      await this.handler.finishSession(this.session);
+      await this.controller.finishSession(this.session);
       this.conn.end(encodeJsonFrame(FrameType.BYE, {}));
       this.log.info({ session: this.session }, 'session delivered');
     });
@@ -205,7 +215,7 @@ export class ClientSession {
     for (const w of this.awaitingAck.values()) w.reject(err);
     this.awaitingAck.clear();
     if (this.phase !== 'done') this.complete?.reject(err);
-    if (this.results) await this.handler.stopResults(this.results).catch(() => undefined);
+    if (this.results) await this.controller.stopResults(this.results).catch(() => undefined);
     this.results = undefined;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'rabbitmq-client';
-import type { Broker, InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { InMessage, OutMessage } from '../node/middleware/broker.js';
+import type { BrokerPort, ConsumerHandle } from '../node/middleware/port.js';
 import type { Stage, Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { TableName } from '../dataset/tables.js';
@@ -23,13 +23,13 @@ const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = 
  * controller (request/reply on this gateway's reply queue), forwarding of batches with their
  * counter reports (the gateway is the `source` stage), and each session's results queue.
  */
-export class MessageHandler {
+export class ControllerLink {
   private readonly pendingReplies = new Map<string, (reply: OpenReply) => void>();
   private readonly reporter: CounterReporter;
   private readonly replyQueue: string;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerPort,
     private readonly topology: Topology,
     gatewayIndex: number,
     nodeId: string,
@@ -106,11 +106,11 @@ export class MessageHandler {
     return this.reporter.report(session, null, {}, { [table]: batches });
   }
 
-  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): Consumer {
+  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): ConsumerHandle {
     return this.broker.consume({ queue: this.topology.resultsQueue(session), prefetch, concurrency: prefetch, passive: true }, handler);
   }
 
-  stopResults(consumer: Consumer): Promise<void> {
+  stopResults(consumer: ConsumerHandle): Promise<void> {
     return this.broker.stopConsumer(consumer);
   }
 

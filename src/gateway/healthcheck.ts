@@ -1,7 +1,8 @@
 import http from 'node:http';
+import { listen } from './listen.js';
 
 /** Health check for orchestration: `GET /ping` answers 200 `pong` while the gateway serves. */
-export class PingServer {
+export class HealthcheckServer {
   private readonly server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/ping') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('pong');
@@ -10,14 +11,8 @@ export class PingServer {
     }
   });
 
-  listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : port);
-      });
-    });
+  listen(port: number, host?: string): Promise<number> {
+    return listen(this.server, port, host);
   }
 
   close(): Promise<void> {

@@ -2,19 +2,20 @@ import type { NodeContext } from '../node/context.js';
 import { connectNodeBroker } from '../node/middleware/node-broker.js';
 import { Topology } from '../node/middleware/topology.js';
 import { loadGatewayConfig, resolveGatewaySettings } from './config.js';
-import { MessageHandler } from './controller-link.js';
+import { ControllerLink } from './controller-link.js';
 import { ClientManager } from './client-manager.js';
 import { GatewayServer } from './server.js';
-import { PingServer } from './healthcheck.js';
+import { HealthcheckServer } from './healthcheck.js';
 
 /**
- * Gateway: the single entry point for clients.
- *   config            config.ts + config.yaml (seed keys)
- *   handler/          messages to/from the middleware (admission, batches, results)
- *   sessions/         one ClientSession per connection, the ClientManager over them
- *   network/          framing of a client connection
- *   server/           the TCP server for clients
- *   healthcheck/      HTTP GET /ping
+ * Gateway: the single entry point for clients. Its parts, outside in:
+ *   server.ts             TCP server for clients (listen.ts: the bind helper it shares)
+ *   healthcheck.ts        HTTP GET /ping
+ *   client-manager.ts     every connection's session; drains them on shutdown
+ *   framed-connection.ts  one client's socket as whole frames in and out
+ *   client-session.ts     the client protocol's state machine, per connection
+ *   controller-link.ts    the middleware side: admission by the controller, batches, results
+ *   config.ts             config.ts + config.yaml (seed keys)
  * Heartbeats to the Egg of Life and SIGTERM handling come from the node runtime.
  */
 export async function main(ctx: NodeContext): Promise<void> {
@@ -24,25 +25,25 @@ export async function main(ctx: NodeContext): Promise<void> {
   if (settings.logLevel !== undefined) ctx.log.level = settings.logLevel === 'development' ? 'debug' : settings.logLevel;
   if (settings.heartbeat) ctx.retargetHeartbeat(settings.heartbeat.targets, settings.heartbeat.intervalMs);
   const broker = await connectNodeBroker(ctx, settings.brokerAddress);
-  const handler = new MessageHandler(broker, new Topology(ctx.cluster), ctx.index, ctx.id);
-  await handler.start();
+  const controller = new ControllerLink(broker, new Topology(ctx.cluster), ctx.index, ctx.id);
+  await controller.start();
 
   const manager = new ClientManager(
-    handler,
+    controller,
     { controllerTimeoutMs: config.controller_timeout, resultsPrefetch: config.results_prefetch, maxFrameBytes: config.max_frame_bytes },
     ctx.log,
   );
   const server = new GatewayServer(manager);
   const port = await server.listen(settings.port);
-  const ping = new PingServer();
-  const pingPort = await ping.listen(settings.healthcheckPort);
+  const healthcheck = new HealthcheckServer();
+  const healthcheckPort = await healthcheck.listen(settings.healthcheckPort);
 
   // Shutdown runs in reverse: stop accepting, drain clients, close the broker, stop /ping last.
-  ctx.onShutdown(() => ping.close());
+  ctx.onShutdown(() => healthcheck.close());
   ctx.onShutdown(() => broker.close());
   ctx.onShutdown(async () => {
     server.stopAccepting();
     await manager.drainAll();
   });
-  ctx.log.info({ port, healthcheck: pingPort }, 'gateway ready');
+  ctx.log.info({ port, healthcheck: healthcheckPort }, 'gateway ready');
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { ClientManager } from './client-manager.js';
+import { listen } from './listen.js';
 
 /** The TCP server clients connect to; each connection is handed to the client manager. */
 export class GatewayServer {
@@ -9,14 +10,8 @@ export class GatewayServer {
     this.server = net.createServer((socket) => this.manager.accept(socket));
   }
 
-  listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : port);
-      });
-    });
+  listen(port: number, host?: string): Promise<number> {
+    return listen(this.server, port, host);
   }
 
   /**

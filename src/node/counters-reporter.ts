@@ -1,4 +1,4 @@
-import type { Broker } from './middleware/broker.js';
+import type { BrokerPort } from './middleware/port.js';
 import type { Stage, Topology } from './middleware/topology.js';
 import { encodeCounterReport, type CounterReport } from '../protocol/internal/counters.js';
 import { counterId } from '../protocol/internal/ids.js';
@@ -20,7 +20,7 @@ export class CounterReporter {
   private seq = 0;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: BrokerPort,
     private readonly topology: Topology,
     private readonly stage: Stage,
     private readonly nodeId: string,

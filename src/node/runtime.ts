@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync, rmSync, renameSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './storage/atomic.js';
 import path from 'node:path';
 import { loadClusterConfig, nodeId, pidDir, runDir, stateDir, type NodeKind } from './config/cluster.js';
 import { createLogger } from './log.js';
@@ -92,11 +93,10 @@ function diskWriteBytes(): number {
 
 /**
  * Writes this process's peak RSS, CPU time and disk writes to `<run>/stats/<id>.json` (read by the
- * benchmark). Atomic (temp + rename) so a reader never sees half a file; never throws.
+ * benchmark). Atomic so a reader never sees half a file; never throws.
  */
 function statsWriter(dir: string, id: string, kind: NodeKind): () => void {
   const file = path.join(dir, `${id}.json`);
-  const tmp = `${file}.${process.pid}.tmp`;
   return () => {
     try {
       const u = process.resourceUsage();
@@ -110,9 +110,8 @@ function statsWriter(dir: string, id: string, kind: NodeKind): () => void {
         diskWriteBytes: diskWriteBytes(),
         at: Date.now(),
       };
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(tmp, JSON.stringify(stats));
-      renameSync(tmp, file);
+      // Rewritten every second and only read by the benchmark: atomic, not durable.
+      writeFileAtomic(file, JSON.stringify(stats), { durable: false });
     } catch {
       // Stats are best effort: a full disk or a removed run dir must not hurt the node.
     }

@@ -30,7 +30,20 @@ export function daysInMonth(y: number, m: number): number {
   return m === 2 && isLeapYear(y) ? 29 : DAYS_IN_MONTH[m];
 }
 
-/** Packed year*16 + month of a day number (civil_from_days without the day). */
+/** Civil date of a day number: [year, month 1..12, day 1..31]. */
+export function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** Packed year*16 + month of a day number (civil_from_days without the day or an array: the reference's hot path). */
 function yearMonthOfDays(z: number): number {
   z += 719468;
   const era = Math.floor(z / 146097);
@@ -82,9 +95,3 @@ export function yearHalfString(epoch: number): string {
   const ym = yearMonthOfDays(Math.floor(epoch / SECONDS_PER_DAY));
   return `${ym >> 4}-H${(ym & 15) <= 6 ? 1 : 2}`;
 }
-
-/** Query window constants (SYSTEM.md): years 2024..2025, hours 06:00:00..23:00:00 inclusive. */
-export const WINDOW_START = 1704067200; // 2024-01-01 00:00:00
-export const WINDOW_END = 1767225599; // 2025-12-31 23:59:59
-export const HOUR_START = 6 * 3600;
-export const HOUR_END = 23 * 3600;

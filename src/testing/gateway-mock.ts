@@ -10,6 +10,11 @@ export interface GatewayMockOptions {
   busyHellos?: number;
   /** Drop the connection (no ack) when this many BATCH frames arrived on it (once). */
   dropAfterBatches?: number;
+  /**
+   * On the first connection, ack the first `acked` BATCH frames, then none: once `unacked` more
+   * have arrived (the client's full window), drop the connection.
+   */
+  stallAfterBatches?: { acked: number; unacked: number };
   /** Result messages to deliver once every table is ended. */
   results?: Array<{ meta: ResultMeta; payload: Buffer }>;
 }
@@ -27,6 +32,8 @@ export class GatewayMock {
   readonly batches = new Map<string, Map<string, Map<number, number>>>();
   readonly ended = new Map<string, Map<string, number>>();
   readonly delivered = new Set<string>();
+  /** Per connection, in order: every BATCH frame that arrived, as [table, seq]. */
+  readonly connections: Array<Array<[string, number]>> = [];
   private nextSession = 1;
 
   constructor(private readonly options: GatewayMockOptions = {}) {
@@ -48,6 +55,9 @@ export class GatewayMock {
     const decoder = new FrameDecoder();
     let session = '';
     let batchesHere = 0;
+    const arrived: Array<[string, number]> = [];
+    this.connections.push(arrived);
+    const stall = this.connections.length === 1 ? this.options.stallAfterBatches : undefined;
     const send = (parts: Buffer | Buffer[]): void => {
       for (const p of Array.isArray(parts) ? parts : [parts]) socket.write(p);
     };
@@ -85,9 +95,14 @@ export class GatewayMock {
           }
           const { tableCode, seq, payload } = decodeBatchFrame(f);
           const table = tableFromCode(tableCode)!;
+          arrived.push([table, seq]);
           const byTable = this.batches.get(session)!;
           if (!byTable.has(table)) byTable.set(table, new Map());
           byTable.get(table)!.set(seq, decodeBatch(payload).count);
+          if (stall && batchesHere > stall.acked) {
+            if (batchesHere === stall.acked + stall.unacked) socket.destroy();
+            return;
+          }
           send(encodeBatchAck(tableCode, seq));
           return;
         }

@@ -165,7 +165,7 @@ test('matches csv-parse on random tricky inputs, in random chunks', () => {
         )
         .join(eol) + (r() < 0.5 ? eol : '');
     const input = Buffer.from(text);
-    const expected = csvParse(input, { relax_column_count: true, skip_empty_lines: true, bom: true, record_delimiter: eol }) as string[][];
+    const expected: string[][] = csvParse(input, { relax_column_count: true, skip_empty_lines: true, bom: true, record_delimiter: eol });
     const sizes = [1 + Math.floor(r() * 10), 1 + Math.floor(r() * 40)];
     const got = parseChunked(input, sizes);
     assert.deepEqual(

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../node/storage/atomic.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { NODE_KINDS, runDir, type ClusterConfig } from '../../node/config/cluster.js';
@@ -24,11 +25,8 @@ const RegistrySchema = z.object({ nodes: z.array(SpecSchema) });
 
 export function writeRegistry(cluster: ClusterConfig, specs: NodeSpec[]): string {
   const file = registryFile(cluster);
-  mkdirSync(path.dirname(file), { recursive: true });
-  // Write-then-rename: a reader never sees half a registry.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ nodes: specs }, null, 2)}\n`);
-  renameSync(tmp, file);
+  // Atomic: a reader never sees half a registry.
+  writeFileAtomic(file, `${JSON.stringify({ nodes: specs }, null, 2)}\n`);
   return file;
 }
 

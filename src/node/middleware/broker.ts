@@ -4,6 +4,7 @@ import { BrokerUnreachableError, QueueMismatchError } from '../errors.js';
 import { parseBrokerAddress } from './address.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
+import type { BrokerPort, ConsumerHandle } from './port.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -74,9 +75,9 @@ export interface BrokerOptions {
  * message safely: on quorum queues, on a majority of nodes), and manual-ack consumers. Durable
  * queues (classic or quorum), persistent messages.
  */
-export class Broker {
+export class Broker implements BrokerPort {
   private readonly publisher: Publisher;
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
   private readonly watchdog: NodeJS.Timeout | undefined;
 
@@ -275,7 +276,7 @@ export class Broker {
     return consumer;
   }
 
-  async stopConsumer(consumer: Consumer): Promise<void> {
+  async stopConsumer(consumer: ConsumerHandle): Promise<void> {
     this.consumers.delete(consumer);
     await consumer.close();
   }

@@ -2,7 +2,8 @@
  * Runs the single-process reference in its own process (started by the benchmark) so its
  * time and peak RSS are its own: `node reference-child.js DATA OUT`, prints one JSON line.
  */
-import { computeReference, writeReports } from '../reference/compute.js';
+import { computeReference } from '../reference/compute.js';
+import { writeReports } from '../../queries/report-writer.js';
 
 const [data, out] = process.argv.slice(2);
 if (data === undefined || out === undefined) {

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { parseFlags } from './flags.js';
 import { UsageError } from '../../node/errors.js';
-import { computeReference, writeReports } from '../reference/compute.js';
+import { computeReference } from '../reference/compute.js';
+import { writeReports } from '../../queries/report-writer.js';
 
 const USAGE = 'usage: coffee-analysis reference --data DIR [--out DIR]';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generateDataset, type GenerateResult } from './dataset.js';
 import { BAD_ROW_COUNT, BAD_ROW_COUNT_BY_TABLE, BAD_ROWS } from './bad-rows.js';
-import { HEADERS, type TableName } from './schema.js';
+import { HEADERS, type GeneratedTable } from './schema.js';
 import { listFiles } from '../../testing/dataset-rows.js';
 
 let root: string;
@@ -28,7 +28,7 @@ after(async () => {
 });
 
 /** A deliberately strict validator of one row, independent of the generator's code. */
-function valid(table: TableName, f: string[]): boolean {
+function valid(table: GeneratedTable, f: string[]): boolean {
   const ts = (s: string): boolean => {
     const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
     return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12 && Number(m[3]) >= 1 && Number(m[3]) <= 31 && Number(m[4]) < 24;
@@ -53,7 +53,7 @@ test(`--bad-rows adds exactly BAD_ROW_COUNT (${BAD_ROW_COUNT}) malformed rows, a
   assert.equal(badResult.badRows, BAD_ROW_COUNT);
   const rejected: string[] = [];
   for (const f of await listFiles(bad)) {
-    const table = f.split('/')[0] as TableName;
+    const table = f.split('/')[0] as GeneratedTable;
     const text = await readFile(join(bad, f), 'utf8');
     const parsed: string[][] = parse(text, { relax_column_count: true });
     const rows = parsed.slice(1);

@@ -4,10 +4,10 @@
  * are rejected and everything else is unchanged. They use no randomness: the rest of the
  * dataset is byte-identical to the same run without `--bad-rows` except for these lines.
  */
-import type { TableName } from './schema.js';
+import type { GeneratedTable } from './schema.js';
 
 export interface BadRow {
-  table: TableName;
+  table: GeneratedTable;
   /** Month key (`YYYYMM`) of the monthly file that receives it. */
   month: string;
   /** The raw line, without line ending. */
@@ -70,16 +70,15 @@ export const BAD_ROWS: readonly BadRow[] = [
 export const BAD_ROW_COUNT = BAD_ROWS.length;
 
 /** Malformed rows per table. */
-export const BAD_ROW_COUNT_BY_TABLE: Readonly<Partial<Record<TableName, number>>> = BAD_ROWS.reduce<Partial<Record<TableName, number>>>(
-  (acc, b) => {
-    acc[b.table] = (acc[b.table] ?? 0) + 1;
-    return acc;
-  },
-  {},
-);
+export const BAD_ROW_COUNT_BY_TABLE: Readonly<Partial<Record<GeneratedTable, number>>> = BAD_ROWS.reduce<
+  Partial<Record<GeneratedTable, number>>
+>((acc, b) => {
+  acc[b.table] = (acc[b.table] ?? 0) + 1;
+  return acc;
+}, {});
 
 /** The bad lines (LF-terminated) destined for one table's monthly file, or '' if none. */
-export function badLinesFor(table: TableName, month: string): string {
+export function badLinesFor(table: GeneratedTable, month: string): string {
   return BAD_ROWS.filter((b) => b.table === table && b.month === month)
     .map((b) => b.line + '\n')
     .join('');

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset, type GenerateResult } from './dataset.js';
-import type { TABLES } from './schema.js';
+import type { GeneratedTable } from './schema.js';
 import { HEADERS } from './schema.js';
 import { NORMAL_MONTHS } from './proportions.js';
 import { MENU_ITEMS, STORES } from './catalog.js';
@@ -64,7 +64,7 @@ test('layout: monthly files for 24 months, one file per small table, exact heade
   for (const f of files) {
     const text = await readFile(join(a, f), 'utf8');
     bytes += Buffer.byteLength(text);
-    const table = f.split('/')[0] as (typeof TABLES)[number];
+    const table = f.split('/')[0] as GeneratedTable;
     assert.equal(text.slice(0, text.indexOf('\n')), HEADERS[table], f);
     assert.ok(!text.includes('\r'), `${f} is LF-only without --hard-cases`);
   }

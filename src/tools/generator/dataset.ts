@@ -9,7 +9,7 @@ import { writeHardCases } from './hard-cases.js';
 import { NORMAL_MONTHS, transactionsInMonth } from './proportions.js';
 import { writeReferenceTables } from './reference-tables.js';
 import { writeSalesMonth } from './sales.js';
-import { TABLES, type TableName } from './schema.js';
+import { GENERATED_TABLES, type GeneratedTable } from './schema.js';
 import { buildPopulation, writeUsers } from './users.js';
 
 export interface GenerateOptions {
@@ -29,7 +29,7 @@ export interface GenerateResult {
   files: number;
   bytes: number;
   /** Data rows (headers excluded) per table, including hard-case and bad rows. */
-  rows: Record<TableName, number>;
+  rows: Record<GeneratedTable, number>;
   /** Malformed rows written (0 without badRows). */
   badRows: number;
 }
@@ -54,7 +54,7 @@ export function estimateBytes(scale: number): number {
 
 /** Creates the table folders and removes stale CSVs, so no file of an older run joins a table. */
 async function prepare(out: string): Promise<void> {
-  for (const table of TABLES) {
+  for (const table of GENERATED_TABLES) {
     const dir = join(out, table);
     await mkdir(dir, { recursive: true });
     for (const name of await readdir(dir)) {
@@ -66,16 +66,16 @@ async function prepare(out: string): Promise<void> {
 export async function generateDataset(options: GenerateOptions): Promise<GenerateResult> {
   validateOptions(options);
   const { out, scale, seed, hardCases, badRows } = options;
-  const onBytes = options.onProgress ?? (() => {});
+  const onBytes = (bytes: number): void => options.onProgress?.(bytes);
   await prepare(out);
 
-  const rows = Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<TableName, number>;
+  const rows = Object.fromEntries(GENERATED_TABLES.map((t) => [t, 0])) as Record<GeneratedTable, number>;
   let files = 0;
   let bytes = 0;
-  const add = (r: { files: number; bytes: number }, perTable: Partial<Record<TableName, number>>): void => {
+  const add = (r: { files: number; bytes: number }, perTable: Partial<Record<GeneratedTable, number>>): void => {
     files += r.files;
     bytes += r.bytes;
-    for (const [t, n] of Object.entries(perTable) as [TableName, number][]) rows[t] += n;
+    for (const [t, n] of Object.entries(perTable) as [GeneratedTable, number][]) rows[t] += n;
   };
 
   const ref = await writeReferenceTables(out);

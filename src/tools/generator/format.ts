@@ -3,7 +3,7 @@
  * (`38.0`, `4.5`, `12.25`: at most two decimals), user ids in transactions as `140170.0`,
  * RFC 4180 quoting only where a field needs it.
  */
-import { PAD2 } from './calendar.js';
+import { PAD2 } from './months.js';
 
 /** Integer cents (>= 0) as the dataset writes money: `38.0`, `38.5`, `38.25`. */
 export function formatAmount(cents: number): string {

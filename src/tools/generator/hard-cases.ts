@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { MENU_ITEMS } from './catalog.js';
 import { csvRecord, formatAmount, formatTxUserId, quoteAlways } from './format.js';
 import { deriveRandom, type Random } from './random.js';
-import { HEADERS, tableFile, type TableName } from './schema.js';
+import { HEADERS, tableFile, type GeneratedTable } from './schema.js';
 import { STREAM_HARD_CASES } from './streams.js';
 
 const EOL = '\r\n';
@@ -281,12 +281,12 @@ function txLines(r: Random, txs: Tx[]): { transactions: string; items: string; i
   return { transactions, items, itemRows };
 }
 
-function small(table: TableName, rows: string[][], quote?: (v: string) => string): string {
+function small(table: GeneratedTable, rows: string[][], quote?: (v: string) => string): string {
   return HEADERS[table] + EOL + rows.map((row) => csvRecord(row, EOL, quote)).join('');
 }
 
 export interface HardCaseFile {
-  table: TableName;
+  table: GeneratedTable;
   /** Path relative to the dataset folder. */
   path: string;
   text: string;
@@ -340,10 +340,10 @@ export function hardCaseFiles(seed: number): HardCaseFile[] {
 export async function writeHardCases(
   dir: string,
   seed: number,
-): Promise<{ files: number; bytes: number; rows: Partial<Record<TableName, number>> }> {
+): Promise<{ files: number; bytes: number; rows: Partial<Record<GeneratedTable, number>> }> {
   const files = hardCaseFiles(seed);
   let bytes = 0;
-  const rows: Partial<Record<TableName, number>> = {};
+  const rows: Partial<Record<GeneratedTable, number>> = {};
   for (const f of files) {
     await writeFile(join(dir, f.path), f.text);
     bytes += Buffer.byteLength(f.text);

@@ -4,7 +4,7 @@
  * 24 months (~14 M / ~28 M rows, ~3 GB), hundreds of thousands of customers, about 300 000
  * units of the best-selling item a month.
  */
-import { monthsFrom, type Month } from './calendar.js';
+import { monthsFrom, type Month } from './months.js';
 
 /** The 24 normal months, 2023-07 .. 2025-06. */
 export const NORMAL_MONTHS: readonly Month[] = monthsFrom(2023, 7, 24);

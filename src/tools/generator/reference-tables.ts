@@ -3,10 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MENU_ITEMS, PAYMENT_METHODS, STORES, VOUCHERS } from './catalog.js';
 import { csvRecord, formatAmount } from './format.js';
-import { HEADERS, tableFile, type TableName } from './schema.js';
+import { HEADERS, tableFile, type GeneratedTable } from './schema.js';
 
 export interface SmallTable {
-  table: TableName;
+  table: GeneratedTable;
   rows: string[][];
 }
 
@@ -44,7 +44,7 @@ export function voucherRows(): string[][] {
 /** Writes `table/table.csv` (or `table/table_suffix.csv`); returns its byte size. */
 export async function writeSmallTable(
   dir: string,
-  table: TableName,
+  table: GeneratedTable,
   rows: string[][],
   eol = '\n',
   suffix?: string,
@@ -57,7 +57,7 @@ export async function writeSmallTable(
 
 export async function writeReferenceTables(
   dir: string,
-): Promise<{ files: number; bytes: number; rows: Partial<Record<TableName, number>> }> {
+): Promise<{ files: number; bytes: number; rows: Partial<Record<GeneratedTable, number>> }> {
   const tables: SmallTable[] = [
     { table: 'stores', rows: storeRows() },
     { table: 'menu_items', rows: menuItemRows() },
@@ -65,7 +65,7 @@ export async function writeReferenceTables(
     { table: 'vouchers', rows: voucherRows() },
   ];
   let bytes = 0;
-  const rows: Partial<Record<TableName, number>> = {};
+  const rows: Partial<Record<GeneratedTable, number>> = {};
   for (const t of tables) {
     bytes += await writeSmallTable(dir, t.table, t.rows);
     rows[t.table] = t.rows.length;

@@ -5,7 +5,7 @@
  * Hot loop: no Date objects, no per-field writes; rows are appended to ~1 MB strings.
  */
 import { join } from 'node:path';
-import { PAD2, type Month } from './calendar.js';
+import { PAD2, type Month } from './months.js';
 import { MENU_ITEMS, PAYMENT_METHODS, STORES, VOUCHERS, voucherDiscount } from './catalog.js';
 import { deriveRandom, WeightedTable } from './random.js';
 import { ByteSink, uuidBytes } from './byte-sink.js';

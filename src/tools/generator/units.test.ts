@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Random} from './random.js';
+import type { Random } from './random.js';
 import { deriveRandom, WeightedTable } from './random.js';
-import { civilFromDays, daysFromCivil, monthOf, monthsFrom } from './calendar.js';
+import { civilFromDays, daysFromCivil } from '../../queries/civil-time.js';
+import { monthOf, monthsFrom } from './months.js';
 import { csvRecord, formatAmount, quoteField } from './format.js';
 import { ByteSink, uuidBytes } from './byte-sink.js';
 

@@ -4,7 +4,8 @@
  * registration order, so "registered by month m" is a prefix 1..N of the ids.
  */
 import { join } from 'node:path';
-import { PAD2, daysFromCivil, dateString } from './calendar.js';
+import { daysFromCivil } from '../../queries/civil-time.js';
+import { PAD2, dateString } from './months.js';
 import { STORES } from './catalog.js';
 import { deriveRandom, WeightedTable } from './random.js';
 import { FileSink, CHUNK_CHARS } from './sink.js';

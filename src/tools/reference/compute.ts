@@ -4,14 +4,22 @@
  * so it is kept deliberately plain and independent of the pipeline's workers.
  */
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { forEachRow } from '../../dataset/reader.js';
 import type { RejectedRow } from '../../dataset/rows.js';
 import { monthIndexOf, monthIndexString, secondsOfDay } from '../../queries/civil-time.js';
 import {
-  REPORT_FILES,
-  REPORT_NAMES,
+  FIRST_QUERY_YEAR,
+  HOUR_WINDOW_FIRST_SECOND,
+  HOUR_WINDOW_LAST_SECOND,
+  LAST_QUERY_YEAR,
+  Q1_MIN_FINAL_AMOUNT_CENTS,
+  Q4_TOP_CUSTOMERS,
+  halfKeyOf,
+  halfLabel,
+  q2Beats,
+  q4RanksBefore,
+} from '../../queries/rules.js';
+import {
   renderQ1,
   renderQ2BestSelling,
   renderQ2MostProfit,
@@ -36,13 +44,6 @@ export interface ReferenceResult {
   /** Bytes of all files read. */
   inputBytes: number;
 }
-
-const FIRST_YEAR = 2024;
-const LAST_YEAR = 2025;
-const HOUR_FROM = 6 * 3600; // 06:00:00
-const HOUR_TO = 23 * 3600; // 23:00:00 (inclusive)
-const Q1_MIN_CENTS = 7500;
-const TOP_CUSTOMERS = 3;
 
 export async function computeReference(dataDir: string, options: { onReject?: (r: RejectedRow) => void } = {}): Promise<ReferenceResult> {
   let rejected = 0;
@@ -104,7 +105,7 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
       (t) => {
         const m = monthIndexOf(t.createdAt); // year * 12 + month - 1
         const year = Math.floor(m / 12);
-        if (year < FIRST_YEAR || year > LAST_YEAR) return;
+        if (year < FIRST_QUERY_YEAR || year > LAST_QUERY_YEAR) return;
         if (t.userId >= 0) {
           let users = purchases.get(t.storeId);
           if (users === undefined) {
@@ -114,9 +115,9 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
           users.set(t.userId, (users.get(t.userId) ?? 0) + 1);
         }
         const sod = secondsOfDay(t.createdAt);
-        if (sod < HOUR_FROM || sod > HOUR_TO) return;
-        if (t.finalAmountCents >= Q1_MIN_CENTS) q1.push({ transactionId: t.transactionId(), cents: t.finalAmountCents });
-        const slot = (year - FIRST_YEAR) * 2 + (m % 12 < 6 ? 0 : 1);
+        if (sod < HOUR_WINDOW_FIRST_SECOND || sod > HOUR_WINDOW_LAST_SECOND) return;
+        if (t.finalAmountCents >= Q1_MIN_FINAL_AMOUNT_CENTS) q1.push({ transactionId: t.transactionId(), cents: t.finalAmountCents });
+        const slot = (year - FIRST_QUERY_YEAR) * 2 + (m % 12 < 6 ? 0 : 1);
         let acc = tpv.get(t.storeId);
         if (acc === undefined) {
           acc = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -139,7 +140,7 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
       (it) => {
         const m = monthIndexOf(it.createdAt);
         const year = Math.floor(m / 12);
-        if (year < FIRST_YEAR || year > LAST_YEAR) return;
+        if (year < FIRST_QUERY_YEAR || year > LAST_QUERY_YEAR) return;
         let q = qtyByMonth.get(m);
         let c = centsByMonth.get(m);
         if (q === undefined || c === undefined) {
@@ -155,12 +156,12 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
     ),
   );
 
-  // Q2: best item per month; ties -> smaller item_id.
+  // Q2: best item per month (the tie rule is q2Beats).
   const best = (m: Map<number, number>): [number, number] => {
     let bestItem = -1;
     let bestValue = 0;
     for (const [item, v] of m) {
-      if (bestItem < 0 || v > bestValue || (v === bestValue && item < bestItem)) {
+      if (bestItem < 0 || q2Beats(item, v, bestItem, bestValue)) {
         bestItem = item;
         bestValue = v;
       }
@@ -182,24 +183,24 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
   for (const [storeId, acc] of tpv) {
     for (let slot = 0; slot < 4; slot++) {
       if (acc[slot + 4] === 0) continue;
-      const half = `${FIRST_YEAR + (slot >> 1)}-H${(slot & 1) + 1}`;
+      const half = halfLabel(halfKeyOf(FIRST_QUERY_YEAR + (slot >> 1), (slot & 1) * 6 + 1));
       q3.push({ half, storeName: storeNames.get(storeId) ?? '', storeId, cents: acc[slot] });
     }
   }
 
-  // Q4: top 3 per store by count desc, then user_id asc.
+  // Q4: the top customers per store by count desc, then user_id asc.
   const q4: Q4Row[] = [];
   for (const [storeId, users] of purchases) {
-    const top: [number, number][] = []; // [userId, count], kept sorted, at most 3
+    const top: [number, number][] = []; // [userId, count], kept sorted, at most Q4_TOP_CUSTOMERS
     for (const [userId, count] of users) {
-      if (top.length === TOP_CUSTOMERS) {
-        const last = top[TOP_CUSTOMERS - 1];
-        if (count < last[1] || (count === last[1] && userId > last[0])) continue;
+      if (top.length === Q4_TOP_CUSTOMERS) {
+        const last = top[Q4_TOP_CUSTOMERS - 1];
+        if (!q4RanksBefore(userId, count, last[0], last[1])) continue;
       }
       let k = top.length;
-      while (k > 0 && (top[k - 1][1] < count || (top[k - 1][1] === count && top[k - 1][0] > userId))) k--;
+      while (k > 0 && q4RanksBefore(userId, count, top[k - 1][0], top[k - 1][1])) k--;
       top.splice(k, 0, [userId, count]);
-      if (top.length > TOP_CUSTOMERS) top.pop();
+      if (top.length > Q4_TOP_CUSTOMERS) top.pop();
     }
     const storeName = storeNames.get(storeId) ?? '';
     for (const [userId, count] of top) q4.push({ storeName, storeId, userId, birthdate: birthdates.get(userId) ?? '', purchases: count });
@@ -213,10 +214,4 @@ export async function computeReference(dataDir: string, options: { onReject?: (r
     q4: renderQ4(q4),
   };
   return { reports, rejected, rows, inputBytes };
-}
-
-/** Writes the five report files into dir (created if needed). */
-export async function writeReports(dir: string, reports: Record<ReportName, string>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const name of REPORT_NAMES) await writeFile(path.join(dir, REPORT_FILES[name]), reports[name]);
 }

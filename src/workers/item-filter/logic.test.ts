@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { InMessage } from '../../node/middleware/broker.js';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
-import { encodeRows, type TransactionItemRow } from '../../dataset/batch-codec.js';
+import { encodeRows, type TransactionItemRow } from '../../testing/batch-rows.js';
 import { epochFromCivil } from '../../queries/civil-time.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { decodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';

@@ -2,7 +2,7 @@ import type { InMessage } from '../../node/middleware/broker.js';
 import { partitionOf, type Topology } from '../../node/middleware/topology.js';
 import { decodeBatch } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
-import { inRange, monthKey } from '../../queries/calendar.js';
+import { inQueryPeriod, monthKey } from '../../queries/rules.js';
 import { encodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
 import { routedId } from '../../protocol/internal/ids.js';
 import type { Emit } from '../runtime/emit.js';
@@ -23,7 +23,7 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
   const { count, itemId, quantity, subtotalCents, createdAt } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
-    if (!inRange(ts)) continue;
+    if (!inQueryPeriod(ts)) continue;
     const mk = monthKey(ts);
     let items = sums.get(mk);
     if (!items) sums.set(mk, (items = new Map<number, [number, number]>()));

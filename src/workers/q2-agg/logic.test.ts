@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
-import { encodeRows, type MenuItemRow } from '../../dataset/batch-codec.js';
+import { encodeRows, type MenuItemRow } from '../../testing/batch-rows.js';
 import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '../../protocol/payloads/json.js';
 import { q2AggLogic } from './logic.js';
 

@@ -3,7 +3,7 @@ import type { PartitionedLogic } from '../runtime/partitioned.js';
 import { decodeTuples, encodeTuples, type Q2Partial, type Q2ResultRow } from '../../protocol/payloads/json.js';
 import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { resultEmit } from '../runtime/results.js';
-import { monthLabel } from '../../queries/calendar.js';
+import { monthLabel, q2Beats } from '../../queries/rules.js';
 
 export interface Q2State {
   /** month -> item -> [qty, cents] */
@@ -41,8 +41,8 @@ export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
           pItem = -1,
           pBest = -Infinity;
         for (const [item, [qty, cents]] of state.sums.get(mk)!) {
-          if (qty > qBest || (qty === qBest && item < qItem)) [qItem, qBest] = [item, qty];
-          if (cents > pBest || (cents === pBest && item < pItem)) [pItem, pBest] = [item, cents];
+          if (q2Beats(item, qty, qItem, qBest)) [qItem, qBest] = [item, qty];
+          if (q2Beats(item, cents, pItem, pBest)) [pItem, pBest] = [item, cents];
         }
         rows.push([monthLabel(mk), state.items.get(qItem) ?? '', qBest, state.items.get(pItem) ?? '', pBest]);
       }

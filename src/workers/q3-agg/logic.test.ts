@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
-import { encodeRows, type StoreRow } from '../../dataset/batch-codec.js';
+import { encodeRows, type StoreRow } from '../../testing/batch-rows.js';
 import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '../../protocol/payloads/json.js';
 import { q3AggLogic } from './logic.js';
 

@@ -3,7 +3,7 @@ import type { PartitionedLogic } from '../runtime/partitioned.js';
 import { decodeTuples, encodeTuples, type Q3Partial, type Q3ResultRow } from '../../protocol/payloads/json.js';
 import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { resultEmit } from '../runtime/results.js';
-import { halfLabel } from '../../queries/calendar.js';
+import { halfLabel } from '../../queries/rules.js';
 
 export interface Q3State {
   /** half -> store -> cents */

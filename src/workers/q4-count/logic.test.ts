@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
-import { encodeRows, type UserRow } from '../../dataset/batch-codec.js';
+import { encodeRows, type UserRow } from '../../testing/batch-rows.js';
 import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
 import { decodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js';
 import { q4CountLogic } from './logic.js';

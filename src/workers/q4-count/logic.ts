@@ -5,6 +5,7 @@ import { encodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js'
 import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { finalId, routedId } from '../../protocol/internal/ids.js';
 import { topK } from '../../queries/top-k.js';
+import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
 
 export interface Q4CountState {
@@ -36,7 +37,7 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
       const pTop = topology.partitions('q4-top');
       const parts: Q4Candidate[][] = Array.from({ length: pTop }, () => []);
       for (const [store, users] of state.counts) {
-        for (const [user, purchases] of topK(users, 3))
+        for (const [user, purchases] of topK(users, Q4_TOP_CUSTOMERS))
           parts[partitionOf['q4-top'](store, pTop)].push([store, user, purchases, state.birthdates.get(user) ?? '']);
       }
       const out: Emit[] = [];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
-import { encodeRows } from '../../dataset/batch-codec.js';
+import { encodeRows } from '../../testing/batch-rows.js';
 import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../../protocol/payloads/json.js';
 import { q4TopLogic } from './logic.js';
 

@@ -3,6 +3,7 @@ import type { PartitionedLogic } from '../runtime/partitioned.js';
 import { decodeTuples, encodeTuples, type Q4Candidate, type Q4ResultRow } from '../../protocol/payloads/json.js';
 import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { topK } from '../../queries/top-k.js';
+import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import { resultEmit } from '../runtime/results.js';
 
 export interface Q4TopState {
@@ -29,7 +30,7 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
       const rows: Q4ResultRow[] = [];
       for (const [store, users] of state.candidates) {
         const counts = [...users].map(([user, [purchases]]): [number, number] => [user, purchases]);
-        for (const [user, purchases] of topK(counts, 3))
+        for (const [user, purchases] of topK(counts, Q4_TOP_CUSTOMERS))
           rows.push([store, state.stores.get(store) ?? '', user, users.get(user)![1], purchases]);
       }
       return [resultEmit(topology, session, 'q4', partition, 0, encodeTuples(rows))];

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync, readdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Broker, ConsumeOptions, InMessage, OutMessage } from '../../node/middleware/broker.js';
+import type { ConsumeOptions, InMessage, OutMessage } from '../../node/middleware/broker.js';
+import { FakeBroker } from '../../testing/fake-broker.js';
 import { Topology } from '../../node/middleware/topology.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
 import { decodeCounterReport, type CounterReport } from '../../protocol/internal/counters.js';
@@ -18,36 +19,22 @@ const log = createLogger('partitioned-test', 'silent');
 const S1 = '7a7a7a7a-0000-4000-8000-000000000001';
 const S2 = '7a7a7a7a-0000-4000-8000-000000000002';
 
-/** consume() captures the handler; start() fires 'ready' like rabbitmq-client's consumer. */
-class FakeBroker {
-  published: OutMessage[] = [];
-  handler: ((msg: InMessage) => Promise<void>) | undefined;
-  options: ConsumeOptions | undefined;
-  consume(
-    options: ConsumeOptions,
-    handler: (msg: InMessage) => Promise<void>,
-  ): { on: (ev: string, cb: () => void) => void; start: () => void } {
-    this.options = options;
-    this.handler = handler;
-    const ready: Array<() => void> = [];
-    return { on: (ev, cb) => void (ev === 'ready' && ready.push(cb)), start: () => ready.forEach((cb) => cb()) };
+/** The shared fake, plus what these tests read back: the counter reports and results published. */
+class RecordingBroker extends FakeBroker {
+  get options(): ConsumeOptions | undefined {
+    return this.consumers.at(-1)?.options;
   }
-  publish(msg: OutMessage): Promise<void> {
-    this.published.push(msg);
-    return Promise.resolve();
-  }
-  publishAll(msgs: OutMessage[]): Promise<void> {
-    this.published.push(...msgs);
-    return Promise.resolve();
+  get handler(): ((msg: InMessage) => Promise<void>) | undefined {
+    return this.consumers.at(-1)?.handler;
   }
   reports(): CounterReport[] {
-    return this.published.filter((m) => m.type === 'counter').map((m) => decodeCounterReport(m.body)!);
+    return this.ofType('counter').map((m) => decodeCounterReport(m.body)!);
   }
   entries(): string[] {
     return this.reports().flatMap((r) => r.entries.map(([id]) => id));
   }
   results(): OutMessage[] {
-    return this.published.filter((m) => m.type === 'result');
+    return this.ofType('result');
   }
 }
 
@@ -79,13 +66,13 @@ const sumLogic: PartitionedLogic<SumState> = {
   },
 };
 
-function worker(dir: string): { broker: FakeBroker; send: (m: Partial<InMessage> & { id: string }) => Promise<void> } {
-  const broker = new FakeBroker();
+function worker(dir: string): { broker: RecordingBroker; send: (m: Partial<InMessage> & { id: string }) => Promise<void> } {
+  const broker = new RecordingBroker();
   const w = new PartitionedWorker<SumState>({
     stage: 'q3-agg',
     partition: 1,
     nodeId: 'q3-agg-1',
-    broker: broker as unknown as Broker,
+    broker,
     topology,
     config,
     log,
@@ -100,7 +87,7 @@ function worker(dir: string): { broker: FakeBroker; send: (m: Partial<InMessage>
 const data = (id: string, n: number, session = S1) => ({ id, type: 'n', session, body: Buffer.from(String(n)) });
 const eos = (session = S1) => ({ id: `eos:q3-agg.1`, type: 'eos', session });
 const cleanup = (session = S1) => ({ id: `cleanup:q3-agg.1`, type: 'cleanup', session });
-const resultState = (b: FakeBroker, session = S1): SumState[] =>
+const resultState = (b: RecordingBroker, session = S1): SumState[] =>
   b
     .results()
     .filter((m) => m.session === session)

@@ -1,6 +1,7 @@
 import { readdirSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Broker, InMessage } from '../../node/middleware/broker.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import type { BrokerPort } from '../../node/middleware/port.js';
 import type { Topology } from '../../node/middleware/topology.js';
 import type { WorkerKind } from '../../node/config/cluster.js';
 import type { Logger } from '../../node/log.js';
@@ -9,7 +10,7 @@ import { eosEntryId } from '../../protocol/internal/ids.js';
 import { WriteAheadLog } from '../../node/storage/wal.js';
 import { Tombstones } from '../../node/storage/tombstones.js';
 import { isSessionId } from '../../protocol/wire/session-id.js';
-import { LoadGate } from '../../node/middleware/load-gate.js';
+import { consumeExclusively } from '../../node/middleware/exclusive-consumer.js';
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 
@@ -60,7 +61,7 @@ export class PartitionedWorker<S> {
       stage: WorkerKind;
       partition: number;
       nodeId: string;
-      broker: Broker;
+      broker: BrokerPort;
       topology: Topology;
       config: WorkerConfig;
       log: Logger;
@@ -81,24 +82,12 @@ export class PartitionedWorker<S> {
    */
   start(): void {
     const { broker, topology, stage, partition, config, log } = this.opts;
-    const gate = new LoadGate();
-    const consumer = broker.consume(
-      {
-        queue: topology.stageQueue(stage, partition),
-        prefetch: config.partitioned.prefetch,
-        concurrency: config.partitioned.concurrency,
-        exclusive: true,
-        lazy: true,
-      },
-      async (msg) => {
-        await gate.wait();
-        return this.handle(msg);
-      },
+    consumeExclusively(
+      broker,
+      { queue: topology.stageQueue(stage, partition), prefetch: config.partitioned.prefetch, concurrency: config.partitioned.concurrency },
+      () => log.info({ partition, sessions: this.recover() }, 'state loaded; consuming'),
+      (msg) => this.handle(msg),
     );
-    consumer.on('ready', () => {
-      void gate.reload(() => log.info({ partition, sessions: this.recover() }, 'state loaded; consuming'));
-    });
-    consumer.start();
   }
 
   /** Replays every session log from disk, replacing what is in memory. */

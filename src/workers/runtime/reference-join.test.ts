@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRows } from '../../dataset/batch-codec.js';
+import { encodeRows } from '../../testing/batch-rows.js';
 import { routedId, sourceId } from '../../protocol/internal/ids.js';
 import { FirstSeenTable, joinReference } from './reference-join.js';
 

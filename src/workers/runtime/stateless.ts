@@ -1,4 +1,5 @@
-import type { Broker, InMessage } from '../../node/middleware/broker.js';
+import type { InMessage } from '../../node/middleware/broker.js';
+import type { BrokerPort } from '../../node/middleware/port.js';
 import type { Topology } from '../../node/middleware/topology.js';
 import type { WorkerKind } from '../../node/config/cluster.js';
 import type { Logger } from '../../node/log.js';
@@ -18,7 +19,7 @@ export type StatelessHandler = (msg: InMessage) => Emit[];
 export function runStateless(opts: {
   stage: WorkerKind;
   nodeId: string;
-  broker: Broker;
+  broker: BrokerPort;
   topology: Topology;
   config: WorkerConfig;
   log: Logger;

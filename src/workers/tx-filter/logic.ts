@@ -2,7 +2,7 @@ import type { InMessage } from '../../node/middleware/broker.js';
 import { partitionOf, type Topology } from '../../node/middleware/topology.js';
 import { decodeBatch } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
-import { inRange, inHourWindow, halfKey, Q1_MIN_CENTS } from '../../queries/calendar.js';
+import { inQueryPeriod, inHourWindow, halfKey, Q1_MIN_FINAL_AMOUNT_CENTS } from '../../queries/rules.js';
 import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
 import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
@@ -37,7 +37,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const { count, storeId, userId, finalAmountCents, createdAt, idOffsets, idHeap } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
-    if (!inRange(ts)) continue;
+    if (!inQueryPeriod(ts)) continue;
     const store = storeId[i];
     const user = userId[i];
     if (user >= 0) {
@@ -52,7 +52,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     let halves = q3.get(store);
     if (!halves) q3.set(store, (halves = new Map<number, number>()));
     halves.set(hk, (halves.get(hk) ?? 0) + cents);
-    if (cents >= Q1_MIN_CENTS) {
+    if (cents >= Q1_MIN_FINAL_AMOUNT_CENTS) {
       const s = idOffsets[i];
       const e = idOffsets[i + 1];
       q1[q1Of(idHeap, s, e, p1)].add(idHeap, s, e, cents);

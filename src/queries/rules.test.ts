@@ -1,14 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inRange, inHourWindow, monthKey, halfKey, monthLabel, halfLabel } from './calendar.js';
+import {
+  inQueryPeriod,
+  inHourWindow,
+  monthKey,
+  halfKey,
+  monthLabel,
+  halfLabel,
+  q2Beats,
+  q4RanksBefore,
+  QUERY_PERIOD_START,
+  QUERY_PERIOD_END,
+} from './rules.js';
 
 const ts = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`) / 1000;
 
+test('query period constants', () => {
+  assert.equal(QUERY_PERIOD_START, Date.UTC(2024, 0, 1) / 1000);
+  assert.equal(QUERY_PERIOD_END, Date.UTC(2026, 0, 1) / 1000);
+});
+
 test('year range includes 2024-01-01 00:00:00 and 2025-12-31 23:59:59 only', () => {
-  assert.equal(inRange(ts('2023-12-31 23:59:59')), false);
-  assert.equal(inRange(ts('2024-01-01 00:00:00')), true);
-  assert.equal(inRange(ts('2025-12-31 23:59:59')), true);
-  assert.equal(inRange(ts('2026-01-01 00:00:00')), false);
+  assert.equal(inQueryPeriod(ts('2023-12-31 23:59:59')), false);
+  assert.equal(inQueryPeriod(ts('2024-01-01 00:00:00')), true);
+  assert.equal(inQueryPeriod(ts('2025-12-31 23:59:59')), true);
+  assert.equal(inQueryPeriod(ts('2026-01-01 00:00:00')), false);
 });
 
 test('hour window is 06:00:00..23:00:00 inclusive', () => {
@@ -27,4 +43,12 @@ test('month and half keys at their boundaries', () => {
   assert.equal(halfKey(ts('2024-07-01 00:00:00')), 20242);
   assert.equal(monthLabel(202407), '2024-07');
   assert.equal(halfLabel(20252), '2025-H2');
+});
+
+test('tie rules: larger value then smaller id wins', () => {
+  assert.equal(q2Beats(5, 8, 7, 8), true);
+  assert.equal(q2Beats(7, 8, 5, 8), false);
+  assert.equal(q2Beats(9, 9, 1, 8), true);
+  assert.equal(q4RanksBefore(3, 4, 1, 3), true);
+  assert.equal(q4RanksBefore(3, 4, 1, 4), false);
 });

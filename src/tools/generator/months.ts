@@ -1,35 +1,12 @@
 /**
- * Calendar arithmetic without Date objects: dates are days since 1970-01-01 (proleptic
- * Gregorian, no time zone), timestamps are strings built from cached pieces. Creating a Date
- * per row would dominate the generator's run time.
+ * Date and timestamp text for the generated files, without Date objects: dates are days since
+ * 1970-01-01 (the arithmetic is `queries/civil-time.ts`), timestamps are strings built from
+ * cached pieces. Creating a Date per row would dominate the generator's run time.
  */
+import { civilFromDays, daysFromCivil, daysInMonth } from '../../queries/civil-time.js';
 
 /** "00".."99". */
 export const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-
-/** Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** Civil date of a day number: [year, month 1..12, day 1..31]. */
-export function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
 
 /** `YYYY-MM-DD` of a day number (years 1000..9999). */
 export function dateString(days: number): string {
@@ -43,10 +20,6 @@ export function timestampString(days: number, secondOfDay: number): string {
   const mi = Math.floor((secondOfDay % 3600) / 60);
   const s = secondOfDay % 60;
   return `${dateString(days)} ${PAD2[h]}:${PAD2[mi]}:${PAD2[s]}`;
-}
-
-export function daysInMonth(year: number, month: number): number {
-  return daysFromCivil(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - daysFromCivil(year, month, 1);
 }
 
 export interface Month {

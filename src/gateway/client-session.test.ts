@@ -1,0 +1,344 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FrameDecoder, FrameType, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
+import { PROTOCOL_VERSION, decodeBatchAck, decodeResultFrame, encodeBatchFrame } from '../protocol/wire/messages.js';
+import { encodeRows } from '../testing/batch-rows.js';
+import { TABLE_CODES, type TableName } from '../dataset/tables.js';
+import { isCoffeeError } from '../node/errors.js';
+import type { InMessage } from '../node/middleware/broker.js';
+import type { ConsumerHandle } from '../node/middleware/port.js';
+import { createLogger } from '../node/log.js';
+import { FakeConsumer } from '../testing/fake-broker.js';
+import { ClientSession, type SessionConnection, type SessionController } from './client-session.js';
+import type { OpenReply } from '../protocol/internal/messages.js';
+
+const log = createLogger('client-session-test', 'silent');
+const SESSION = '5e5e5e5e-0000-4000-8000-000000000001';
+
+/** The client's side of one connection: frames in as the gateway sent them, frames out as a client sends them. */
+class FakeConnection implements SessionConnection {
+  readonly remote = 'test-client:1';
+  /** Every frame the session sent to the client, in order. */
+  readonly sent: Frame[] = [];
+  ended = false;
+  private closed = false;
+  private readonly decoder = new FrameDecoder();
+  private onFrame: ((frame: Frame) => void) | undefined;
+  private readonly closeHandlers: Array<() => void> = [];
+  private readonly failHandlers: Array<(err: unknown) => void> = [];
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  onFrames(handler: (frame: Frame) => void): void {
+    this.onFrame = handler;
+  }
+  onClose(handler: () => void): void {
+    if (this.closed) handler();
+    else this.closeHandlers.push(handler);
+  }
+  onFail(handler: (err: unknown) => void): void {
+    this.failHandlers.push(handler);
+  }
+  send(parts: Buffer | Buffer[]): void {
+    if (this.closed) return;
+    for (const p of Array.isArray(parts) ? parts : [parts]) this.sent.push(...this.decoder.push(p));
+  }
+  /** As FramedConnection: an ERROR frame with the error's code, then closed. */
+  fail(err: unknown): void {
+    if (this.closed) return;
+    const code = isCoffeeError(err) ? err.code : 'ERR_INTERNAL';
+    this.send(encodeJsonFrame(FrameType.ERROR, { code, message: err instanceof Error ? err.message : String(err) }));
+    this.markClosed();
+    for (const h of this.failHandlers.splice(0)) h(err);
+  }
+  end(last?: Buffer): void {
+    if (last) this.send(last);
+    this.ended = true;
+    this.markClosed();
+  }
+
+  /** The client sends frames; as in FramedConnection, a throwing handler fails the connection. */
+  receive(parts: Buffer | Buffer[]): void {
+    const decoder = new FrameDecoder();
+    for (const p of Array.isArray(parts) ? parts : [parts])
+      for (const frame of decoder.push(p)) {
+        if (this.closed) return;
+        try {
+          this.onFrame!(frame);
+        } catch (err) {
+          this.fail(err);
+        }
+      }
+  }
+  /** The client went away without a word. */
+  disconnect(): void {
+    this.markClosed();
+  }
+  ofType(type: number): Frame[] {
+    return this.sent.filter((f) => f.type === type);
+  }
+  errorCode(): string | undefined {
+    const err = this.ofType(FrameType.ERROR)[0];
+    return err ? String(parseJsonBody(err).code) : undefined;
+  }
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const h of this.closeHandlers.splice(0)) h();
+  }
+}
+
+interface Forwarded {
+  session: string;
+  table: TableName;
+  seq: number;
+  confirm(): void;
+  refuse(err: Error): void;
+}
+
+/** The middleware side: admission answers, batch publishes the test confirms, a results consumer it feeds. */
+class FakeController implements SessionController {
+  reply: OpenReply = { ok: true };
+  readonly opened: string[] = [];
+  readonly forwarded: Forwarded[] = [];
+  readonly tableEnds: Array<{ session: string; table: TableName; batches: number }> = [];
+  readonly finished: string[] = [];
+  results: FakeConsumer | undefined;
+  stopped = 0;
+
+  openSession(session: string): Promise<OpenReply> {
+    this.opened.push(session);
+    return Promise.resolve(this.reply);
+  }
+  forwardBatch(session: string, table: TableName, seq: number): Promise<void> {
+    return new Promise((resolve, reject) => this.forwarded.push({ session, table, seq, confirm: resolve, refuse: reject }));
+  }
+  endTable(session: string, table: TableName, batches: number): Promise<void> {
+    this.tableEnds.push({ session, table, batches });
+    return Promise.resolve();
+  }
+  consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): ConsumerHandle {
+    this.results = new FakeConsumer({ queue: `results.${session}`, prefetch, concurrency: prefetch, passive: true }, handler);
+    return this.results;
+  }
+  stopResults(consumer: ConsumerHandle): Promise<void> {
+    this.stopped++;
+    return consumer.close();
+  }
+  finishSession(session: string): Promise<void> {
+    this.finished.push(session);
+    return Promise.resolve();
+  }
+}
+
+/** Lets the session's queued steps run until `cond` holds (fails the test if it never does). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(cond(), `timed out waiting for: ${what}`);
+}
+
+function setup(): { conn: FakeConnection; controller: FakeController; established: ClientSession[] } {
+  const conn = new FakeConnection();
+  const controller = new FakeController();
+  const established: ClientSession[] = [];
+  new ClientSession(conn, controller, { controllerTimeoutMs: 1000, resultsPrefetch: 4 }, log, (s) => established.push(s));
+  return { conn, controller, established };
+}
+
+const hello = (resume?: string): Buffer =>
+  encodeJsonFrame(FrameType.HELLO, resume ? { version: PROTOCOL_VERSION, resume } : { version: PROTOCOL_VERSION });
+const storesBatch = (seq: number): Buffer[] =>
+  encodeBatchFrame(TABLE_CODES.stores, seq, encodeRows('stores', [{ storeId: seq + 1, storeName: `S${seq}` }]));
+const tableEnd = (table: TableName, batches: number): Buffer => encodeJsonFrame(FrameType.TABLE_END, { table, batches });
+const resultMsg = (id: string): InMessage => ({
+  type: 'result',
+  id,
+  session: SESSION,
+  headers: { q: 'q3', p: 0, k: 0 },
+  body: Buffer.from('[]'),
+  redelivered: false,
+});
+const completeMsg = (results: number): InMessage => ({
+  type: 'complete',
+  id: `complete:${SESSION}`,
+  session: SESSION,
+  headers: {},
+  body: Buffer.from(JSON.stringify({ results })),
+  redelivered: false,
+});
+
+/** A session opened (resumed as SESSION, so ids are known) with its results consumer running. */
+async function opened(): Promise<ReturnType<typeof setup>> {
+  const s = setup();
+  s.conn.receive(hello(SESSION));
+  await until(() => s.conn.ofType(FrameType.SESSION).length === 1, 'SESSION');
+  return s;
+}
+
+test('HELLO opens a new session through the controller and answers SESSION with its id', async () => {
+  const { conn, controller, established } = setup();
+  conn.receive(hello());
+  await until(() => conn.ofType(FrameType.SESSION).length === 1, 'SESSION');
+  const body = parseJsonBody(conn.ofType(FrameType.SESSION)[0]);
+  assert.equal(controller.opened.length, 1);
+  assert.equal(body.session, controller.opened[0]);
+  assert.deepEqual(body.acked, {});
+  assert.equal(established.length, 1);
+  assert.equal(established[0].session, body.session);
+  assert.equal(controller.results?.options.queue, `results.${String(body.session)}`);
+});
+
+test('HELLO resuming a session re-opens that same session', async () => {
+  const { conn, controller } = await opened();
+  assert.deepEqual(controller.opened, [SESSION]);
+  assert.equal(parseJsonBody(conn.ofType(FrameType.SESSION)[0]).session, SESSION);
+});
+
+test("a refused HELLO is an ERROR frame with the controller's code", async () => {
+  const { conn, controller, established } = setup();
+  controller.reply = { ok: false, code: 'ERR_BUSY', message: 'too many clients' };
+  conn.receive(hello());
+  await until(() => conn.isClosed, 'connection closed');
+  assert.equal(conn.errorCode(), 'ERR_BUSY');
+  assert.equal(established.length, 0);
+});
+
+test('BATCH before HELLO is ERR_FRAME_UNEXPECTED and nothing reaches the middleware', () => {
+  const { conn, controller } = setup();
+  conn.receive(storesBatch(0));
+  assert.equal(conn.errorCode(), 'ERR_FRAME_UNEXPECTED');
+  assert.ok(conn.isClosed);
+  assert.equal(controller.forwarded.length, 0);
+  assert.equal(controller.finished.length, 0, 'no session yet: nothing to abort');
+});
+
+test('a second HELLO is ERR_FRAME_UNEXPECTED and aborts the session', async () => {
+  const { conn, controller } = await opened();
+  conn.receive(hello(SESSION));
+  assert.equal(conn.errorCode(), 'ERR_FRAME_UNEXPECTED');
+  await until(() => controller.finished.length === 1, 'session aborted');
+  assert.deepEqual(controller.finished, [SESSION]);
+});
+
+test('batches are acked once confirmed, in the order they came, even if confirmed out of order', async () => {
+  const { conn, controller } = await opened();
+  conn.receive([...storesBatch(0), ...storesBatch(1)]);
+  assert.deepEqual(
+    controller.forwarded.map((f) => [f.session, f.table, f.seq]),
+    [
+      [SESSION, 'stores', 0],
+      [SESSION, 'stores', 1],
+    ],
+    'both published at once',
+  );
+  controller.forwarded[1].confirm();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(conn.ofType(FrameType.BATCH_ACK).length, 0, 'batch 1 waits for batch 0');
+  controller.forwarded[0].confirm();
+  await until(() => conn.ofType(FrameType.BATCH_ACK).length === 2, 'two acks');
+  assert.deepEqual(
+    conn.ofType(FrameType.BATCH_ACK).map((f) => decodeBatchAck(f)),
+    [
+      { tableCode: TABLE_CODES.stores, seq: 0 },
+      { tableCode: TABLE_CODES.stores, seq: 1 },
+    ],
+  );
+});
+
+test('a batch the middleware cannot take closes the connection without an ack', async () => {
+  const { conn, controller } = await opened();
+  conn.receive(storesBatch(0));
+  controller.forwarded[0].refuse(new Error('broker gone'));
+  await until(() => conn.isClosed, 'connection closed');
+  assert.equal(conn.errorCode(), 'ERR_INTERNAL');
+  assert.equal(conn.ofType(FrameType.BATCH_ACK).length, 0);
+});
+
+test('a BATCH whose rows are of another table is ERR_BATCH_MALFORMED', async () => {
+  const { conn, controller } = await opened();
+  conn.receive(encodeBatchFrame(TABLE_CODES.users, 0, encodeRows('stores', [{ storeId: 1, storeName: 'S' }])));
+  assert.equal(conn.errorCode(), 'ERR_BATCH_MALFORMED');
+  assert.equal(controller.forwarded.length, 0);
+});
+
+test('TABLE_END is reported to the controller and acked after the batches before it', async () => {
+  const { conn, controller } = await opened();
+  conn.receive([...storesBatch(0), tableEnd('stores', 1)]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(conn.ofType(FrameType.TABLE_END_ACK).length, 0, 'waits for batch 0');
+  controller.forwarded[0].confirm();
+  await until(() => conn.ofType(FrameType.TABLE_END_ACK).length === 1, 'TABLE_END_ACK');
+  assert.deepEqual(controller.tableEnds, [{ session: SESSION, table: 'stores', batches: 1 }]);
+  assert.deepEqual(parseJsonBody(conn.ofType(FrameType.TABLE_END_ACK)[0]), { table: 'stores' });
+  assert.deepEqual(
+    conn.sent.filter((f) => f.type !== FrameType.SESSION).map((f) => f.type),
+    [FrameType.BATCH_ACK, FrameType.TABLE_END_ACK],
+  );
+});
+
+test('TABLE_END counting fewer batches than were sent is ERR_FRAME_MALFORMED', async () => {
+  const { conn, controller } = await opened();
+  conn.receive([...storesBatch(0), ...storesBatch(1), tableEnd('stores', 1)]);
+  assert.equal(conn.errorCode(), 'ERR_FRAME_MALFORMED');
+  assert.equal(controller.tableEnds.length, 0);
+});
+
+test('a result is acked to the middleware only once the client acks it; a duplicate delivery is sent and acked again', async () => {
+  const { conn, controller } = await opened();
+  let settled = false;
+  const first = controller.results!.handler(resultMsg('r:q3.0.0')).then(() => (settled = true));
+  const frames = conn.ofType(FrameType.RESULT);
+  assert.equal(frames.length, 1);
+  assert.deepEqual(decodeResultFrame(frames[0]).meta, { id: 'r:q3.0.0', q: 'q3', p: 0, k: 0 });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'not acked before the client acks');
+  conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.0' }));
+  await first;
+  // The broker redelivers the same message (its ack was lost): the client gets it again.
+  const again = controller.results!.handler(resultMsg('r:q3.0.0'));
+  assert.equal(conn.ofType(FrameType.RESULT).length, 2);
+  conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.0' }));
+  await again;
+  // A stray second ack for an id already settled is ignored, not a protocol error.
+  conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.0' }));
+  assert.equal(conn.isClosed, false);
+});
+
+test('COMPLETE then DONE: results stop, the session is finished, BYE ends the connection', async () => {
+  const { conn, controller } = await opened();
+  const complete = controller.results!.handler(completeMsg(0));
+  assert.deepEqual(parseJsonBody(conn.ofType(FrameType.COMPLETE)[0]), { results: 0 });
+  conn.receive(encodeJsonFrame(FrameType.DONE, {}));
+  await complete;
+  await until(() => conn.ended, 'connection ended');
+  assert.equal(controller.stopped, 1);
+  assert.deepEqual(controller.finished, [SESSION]);
+  assert.equal(conn.sent.at(-1)?.type, FrameType.BYE);
+});
+
+test('DONE before COMPLETE is ERR_FRAME_UNEXPECTED', async () => {
+  const { conn } = await opened();
+  conn.receive(encodeJsonFrame(FrameType.DONE, {}));
+  assert.equal(conn.errorCode(), 'ERR_FRAME_UNEXPECTED');
+});
+
+test('a client that disconnects keeps its session: un-acked results go back to the queue, nothing is finished', async () => {
+  const { conn, controller } = await opened();
+  const pending = controller.results!.handler(resultMsg('r:q3.0.1'));
+  const complete = controller.results!.handler(completeMsg(1));
+  conn.disconnect();
+  await assert.rejects(pending, /client disconnected/);
+  await assert.rejects(complete, /client disconnected/);
+  await until(() => controller.stopped === 1, 'results consumer stopped');
+  assert.deepEqual(controller.finished, [], 'kept for a resume');
+
+  // The client resumes on a new connection: the same session, the results delivered again.
+  const next = setup();
+  next.conn.receive(hello(SESSION));
+  await until(() => next.conn.ofType(FrameType.SESSION).length === 1, 'SESSION on resume');
+  assert.deepEqual(next.controller.opened, [SESSION]);
+  const redelivered = next.controller.results!.handler({ ...resultMsg('r:q3.0.1'), redelivered: true });
+  next.conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.1' }));
+  await redelivered;
+});

@@ -1,0 +1,87 @@
+import { epochFromCivil, SECONDS_PER_DAY } from './civil-time.js';
+
+/**
+ * The query rules of SYSTEM.md, written once for the workers, the reference and the generator:
+ * which rows count (year period, hour window, Q1 threshold), how many winners (Q4 top 3), how
+ * ties break, and the month/half-year keys and labels of the reports. Timestamps are naive
+ * `YYYY-MM-DD HH:MM:SS` read as UTC epoch seconds, so the hot loops compare integers.
+ */
+
+/** First and last calendar years that count (2024–2025, both included). */
+export const FIRST_QUERY_YEAR = 2024;
+export const LAST_QUERY_YEAR = 2025;
+/** The query period in epoch seconds: [QUERY_PERIOD_START, QUERY_PERIOD_END). */
+export const QUERY_PERIOD_START = epochFromCivil(FIRST_QUERY_YEAR, 1, 1, 0, 0, 0);
+export const QUERY_PERIOD_END = epochFromCivil(LAST_QUERY_YEAR + 1, 1, 1, 0, 0, 0);
+
+/** Hour window 06:00:00–23:00:00, both ends included, in seconds since midnight. */
+export const HOUR_WINDOW_FIRST_SECOND = 6 * 3600;
+export const HOUR_WINDOW_LAST_SECOND = 23 * 3600;
+
+/** Q1: final_amount >= 75.00, in cents. */
+export const Q1_MIN_FINAL_AMOUNT_CENTS = 7500;
+/** Q4: customers kept per store. */
+export const Q4_TOP_CUSTOMERS = 3;
+
+/** Whether a timestamp falls in the query years. */
+export function inQueryPeriod(ts: number): boolean {
+  return ts >= QUERY_PERIOD_START && ts < QUERY_PERIOD_END;
+}
+
+/** Whether a timestamp's time of day falls in the hour window. */
+export function inHourWindow(ts: number): boolean {
+  const sod = ts % SECONDS_PER_DAY;
+  return sod >= HOUR_WINDOW_FIRST_SECOND && sod <= HOUR_WINDOW_LAST_SECOND;
+}
+
+/** Q2 tie rule: does (item, value) beat the current best? Larger value, then smaller item_id. */
+export function q2Beats(item: number, value: number, bestItem: number, bestValue: number): boolean {
+  return value > bestValue || (value === bestValue && item < bestItem);
+}
+
+/** Q4 order: does (user, purchases) rank before (otherUser, otherPurchases)? More purchases, then smaller user_id. */
+export function q4RanksBefore(user: number, purchases: number, otherUser: number, otherPurchases: number): boolean {
+  return purchases > otherPurchases || (purchases === otherPurchases && user < otherUser);
+}
+
+const MONTH_STARTS: number[] = [];
+const MONTH_KEYS: number[] = [];
+for (let y = FIRST_QUERY_YEAR; y <= LAST_QUERY_YEAR; y++) {
+  for (let m = 1; m <= 12; m++) {
+    MONTH_STARTS.push(epochFromCivil(y, m, 1, 0, 0, 0));
+    MONTH_KEYS.push(y * 100 + m);
+  }
+}
+
+/** Month key `yyyymm` of a timestamp in the query period (binary search over the 24 month starts). */
+export function monthKey(ts: number): number {
+  let lo = 0;
+  let hi = MONTH_STARTS.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (MONTH_STARTS[mid] <= ts) lo = mid;
+    else hi = mid - 1;
+  }
+  return MONTH_KEYS[lo];
+}
+
+/** Half-year key `yyyyh` (h = 1 for January–June, 2 for July–December) of a timestamp in the query period. */
+export function halfKey(ts: number): number {
+  const mk = monthKey(ts);
+  return halfKeyOf(Math.floor(mk / 100), mk % 100);
+}
+
+/** Half-year key of a year and month 1..12. */
+export function halfKeyOf(year: number, month: number): number {
+  return year * 10 + (month <= 6 ? 1 : 2);
+}
+
+/** `YYYY-MM` of a month key. */
+export function monthLabel(mk: number): string {
+  return `${Math.floor(mk / 100)}-${String(mk % 100).padStart(2, '0')}`;
+}
+
+/** `YYYY-H1` / `YYYY-H2` of a half-year key. */
+export function halfLabel(hk: number): string {
+  return `${Math.floor(hk / 10)}-H${hk % 10}`;
+}
