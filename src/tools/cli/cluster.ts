@@ -1,5 +1,8 @@
 import { parseFlags } from './flags.js';
+import path from 'node:path';
 import { startLocalCluster } from '../cluster/local-cluster.js';
+import { ensureBroker } from '../cluster/ensure-broker.js';
+import { loadClusterConfig } from '../../node/config/cluster.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -10,7 +13,13 @@ export async function run(argv: string[]): Promise<number> {
     { args: argv, options: { config: { type: 'string' } } },
     'usage: coffee-analysis cluster [--config FILE]   (default config/cluster.yaml; Ctrl-C stops it)',
   ).values.config;
-  const cluster = await startLocalCluster({ configFile, output: 'prefix' });
+  const localBroker = await ensureBroker(loadClusterConfig(configFile ? path.resolve(configFile) : undefined), (line) =>
+    process.stdout.write(`${line}\n`),
+  );
+  const cluster = await startLocalCluster({ configFile, output: 'prefix' }).catch(async (err: unknown) => {
+    await localBroker?.stop();
+    throw err;
+  });
   // The nodes are detached and unref'd: without this, nothing would keep this process alive.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let stopping: Promise<number> | undefined;
@@ -18,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     (stopping ??= (async () => {
       process.stderr.write('cluster: stopping…\n');
       await cluster.stop();
+      await localBroker?.stop();
       clearInterval(keepAlive);
       process.stderr.write('cluster: stopped\n');
       return code;

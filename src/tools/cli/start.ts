@@ -3,11 +3,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
 import { logDir, loadClusterConfig } from '../../node/config/cluster.js';
-import { Broker } from '../../node/middleware/broker.js';
-import { createLogger } from '../../node/log.js';
 import { UsageError } from '../../node/errors.js';
 import { generateDataset } from '../generator/index.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
+import { ensureBroker } from '../cluster/ensure-broker.js';
 import { runClientProcess } from '../../client/process.js';
 import { printSummary } from './client.js';
 
@@ -51,13 +50,21 @@ export async function run(argv: string[]): Promise<number> {
     if (!existsSync(d))
       throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
 
-  // Fail fast, in one line, when there is no broker: every node would only retry forever.
+  // No broker: start a local one where we can, else fail fast, in one line (every node would
+  // only wait for it); a queue-type mismatch fails here too.
   const clusterConfig = loadClusterConfig(values.config ? path.resolve(values.config) : undefined);
-  await Broker.probe(clusterConfig.middleware.address, createLogger('start', 'silent'));
+  const localBroker = await ensureBroker(clusterConfig, (line) => process.stdout.write(`${line}\n`));
 
   const started = Date.now();
-  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });
-  const stop = (): void => void cluster.stop().then(() => process.exit(130));
+  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' }).catch(async (err: unknown) => {
+    await localBroker?.stop();
+    throw err;
+  });
+  const stop = (): void =>
+    void cluster
+      .stop()
+      .then(() => localBroker?.stop())
+      .then(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -82,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await cluster.stop();
+    await localBroker?.stop();
   }
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
