@@ -31,7 +31,10 @@ export async function ensureBroker(
     say(started.description);
   }
   try {
-    const broker = await Broker.connect(config.middleware.address, log, `${config.name}-preflight`, { ...clusterBrokerOptions(config), timeoutMs: 10_000 });
+    const broker = await Broker.connect(config.middleware.address, log, `${config.name}-preflight`, {
+      ...clusterBrokerOptions(config),
+      timeoutMs: 10_000,
+    });
     try {
       await broker.declareQueues(new Topology(config).allSharedQueues());
     } finally {

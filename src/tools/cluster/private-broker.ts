@@ -53,10 +53,7 @@ export function isLocalDefaultAddress(address: string): { port: number } | undef
   return { port: Number(u.port || 5672) };
 }
 
-export type BrokerPlan =
-  | { kind: 'private'; server: string }
-  | { kind: 'docker'; args: string[] }
-  | { kind: 'none'; help: string };
+export type BrokerPlan = { kind: 'private'; server: string } | { kind: 'docker'; args: string[] } | { kind: 'none'; help: string };
 
 export interface PlanProbes {
   /** Path of an installed rabbitmq-server, or undefined. */
@@ -126,7 +123,12 @@ export class NoLocalBrokerError extends CoffeeError {
 }
 
 /** Starts a broker for `port` by the first plan this machine allows; resolves once it answers AMQP. */
-export async function startLocalBroker(opts: { runDir: string; port: number; timeoutMs?: number; probes?: PlanProbes }): Promise<LocalBroker> {
+export async function startLocalBroker(opts: {
+  runDir: string;
+  port: number;
+  timeoutMs?: number;
+  probes?: PlanProbes;
+}): Promise<LocalBroker> {
   const plan = planLocalBroker(opts.port, opts.probes);
   const timeoutMs = opts.timeoutMs ?? 180_000;
   switch (plan.kind) {
@@ -170,7 +172,8 @@ function amqpAnswers(port: number): Promise<boolean> {
 }
 
 async function startPrivateNode(server: string, dir: string, port: number, timeoutMs: number): Promise<LocalBroker> {
-  if (port + 20000 > 65535) throw new NoLocalBrokerError(`cannot run a private broker on port ${port}: its distribution port would be ${port + 20000}`);
+  if (port + 20000 > 65535)
+    throw new NoLocalBrokerError(`cannot run a private broker on port ${port}: its distribution port would be ${port + 20000}`);
   const nodeName = `coffee-${port}-${randomBytes(3).toString('hex')}@localhost`;
   rmSync(dir, { recursive: true, force: true });
   const home = path.join(dir, 'home');
@@ -180,7 +183,10 @@ async function startPrivateNode(server: string, dir: string, port: number, timeo
   chmodSync(path.join(home, '.erlang.cookie'), 0o400);
   writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
   // Our own env file, not /etc/rabbitmq's (it names the machine's node): loopback only.
-  writeFileSync(path.join(dir, 'rabbitmq-env.conf'), 'ERL_EPMD_ADDRESS=127.0.0.1\nexport ERL_FLAGS="-kernel inet_dist_use_interface {127,0,0,1}"\n');
+  writeFileSync(
+    path.join(dir, 'rabbitmq-env.conf'),
+    'ERL_EPMD_ADDRESS=127.0.0.1\nexport ERL_FLAGS="-kernel inet_dist_use_interface {127,0,0,1}"\n',
+  );
   writeFileSync(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${port}\nlog.file.level = info\nlog.console = false\n`);
   const pidFile = path.join(dir, 'rabbit.pid');
   const env: Record<string, string> = {
