@@ -8,6 +8,7 @@ import { isSessionId } from '../protocol/wire/session-id.js';
 import { cleanupId, completeId, eosId, openReplyId } from '../protocol/internal/ids.js';
 import { encodeJsonBody, type OpenReply } from '../protocol/internal/messages.js';
 import { SessionProgress } from './progress.js';
+import { describeSession, type SessionStatus } from './session-status.js';
 import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
 import { ErrorCode } from '../node/errors.js';
@@ -50,6 +51,11 @@ export class Coordinator {
       await this.drive(id, s);
     }
     return loaded.size;
+  }
+
+  /** Every running session's progress, for the dashboard and `status`. */
+  describe(): SessionStatus[] {
+    return [...this.sessions].map(([id, s]) => describeSession(id, s.progress, s.completeSent));
   }
 
   get active(): number {

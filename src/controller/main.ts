@@ -5,6 +5,7 @@ import { loadControllerConfig } from './config.js';
 import { SessionStore } from './session-store.js';
 import { Coordinator } from './coordinator.js';
 import { consumeExclusively } from '../node/middleware/exclusive-consumer.js';
+import { publishSessionStatus } from './status-publisher.js';
 
 /**
  * Controller i: owns the sessions whose id hashes to i. Admits sessions (max.clients),
@@ -35,5 +36,6 @@ export async function main(ctx: NodeContext): Promise<void> {
     Math.max(250, idle / 4),
   );
   ctx.onShutdown(() => clearInterval(expiry));
+  ctx.onShutdown(publishSessionStatus(ctx, coordinator));
   ctx.log.info({ maxClients: config.max.clients, idleTimeoutMs: idle }, 'controller started');
 }

@@ -56,6 +56,17 @@ export class SessionProgress {
     return this.expected.get(stage) ?? 0;
   }
 
+  /** Batches the client announced for every table, once it ended them all. */
+  sourceTotal(): number | undefined {
+    let sum = 0;
+    for (const t of TABLES) {
+      const n = this.totals.get(t);
+      if (n === undefined) return undefined;
+      sum += n;
+    }
+    return sum;
+  }
+
   sourceClosed(): boolean {
     let sum = 0;
     for (const t of TABLES) {

@@ -9,6 +9,7 @@ import { BullyElection, type BullyPeer } from './bully.js';
 import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';
 import { Monitor } from './monitor.js';
+import { observeEgg } from './observer.js';
 
 /** Election addresses of every replica: configured, or the local cluster's (election port + i). */
 export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster'>): BullyPeer[] {
@@ -74,7 +75,11 @@ export async function main(ctx: NodeContext): Promise<void> {
     waitGone: (pids, id) => waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10),
     log,
   });
-  const receiver = new HeartbeatReceiver(config.host, ports.udp, (hb) => monitor.onHeartbeat(hb));
+  const observer = observeEgg(ctx, election, monitor);
+  const receiver = new HeartbeatReceiver(config.host, ports.udp, (hb) => {
+    monitor.onHeartbeat(hb);
+    observer.onHeartbeat(hb);
+  });
   await receiver.start();
   await election.start();
   const sync = setInterval(() => {
@@ -90,5 +95,6 @@ export async function main(ctx: NodeContext): Promise<void> {
   ctx.onShutdown(() => {
     clearInterval(sync);
     monitor.stop();
+    observer.stop();
   });
 }

@@ -18,6 +18,7 @@ import type { ConsumerHandle } from '../node/middleware/port.js';
 import type { Logger } from '../node/log.js';
 import type { FramedConnection } from './framed-connection.js';
 import type { ControllerLink } from './controller-link.js';
+import { recordSessionRows } from './session-rows.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
@@ -143,6 +144,7 @@ export class ClientSession {
     }
     if (decoded.table !== table)
       throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+    recordSessionRows(this.session, table, decoded.count);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
     s.max = Math.max(s.max, seq);

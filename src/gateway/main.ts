@@ -6,6 +6,7 @@ import { ControllerLink } from './controller-link.js';
 import { ClientManager } from './client-manager.js';
 import { GatewayServer } from './server.js';
 import { HealthcheckServer } from './healthcheck.js';
+import { publishSessionRows } from './session-rows.js';
 
 /**
  * Gateway: the single entry point for clients. Its parts, outside in:
@@ -45,5 +46,6 @@ export async function main(ctx: NodeContext): Promise<void> {
     server.stopAccepting();
     await manager.drainAll();
   });
+  ctx.onShutdown(publishSessionRows(ctx));
   ctx.log.info({ port, healthcheck: healthcheckPort }, 'gateway ready');
 }

@@ -50,6 +50,8 @@ export const ErrorCode = {
   /** Tools: local cluster. */
   CLUSTER_RUNNING: 'ERR_CLUSTER_RUNNING',
   CLUSTER_NOT_READY: 'ERR_CLUSTER_NOT_READY',
+  /** Tools: the dashboard's port is taken. */
+  DASHBOARD_PORT: 'ERR_DASHBOARD_PORT',
   /** Tools: benchmark. */
   BENCH_MISMATCH: 'ERR_BENCH_MISMATCH',
   BENCH_REFERENCE: 'ERR_BENCH_REFERENCE',
@@ -87,6 +89,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_DATASET: false,
   ERR_CLUSTER_RUNNING: false,
   ERR_CLUSTER_NOT_READY: false,
+  ERR_DASHBOARD_PORT: false,
   ERR_BENCH_MISMATCH: false,
   ERR_BENCH_REFERENCE: false,
   ERR_BENCH_BUSY: false,

@@ -6,6 +6,7 @@ import { createLogger } from './log.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
 import { eggTargets } from './heartbeat/targets.js';
 import type { NodeContext } from './context.js';
+import { startNodeMetrics } from './metrics.js';
 
 export interface StartNodeOptions {
   kind: NodeKind;
@@ -44,6 +45,7 @@ export function startNode(options: StartNodeOptions): NodeContext {
     }).start();
   }
 
+  startNodeMetrics(runDir(cluster), id, options.kind, cluster.metrics.port);
   const writeStats = statsWriter(path.join(runDir(cluster), 'stats'), id, options.kind);
   setInterval(writeStats, 1000).unref();
 

@@ -59,7 +59,7 @@ export async function startTestCluster(
   writeIsolatedClusterConfig(configFile, defaults, {
     name,
     runDir: path.join(dir, 'run'),
-    ports: { gateway: base, heartbeat: base + 40, election: base + 60 },
+    ports: { gateway: base, heartbeat: base + 40, election: base + 60, dashboard: base + 80 },
   });
   const start = async (): Promise<LocalCluster> => {
     const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL: opts.amqpUrl ?? AMQP_URL, ...opts.env } });

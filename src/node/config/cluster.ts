@@ -88,8 +88,12 @@ export const ClusterConfigSchema = z.object({
       heartbeat: z.number().int().min(1).max(65000).default(7777),
       /** Egg of Life replica i takes part in the Bully election on TCP election + i. */
       election: z.number().int().min(1).max(65000).default(7800),
+      /** The dashboard (and every node's metrics, at /metrics) on http://127.0.0.1:<dashboard>/. */
+      dashboard: z.number().int().min(1).max(65535).default(8090),
     })
     .prefault({}),
+  /** Containers: each node serves its own GET /metrics on this port (0: none; the local cluster's dashboard serves them all). */
+  metrics: z.object({ port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
   heartbeat: z
     .object({
       /** Where the Egg of Life replicas receive heartbeats (replica i on ports.heartbeat + i). */

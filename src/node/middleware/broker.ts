@@ -5,6 +5,7 @@ import { parseBrokerAddress } from './address.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { BrokerPort, ConsumerHandle } from './port.js';
+import { recordConsume, recordPublish } from './broker-metrics.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -220,6 +221,7 @@ export class Broker implements BrokerPort {
   }
 
   private sendOnce(msg: OutMessage): Promise<void> {
+    recordPublish(msg.body.length);
     return this.publisher.send(
       {
         routingKey: msg.queue,
@@ -263,7 +265,9 @@ export class Broker implements BrokerPort {
         lazy: options.lazy ?? false,
       },
       async (raw: AsyncMessage) => {
+        const done = recordConsume(raw);
         await handler(toInMessage(raw));
+        done?.();
         return ConsumerStatus.ACK;
       },
     );

@@ -13,6 +13,15 @@ import {
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { StorageError } from '../errors.js';
+import { metricsIfEnabled } from '../metrics.js';
+
+/** Feeds the WAL metrics when this process is a node (tools and tests record nothing). */
+function recordWalCommit(bytes: number, ms: number): void {
+  const m = metricsIfEnabled();
+  if (!m) return;
+  m.walBytes.inc(bytes);
+  m.fsyncSeconds.observe(ms / 1000);
+}
 
 /**
  * An append-only log of records, each `u32 length | u32 crc32(length, bytes) | bytes` (the
@@ -97,10 +106,12 @@ export class WriteAheadLog {
         if (existed) ftruncateSync(this.fd, this.validLength);
       }
       const all = Buffer.concat(bufs);
+      const started = performance.now();
       let off = 0;
       while (off < all.length) off += writeSync(this.fd, all, off, all.length - off, this.validLength + off);
       this.validLength += all.length;
       fdatasyncSync(this.fd);
+      recordWalCommit(all.length, performance.now() - started);
       for (const w of waiters) w.resolve();
     } catch (err) {
       const failure = err instanceof StorageError ? err : new StorageError(`cannot write ${this.file}: ${(err as Error).message}`, err);

@@ -8,7 +8,7 @@ import { Broker } from '../../node/middleware/broker.js';
 import { createLogger } from '../../node/log.js';
 
 /** Far from the defaults (8080/7777/7800) and from the e2e tests' range, so nothing collides. */
-export const BENCH_PORTS = { gateway: 28080, heartbeat: 28777, election: 28800 } as const;
+export const BENCH_PORTS = { gateway: 28080, heartbeat: 28777, election: 28800, dashboard: 28090 } as const;
 export const BENCH_NAME = 'bench';
 
 function portFree(port: number): Promise<boolean> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_CLUSTER_CONFIG, loadClusterConfig, runDir, type ClusterConfig } from '../../node/config/cluster.js';
 import { UsageError } from '../../node/errors.js';
 import { liveNodes } from '../../node/processes.js';
+import { appendEvent } from '../../node/cluster-events.js';
 import { parseKinds, runChaos, seededRandom } from '../chaos/chaos.js';
 
 function positive(value: string | undefined, flag: string, integer: boolean): number | undefined {
@@ -61,7 +62,10 @@ export async function run(argv: string[]): Promise<number> {
       durationMs: durationS === undefined ? undefined : durationS * 1000,
       signal: abort.signal,
       random: seed === undefined ? undefined : seededRandom(seed),
-      onKill: (k) => process.stdout.write(`killed ${k.id} pid ${k.pid}\n`),
+      onKill: (k) => {
+        appendEvent(runDir(cluster), { type: 'kill', at: k.at, id: k.id, pid: k.pid, by: 'chaos' });
+        process.stdout.write(`killed ${k.id} pid ${k.pid}\n`);
+      },
     });
     process.stdout.write(`chaos: ${kills.length} node(s) killed\n`);
     return 0;

@@ -12,6 +12,12 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<{ run(a
   generate: { summary: 'write a synthetic dataset in the real layout', load: () => import('./generate.js') },
   reference: { summary: 'compute the five reports in a single process (the oracle)', load: () => import('./reference.js') },
   chaos: { summary: 'kill random nodes of the running local cluster', load: () => import('./chaos.js') },
+  status: {
+    summary: 'show every node of the local cluster, the Egg of Life leader, sessions in flight',
+    load: () => import('./status.js'),
+  },
+  stop: { summary: 'stop the local cluster (also when its supervisor is gone)', load: () => import('./stop.js') },
+  dashboard: { summary: 'serve the dashboard of a running cluster', load: () => import('./dashboard.js') },
   bench: { summary: 'benchmark the pipeline against the single-process reference', load: () => import('./bench.js') },
   node: { summary: 'run one node of the cluster (used by the cluster and the Egg of Life)', load: () => import('./node.js') },
 };

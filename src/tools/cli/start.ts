@@ -9,6 +9,8 @@ import { startLocalCluster } from '../cluster/local-cluster.js';
 import { ensureBroker } from '../cluster/ensure-broker.js';
 import { runClientProcess } from '../../client/process.js';
 import { printSummary } from './client.js';
+import { writeSupervisorPid } from '../cluster/supervisor.js';
+import { startDashboard } from '../../dashboard/server.js';
 
 const START_USAGE =
   'usage: npm start [-- --data DIR [--data DIR ...] --out DIR --config FILE]\n' +
@@ -60,11 +62,16 @@ export async function run(argv: string[]): Promise<number> {
     await localBroker?.stop();
     throw err;
   });
+  const forgetSupervisor = writeSupervisorPid(cluster.config);
+  const dashboard = await startDashboard({ config: cluster.config, configFile: cluster.configFile }).catch(() => undefined);
   const stop = (): void =>
-    void cluster
-      .stop()
-      .then(() => localBroker?.stop())
-      .then(() => process.exit(130));
+    void (async () => {
+      await dashboard?.close();
+      await cluster.stop();
+      await localBroker?.stop();
+      forgetSupervisor();
+      process.exit(130);
+    })();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -72,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
+    if (dashboard) process.stdout.write(`dashboard: ${dashboard.url}\n`);
     const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
     // One process per client, as users run them: several clients really run in parallel.
     const summaries = await Promise.all(
@@ -88,8 +96,10 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await dashboard?.close();
     await cluster.stop();
     await localBroker?.stop();
+    forgetSupervisor();
   }
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;

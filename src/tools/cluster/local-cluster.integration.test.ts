@@ -69,7 +69,10 @@ test('local cluster: starts, writes the registry, gets ready, refuses a second s
   assert.ok(await waitFor(() => cluster!.nodes().length === specs.length, 10_000), 'every node has a live pid file');
   assert.ok(await waitFor(() => lines.some((l) => l.startsWith('[gateway-1] ') && l.includes('dummy node up')), 5000), 'prefixed output');
 
-  await assert.rejects(startLocalCluster({ configFile, specs }), /a cluster is already running with run dir .* stop it first/);
+  await assert.rejects(
+    startLocalCluster({ configFile, specs }),
+    /a cluster is already running with run dir .* stop it with `npx coffee-analysis stop --config /,
+  );
 
   const before = new Map(cluster.nodes().map((n) => [n.id, n.pid]));
   const kills = await runChaos({

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_CLUSTER_CONFIG,
@@ -14,10 +14,12 @@ import {
 } from '../../node/config/cluster.js';
 import { CoffeeError, ErrorCode } from '../../node/errors.js';
 import { buildNodeSpecs, type NodeSpec } from '../../egg-of-life/restart/node-spec.js';
-import { isNodeProcess, listPidFiles, liveNodes, parseNodeId, removePidFile, signal, waitFor } from '../../node/processes.js';
+import { listPidFiles, liveNodes, removePidFile, signal } from '../../node/processes.js';
 import { writeRegistry } from '../../egg-of-life/restart/registry.js';
 import { LocalProcessRunner } from '../../egg-of-life/restart/runner.js';
 import { LogFollower } from './log-follower.js';
+import { clusterTargets, stopClusterProcesses } from './stop-all.js';
+import { eventsFile } from '../../node/cluster-events.js';
 
 export interface LocalClusterOptions {
   /** Cluster config file (default config/cluster.yaml). */
@@ -48,8 +50,11 @@ export interface LocalCluster {
 }
 
 export class ClusterAlreadyRunningError extends CoffeeError {
-  constructor(dir: string, id: string, pid: number) {
-    super(ErrorCode.CLUSTER_RUNNING, `a cluster is already running with run dir ${dir} (${id}, pid ${pid}); stop it first`);
+  constructor(dir: string, id: string, pid: number, stopCommand: string) {
+    super(
+      ErrorCode.CLUSTER_RUNNING,
+      `a cluster is already running with run dir ${dir} (${id}, pid ${pid}); stop it with \`${stopCommand}\``,
+    );
   }
 }
 
@@ -65,7 +70,6 @@ const KIND_ORDER: NodeKind[] = [
   ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'),
   'gateway',
 ];
-const STOP_TIMEOUT_MS = 10_000;
 
 /** `COFFEE__*` set by the user: kept in every spec, so they reach every node that has such a component key. */
 function userOverrides(): Record<string, string> {
@@ -84,10 +88,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const config = loadClusterConfig(configFile) as ClusterConfig;
   const dir = runDir(config);
 
-  for (const entry of listPidFiles(config)) {
-    if (isNodeProcess(entry.pid, entry.id)) throw new ClusterAlreadyRunningError(dir, entry.id, entry.pid);
-    removePidFile(entry.file); // stale: its process is gone
-  }
+  // Pid files and /proc: an orphan whose pid file was lost still holds its ports.
+  const [running] = clusterTargets(config, configFile);
+  if (running) throw new ClusterAlreadyRunningError(dir, running[1], running[0], stopCommand(configFile));
+  for (const entry of listPidFiles(config)) removePidFile(entry.file); // stale: their processes are gone
+  rmSync(eventsFile(dir), { force: true }); // a new run, a new timeline
   mkdirSync(pidDir(config), { recursive: true });
   mkdirSync(logDir(config), { recursive: true });
 
@@ -118,7 +123,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     nodes: () => liveNodes(config).map(({ id, kind, pid }) => ({ id, kind, pid })),
     waitReady: (timeoutMs) => waitReady(config, gatewaySpecs, timeoutMs),
     stop: async () => {
-      await stopNodes(config, started);
+      await stopClusterProcesses(config, configFile, { started });
       follower?.stop();
     },
     kill: (sig = 'SIGKILL') => {
@@ -132,20 +137,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   return cluster;
 }
 
-async function stopNodes(config: ClusterConfig, started: Map<string, number>): Promise<void> {
-  const terminate = async (eggs: boolean): Promise<void> => {
-    const targets = new Map<number, string>(); // pid -> id
-    for (const n of liveNodes(config)) if ((n.kind === 'egg-of-life') === eggs) targets.set(n.pid, n.id);
-    // A child still booting has no pid file yet: stop it too.
-    for (const [id, pid] of started) if ((parseNodeId(id)?.kind === 'egg-of-life') === eggs && isNodeProcess(pid, id)) targets.set(pid, id);
-    const alive = (): Array<[number, string]> => [...targets].filter(([pid, id]) => isNodeProcess(pid, id));
-    for (const [pid] of targets) signal(pid, 'SIGTERM');
-    if (!(await waitFor(() => alive().length === 0, STOP_TIMEOUT_MS, 50))) for (const [pid] of alive()) signal(pid, 'SIGKILL');
-    await waitFor(() => alive().length === 0, 2000, 20);
-  };
-  await terminate(true);
-  await terminate(false);
-  for (const entry of listPidFiles(config)) if (!isNodeProcess(entry.pid, entry.id)) removePidFile(entry.file);
+/** The command that stops this cluster (the config flag only when it is not the default). */
+export function stopCommand(configFile: string): string {
+  return path.resolve(configFile) === path.resolve(DEFAULT_CLUSTER_CONFIG)
+    ? 'npx coffee-analysis stop'
+    : `npx coffee-analysis stop --config ${configFile}`;
 }
 
 async function waitReady(config: ClusterConfig, gateways: NodeSpec[], timeoutMs: number): Promise<void> {

@@ -6,6 +6,7 @@ import { inQueryPeriod, monthKey } from '../../queries/rules.js';
 import { encodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
 import { routedId } from '../../protocol/internal/ids.js';
 import type { Emit } from '../runtime/emit.js';
+import { metricsIfEnabled } from '../../node/metrics.js';
 import type { StatelessHandler } from '../runtime/stateless.js';
 
 export function itemFilterLogic(topology: Topology): StatelessHandler {
@@ -20,10 +21,14 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
   const batch = decodeBatch(msg.body);
   if (batch.table !== 'transaction_items') throw new BatchDecodeError(`item-filter got a ${batch.table} batch`);
   const sums = new Map<number, Map<number, [number, number]>>(); // month -> item -> [qty, cents]
+  let dropped = 0;
   const { count, itemId, quantity, subtotalCents, createdAt } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
-    if (!inQueryPeriod(ts)) continue;
+    if (!inQueryPeriod(ts)) {
+      dropped++;
+      continue;
+    }
     const mk = monthKey(ts);
     let items = sums.get(mk);
     if (!items) sums.set(mk, (items = new Map<number, [number, number]>()));
@@ -34,6 +39,7 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
       acc[1] += subtotalCents[i];
     } else items.set(item, [quantity[i], subtotalCents[i]]);
   }
+  metricsIfEnabled()?.rowsFiltered.inc({ table: 'transaction_items' }, dropped);
   const p2 = topology.partitions('q2-agg');
   const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
   for (const [mk, items] of sums)

@@ -13,6 +13,7 @@ import { isSessionId } from '../../protocol/wire/session-id.js';
 import { consumeExclusively } from '../../node/middleware/exclusive-consumer.js';
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
+import { metricsIfEnabled } from '../../node/metrics.js';
 
 /** What a partitioned (stateful) stage computes; the runtime handles durability and EOS. */
 export interface PartitionedLogic<S> {
@@ -151,7 +152,7 @@ export class PartitionedWorker<S> {
         this.opts.log.fatal({ err: String(err) }, 'cannot persist state; exiting so the Egg of Life restarts this node from its log');
         process.exit(1);
       }
-    }
+    } else metricsIfEnabled()?.dedupDropped.inc();
     await this.reporter.report(session, msg.id, {});
   }
 

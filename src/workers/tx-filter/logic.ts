@@ -9,6 +9,7 @@ import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import { routedId } from '../../protocol/internal/ids.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { Emit } from '../runtime/emit.js';
+import { metricsIfEnabled } from '../../node/metrics.js';
 import type { StatelessHandler } from '../runtime/stateless.js';
 
 export function txFilterLogic(topology: Topology): StatelessHandler {
@@ -34,10 +35,14 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const q1Of = partitionOf['q1-sort'];
   const q3Of = partitionOf['q3-agg'];
   const q4Of = partitionOf['q4-count'];
+  let dropped = 0;
   const { count, storeId, userId, finalAmountCents, createdAt, idOffsets, idHeap } = batch;
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
-    if (!inQueryPeriod(ts)) continue;
+    if (!inQueryPeriod(ts)) {
+      dropped++;
+      continue;
+    }
     const store = storeId[i];
     const user = userId[i];
     if (user >= 0) {
@@ -59,6 +64,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     }
   }
 
+  metricsIfEnabled()?.rowsFiltered.inc({ table: 'transactions' }, dropped);
   const out: Emit[] = [];
   const emit = (stage: 'q1-sort' | 'q3-agg' | 'q4-count', p: number, type: InternalMessageType, body: Buffer): void => {
     out.push({ stage, queue: topology.stageQueue(stage, p), type, id: routedId(msg.id, stage, p), session: msg.session, body });
