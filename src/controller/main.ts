@@ -1,5 +1,5 @@
 import type { NodeContext } from '../node/context.js';
-import { Broker } from '../node/middleware/broker.js';
+import { connectNodeBroker } from '../node/middleware/node-broker.js';
 import { Topology } from '../node/middleware/topology.js';
 import { loadControllerConfig } from './config.js';
 import { SessionStore } from './session-store.js';
@@ -15,7 +15,7 @@ import { publishSessionStatus } from './status-publisher.js';
 export async function main(ctx: NodeContext): Promise<void> {
   const config = loadControllerConfig();
   const topology = new Topology(ctx.cluster);
-  const broker = await Broker.connect(ctx.cluster.middleware.address, ctx.log, ctx.id);
+  const broker = await connectNodeBroker(ctx);
   ctx.onShutdown(() => broker.close());
   await broker.declareQueues(topology.allSharedQueues());
 

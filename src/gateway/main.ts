@@ -1,5 +1,5 @@
 import type { NodeContext } from '../node/context.js';
-import { Broker } from '../node/middleware/broker.js';
+import { connectNodeBroker } from '../node/middleware/node-broker.js';
 import { Topology } from '../node/middleware/topology.js';
 import { loadGatewayConfig, resolveGatewaySettings } from './config.js';
 import { ControllerLink } from './controller-link.js';
@@ -25,7 +25,7 @@ export async function main(ctx: NodeContext): Promise<void> {
   const settings = resolveGatewaySettings(config, ctx.cluster, ctx.index);
   if (settings.logLevel !== undefined) ctx.log.level = settings.logLevel === 'development' ? 'debug' : settings.logLevel;
   if (settings.heartbeat) ctx.retargetHeartbeat(settings.heartbeat.targets, settings.heartbeat.intervalMs);
-  const broker = await Broker.connect(settings.brokerAddress, ctx.log, ctx.id);
+  const broker = await connectNodeBroker(ctx, settings.brokerAddress);
   const controller = new ControllerLink(broker, new Topology(ctx.cluster), ctx.index, ctx.id);
   await controller.start();
 

@@ -16,6 +16,8 @@ export const ErrorCode = {
   BROKER_UNREACHABLE: 'ERR_BROKER_UNREACHABLE',
   /** Publishing to the broker failed while serving a request. */
   BROKER: 'ERR_BROKER',
+  /** A queue exists on the broker with other arguments (e.g. classic vs quorum) than the config asks for. */
+  QUEUE_MISMATCH: 'ERR_QUEUE_MISMATCH',
   /** A bug or unexpected failure (anything that is not a CoffeeError). */
   INTERNAL: 'ERR_INTERNAL',
   /** Client <-> gateway protocol violations. */
@@ -70,6 +72,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_USAGE: false,
   ERR_BROKER_UNREACHABLE: true,
   ERR_BROKER: true,
+  ERR_QUEUE_MISMATCH: false,
   ERR_INTERNAL: true,
   ERR_FRAME_MALFORMED: false,
   ERR_FRAME_TOO_LARGE: false,
@@ -131,12 +134,33 @@ export class UsageError extends CoffeeError {
   }
 }
 
-/** The broker cannot be reached. */
+/** The broker cannot be reached (at start, or again within `middleware.patience` after a loss). */
 export class BrokerUnreachableError extends CoffeeError {
-  constructor(url: string, cause?: unknown) {
-    super(ErrorCode.BROKER_UNREACHABLE, `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`, {
-      cause,
-    });
+  constructor(url: string, cause?: unknown, patienceMs?: number) {
+    super(
+      ErrorCode.BROKER_UNREACHABLE,
+      patienceMs === undefined
+        ? `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`
+        : `RabbitMQ at ${redactUrl(url)} did not answer for ${patienceMs} ms (middleware.patience): is it running? (raise COFFEE_CLUSTER__MIDDLEWARE__PATIENCE to wait longer)`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A queue already exists with other arguments than this node declares (RabbitMQ answers
+ * PRECONDITION_FAILED): typically `middleware.queue_type` changed while queues of the old type
+ * remain. Retrying cannot fix it; the queues must be deleted (or the old type configured).
+ */
+export class QueueMismatchError extends CoffeeError {
+  constructor(queue: string, queueType: string, detail: string) {
+    super(
+      ErrorCode.QUEUE_MISMATCH,
+      `queue ${queue} exists on the broker with other arguments than middleware.queue_type=${queueType} asks for (${detail}): ` +
+        `with the cluster stopped, delete its queues (\`rabbitmqctl delete_queue ${queue}\`, and the others with its prefix), ` +
+        `or give the cluster another \`name\` (a fresh queue prefix), ` +
+        `or set middleware.queue_type back to the type they were declared with`,
+    );
   }
 }
 
@@ -188,7 +212,8 @@ export class StorageError extends CoffeeError {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
+  // Global and comma-bounded: a broker address may be a comma-separated list of URLs.
+  return url.replace(/\/\/([^:@/,]+):([^@/,]+)@/g, '//$1:***@');
 }
 
 export function isCoffeeError(err: unknown): err is CoffeeError {

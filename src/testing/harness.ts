@@ -34,7 +34,16 @@ export interface TestCluster {
  * run folder and ports. `replicas` and `env` override the defaults of config/cluster.yaml.
  */
 export async function startTestCluster(
-  opts: { replicas?: Record<string, number>; env?: Record<string, string>; heartbeatMs?: number } = {},
+  opts: {
+    replicas?: Record<string, number>;
+    env?: Record<string, string>;
+    heartbeatMs?: number;
+    /** Broker address (one URL or a comma-separated list); default AMQP_URL. */
+    amqpUrl?: string;
+    queueType?: 'classic' | 'quorum';
+    /** middleware.patience in ms. */
+    patienceMs?: number;
+  } = {},
 ): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
   const name = `t${process.pid}x${portBlock}`;
@@ -43,7 +52,7 @@ export async function startTestCluster(
   portBlock++;
   const configFile = path.join(dir, 'cluster.yaml');
   const defaults = ClusterConfigSchema.parse({
-    middleware: { address: AMQP_URL },
+    middleware: { address: opts.amqpUrl ?? AMQP_URL, queue_type: opts.queueType, patience: opts.patienceMs },
     replicas: opts.replicas ?? {},
     heartbeat: { interval: opts.heartbeatMs ?? 200 },
   });
@@ -53,7 +62,7 @@ export async function startTestCluster(
     ports: { gateway: base, heartbeat: base + 40, election: base + 60, dashboard: base + 80 },
   });
   const start = async (): Promise<LocalCluster> => {
-    const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL, ...opts.env } });
+    const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL: opts.amqpUrl ?? AMQP_URL, ...opts.env } });
     try {
       await cluster.waitReady(30_000);
     } catch (err) {

@@ -30,7 +30,8 @@ const replicas = z.number().int().min(1).max(32);
  *
  * Precedence, highest first:
  *   1. `COFFEE_CLUSTER__A__B` sets cluster key `a.b`;
- *   2. `AMQP_URL` sets `middleware.address`, `LOG_LEVEL` sets `log.level`;
+ *   2. `AMQP_URL` sets `middleware.address`, `LOG_LEVEL` sets `log.level`,
+ *      `COFFEE__MIDDLEWARE__QUEUE_TYPE` sets `middleware.queue_type`;
  *   3. the file named by `COFFEE_CLUSTER_CONFIG` (`npm start --config X` sets it to X);
  *   4. the defaults below.
  * A standalone gateway may still set the seed's keys in its own config.yaml (see
@@ -42,8 +43,27 @@ export const ClusterConfigSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/)
     .default('coffee'),
-  /** The RabbitMQ every node connects to. */
-  middleware: z.object({ address: z.string().default('amqp://guest:guest@localhost:5672/') }).prefault({}),
+  middleware: z
+    .object({
+      /**
+       * The RabbitMQ every node connects to: one AMQP URL, or the comma-separated URLs of the
+       * nodes of one RabbitMQ cluster (same user, password and vhost); a node connects to any
+       * live one and moves to another when its node dies.
+       */
+      address: z.string().default('amqp://guest:guest@localhost:5672/'),
+      /**
+       * `classic` (one broker node holds each queue) or `quorum` (each durable queue replicated
+       * on a majority of a RabbitMQ cluster's nodes before a publish is confirmed, so a node can
+       * die). Changing it needs the cluster's queues deleted first (they keep their type).
+       */
+      queue_type: z.enum(['classic', 'quorum']).default('classic'),
+      /**
+       * ms a node (and `npm start`) waits for the broker, at start or after losing it, before
+       * failing with ERR_BROKER_UNREACHABLE. Long enough for a broker restart.
+       */
+      patience: z.number().int().min(100).default(120_000),
+    })
+    .prefault({}),
   /** Pid files, logs and every node's state folder live under this folder. */
   run_dir: z.string().default('.run'),
   replicas: z
@@ -113,13 +133,17 @@ export function loadClusterConfig(file = process.env.COFFEE_CLUSTER_CONFIG ?? DE
 }
 
 /**
- * The environment as the cluster config's loader sees it: `AMQP_URL` and `LOG_LEVEL` as their
- * keys, then `COFFEE_CLUSTER__*` (which win); component `COFFEE__*` keys are not cluster keys.
+ * The environment as the cluster config's loader sees it: `AMQP_URL`, `LOG_LEVEL` and
+ * `COFFEE__MIDDLEWARE__QUEUE_TYPE` as their keys, then `COFFEE_CLUSTER__*` (which win); other
+ * component `COFFEE__*` keys are not cluster keys.
  */
 export function clusterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   if (env.AMQP_URL) out.COFFEE__MIDDLEWARE__ADDRESS = env.AMQP_URL;
   if (env.LOG_LEVEL) out.COFFEE__LOG__LEVEL = env.LOG_LEVEL;
+  // Queue type is a cluster key read by every node, but issue 8 names it COFFEE__MIDDLEWARE__…
+  // (the component prefix): accept that spelling too (COFFEE_CLUSTER__… still wins).
+  if (env.COFFEE__MIDDLEWARE__QUEUE_TYPE) out.COFFEE__MIDDLEWARE__QUEUE_TYPE = env.COFFEE__MIDDLEWARE__QUEUE_TYPE;
   for (const [k, v] of Object.entries(env)) if (k.startsWith('COFFEE_CLUSTER__')) out[`COFFEE__${k.slice('COFFEE_CLUSTER__'.length)}`] = v;
   return out;
 }

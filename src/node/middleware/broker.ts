@@ -1,5 +1,7 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
-import { BrokerUnreachableError } from '../errors.js';
+import { AMQPError } from 'rabbitmq-client';
+import { BrokerUnreachableError, QueueMismatchError } from '../errors.js';
+import { parseBrokerAddress } from './address.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { BrokerPort, ConsumerHandle } from './port.js';
@@ -46,33 +48,74 @@ export interface ConsumeOptions {
   passive?: boolean;
 }
 
+/** How durable queues are declared: see `middleware.queue_type` in config/cluster.ts. */
+export type QueueType = 'classic' | 'quorum';
+
+export interface BrokerOptions {
+  /** ms to wait for the first connection (default 10 s). */
+  timeoutMs?: number;
+  /** Type of every durable queue this process declares (default classic). */
+  queueType?: QueueType;
+  /**
+   * ms an operation (a publish, a channel) waits for a lost broker to come back, on any node
+   * of the address list, before failing with BrokerUnreachableError (default 120 s).
+   */
+  patienceMs?: number;
+  /**
+   * Queues with one consumer that owns state: as quorum queues they get
+   * `x-single-active-consumer` (quorum queues do not enforce a consumer's exclusive flag).
+   */
+  singleConsumer?: ReadonlySet<string>;
+  /** Called once when the connection has been down for longer than patienceMs. */
+  onPatienceExhausted?: (err: BrokerUnreachableError) => void;
+}
+
 /**
- * The middleware layer over rabbitmq-client: one connection (reconnects by itself), a
- * confirming publisher (a publish resolves once the broker has the message safely), and
- * manual-ack consumers. Durable queues, persistent messages.
+ * The middleware layer over rabbitmq-client: one connection (reconnects by itself, to any node
+ * of the address list), a confirming publisher (a publish resolves once the broker has the
+ * message safely: on quorum queues, on a majority of nodes), and manual-ack consumers. Durable
+ * queues (classic or quorum), persistent messages.
  */
 export class Broker implements BrokerPort {
   private readonly publisher: Publisher;
   private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
+  private readonly watchdog: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly connection: Connection,
     private readonly log: Logger,
+    private readonly address: string,
+    private readonly queueType: QueueType,
+    private readonly patienceMs: number,
+    private readonly singleConsumer: ReadonlySet<string>,
+    onPatienceExhausted: ((err: BrokerUnreachableError) => void) | undefined,
   ) {
+    // Attempts: a publish interrupted by a connection loss is sent again on the next connection
+    // (each attempt waits up to acquireTimeout = patience for one); a duplicate is harmless,
+    // every message has a deterministic id that receivers deduplicate on.
     this.publisher = connection.createPublisher({ confirm: true, maxAttempts: 5 });
+    if (onPatienceExhausted) this.watchdog = this.watch(onPatienceExhausted);
   }
 
-  /** Connects, waiting at most `timeoutMs` for the first connection; throws BrokerUnreachableError. */
-  static async connect(url: string, log: Logger, name: string, timeoutMs = 10_000): Promise<Broker> {
+  /**
+   * Connects to the broker at `address` (one URL or comma-separated URLs of a RabbitMQ
+   * cluster), waiting at most `timeoutMs` for the first connection; throws BrokerUnreachableError.
+   */
+  static async connect(address: string, log: Logger, name: string, options: BrokerOptions = {}): Promise<Broker> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const patienceMs = options.patienceMs ?? 120_000;
+    const { url, hosts } = parseBrokerAddress(address);
     // frameMax: the client's default (8 KiB) splits a 2 MiB batch into 256 frames on every hop;
     // 128 KiB (RabbitMQ's own default maximum) makes that 16 frames.
     const connection = new Connection({
       url,
+      hosts,
       connectionName: name,
       retryLow: 200,
       retryHigh: 2000,
-      connectionTimeout: timeoutMs,
+      connectionTimeout: Math.min(timeoutMs, 10_000),
+      acquireTimeout: patienceMs,
       frameMax: 131_072,
     });
     connection.on('error', (err) => log.warn({ err: String(err) }, 'broker connection error'));
@@ -83,21 +126,74 @@ export class Broker implements BrokerPort {
       ]);
     } catch (err) {
       await connection.close().catch(() => undefined);
-      throw new BrokerUnreachableError(url, err);
+      throw new BrokerUnreachableError(address, err);
     }
-    return new Broker(connection, log);
+    if (hosts.length > 1) connection.on('connection', () => log.info({ hosts: hosts.length }, 'broker (re)connected'));
+    return new Broker(
+      connection,
+      log,
+      address,
+      options.queueType ?? 'classic',
+      patienceMs,
+      options.singleConsumer ?? new Set(),
+      options.onPatienceExhausted,
+    );
   }
 
   /** Checks that the broker answers (fails fast, in one line, with BrokerUnreachableError). */
-  static async probe(url: string, log: Logger, timeoutMs = 5000): Promise<void> {
-    const broker = await Broker.connect(url, log, 'probe', timeoutMs);
+  static async probe(address: string, log: Logger, timeoutMs = 5000): Promise<void> {
+    const broker = await Broker.connect(address, log, 'probe', { timeoutMs });
     await broker.close();
+  }
+
+  /** Polls the connection: down for longer than patience means the broker is gone for good. */
+  private watch(onExhausted: (err: BrokerUnreachableError) => void): NodeJS.Timeout {
+    let downSince: number | undefined;
+    const timer = setInterval(
+      () => {
+        if (this.connection.ready) {
+          downSince = undefined;
+          return;
+        }
+        downSince ??= Date.now();
+        if (Date.now() - downSince >= this.patienceMs) {
+          clearInterval(timer);
+          onExhausted(new BrokerUnreachableError(this.address, undefined, this.patienceMs));
+        }
+      },
+      Math.min(1000, Math.max(50, this.patienceMs / 10)),
+    );
+    timer.unref();
+    return timer;
+  }
+
+  /** The declare arguments of a durable queue of this broker's queue type. */
+  private durableQueue(queue: string): { queue: string; durable: true; arguments?: Record<string, string | boolean> } {
+    // Classic: no arguments at all, as queues were always declared (existing queues stay
+    // equivalent). Quorum: `x-queue-type` is fixed at declaration and checked on every redeclare.
+    if (this.queueType === 'classic') return { queue, durable: true };
+    const args: Record<string, string | boolean> = { 'x-queue-type': 'quorum' };
+    if (this.singleConsumer.has(queue)) args['x-single-active-consumer'] = true;
+    return { queue, durable: true, arguments: args };
+  }
+
+  /** RabbitMQ's PRECONDITION_FAILED on a declare becomes one clear error naming the queue and the fix. */
+  private explainDeclareError(queue: string, err: unknown): unknown {
+    if (err instanceof AMQPError && err.code === 'PRECONDITION_FAILED') return new QueueMismatchError(queue, this.queueType, err.message);
+    if (err instanceof AMQPError && !this.connection.ready) return new BrokerUnreachableError(this.address, err, this.patienceMs);
+    return err;
   }
 
   /** Declares durable queues (idempotent; cached per process). */
   async declareQueues(queues: string[]): Promise<void> {
     const todo = queues.filter((q) => !this.declared.has(q));
-    await Promise.all(todo.map((queue) => this.connection.queueDeclare({ queue, durable: true })));
+    await Promise.all(
+      todo.map((queue) =>
+        this.connection.queueDeclare(this.durableQueue(queue)).catch((err: unknown) => {
+          throw this.explainDeclareError(queue, err);
+        }),
+      ),
+    );
     for (const q of todo) this.declared.add(q);
   }
 
@@ -118,6 +214,13 @@ export class Broker implements BrokerPort {
 
   /** Publishes persistently and resolves once the broker confirmed it. */
   publish(msg: OutMessage): Promise<void> {
+    return this.sendOnce(msg).catch((err: unknown) => {
+      // Still down after every attempt (each waited up to patience for a connection): say so.
+      throw err instanceof AMQPError && !this.connection.ready ? new BrokerUnreachableError(this.address, err, this.patienceMs) : err;
+    });
+  }
+
+  private sendOnce(msg: OutMessage): Promise<void> {
     recordPublish(msg.body.length);
     return this.publisher.send(
       {
@@ -146,7 +249,15 @@ export class Broker implements BrokerPort {
     const consumer = this.connection.createConsumer(
       {
         queue: options.queue,
-        queueOptions: options.temporary ? { exclusive: true, autoDelete: true } : options.passive ? { passive: true } : { durable: true },
+        // Temporary (reply) queues stay classic whatever queue_type says: quorum queues cannot be
+        // exclusive or auto-delete, and a reply queue lives and dies with its connection anyway
+        // (re-declared on the node the connection moves to; a reply lost with it times out and
+        // the request is retried).
+        queueOptions: options.temporary
+          ? { exclusive: true, autoDelete: true }
+          : options.passive
+            ? { passive: true }
+            : this.durableQueue(options.queue),
         qos: { prefetchCount: options.prefetch },
         concurrency: options.concurrency,
         requeue: true,
@@ -160,7 +271,11 @@ export class Broker implements BrokerPort {
         return ConsumerStatus.ACK;
       },
     );
-    consumer.on('error', (err) => this.log.warn({ err: String(err), queue: options.queue }, 'consumer error'));
+    consumer.on('error', (err) => {
+      const explained = this.explainDeclareError(options.queue, err);
+      if (explained instanceof QueueMismatchError) this.log.error({ code: explained.code, queue: options.queue }, explained.message);
+      else this.log.warn({ err: String(err), queue: options.queue }, 'consumer error');
+    });
     this.consumers.add(consumer);
     return consumer;
   }
@@ -171,6 +286,7 @@ export class Broker implements BrokerPort {
   }
 
   async close(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
     for (const c of this.consumers) await c.close().catch(() => undefined);
     this.consumers.clear();
     await this.publisher.close().catch(() => undefined);

@@ -85,6 +85,18 @@ export class Topology {
     return out;
   }
 
+  /**
+   * The queues whose one consumer owns on-disk state (partitioned stages, controllers): they are
+   * consumed with the exclusive flag, which quorum queues (RabbitMQ 3.10) accept but do not
+   * enforce, so as quorum queues they are declared single-active-consumer instead.
+   */
+  singleConsumerQueues(): string[] {
+    const out: string[] = [];
+    for (const s of WORKER_STAGES) if (STAGES[s].partitioned) out.push(...this.stageQueues(s));
+    for (let i = 0; i < this.cluster.replicas.controller; i++) out.push(this.controllerQueue(i));
+    return out;
+  }
+
   controllerQueue(index: number): string {
     return `${this.prefix}.controller.${index}`;
   }

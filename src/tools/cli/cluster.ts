@@ -1,5 +1,8 @@
 import { parseFlags } from './flags.js';
+import path from 'node:path';
 import { startLocalCluster } from '../cluster/local-cluster.js';
+import { ensureBroker } from '../cluster/ensure-broker.js';
+import { loadClusterConfig } from '../../node/config/cluster.js';
 import { prettyLines } from '../cluster/pretty-lines.js';
 import { writeSupervisorPid } from '../cluster/supervisor.js';
 import { startDashboard, type Dashboard } from '../../dashboard/server.js';
@@ -23,7 +26,13 @@ export async function run(argv: string[]): Promise<number> {
   const write = pretty
     ? prettyLines((text) => process.stdout.write(text), true)
     : (line: string): void => void process.stdout.write(`${line}\n`);
-  const cluster = await startLocalCluster({ configFile: values.config, output: 'prefix', write });
+  const localBroker = await ensureBroker(loadClusterConfig(values.config ? path.resolve(values.config) : undefined), (line) =>
+    process.stdout.write(`${line}\n`),
+  );
+  const cluster = await startLocalCluster({ configFile: values.config, output: 'prefix', write }).catch(async (err: unknown) => {
+    await localBroker?.stop();
+    throw err;
+  });
   const forgetSupervisor = writeSupervisorPid(cluster.config);
   // The nodes are detached and unref'd: without this, nothing would keep this process alive.
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -34,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write('cluster: stopping…\n');
       await dashboard?.close();
       await cluster.stop();
+      await localBroker?.stop();
       forgetSupervisor();
       clearInterval(keepAlive);
       process.stderr.write('cluster: stopped\n');

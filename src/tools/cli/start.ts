@@ -3,11 +3,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
 import { logDir, loadClusterConfig } from '../../node/config/cluster.js';
-import { Broker } from '../../node/middleware/broker.js';
-import { createLogger } from '../../node/log.js';
 import { UsageError } from '../../node/errors.js';
 import { generateDataset } from '../generator/index.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
+import { ensureBroker } from '../cluster/ensure-broker.js';
 import { runClientProcess } from '../../client/process.js';
 import { printSummary } from './client.js';
 import { writeSupervisorPid } from '../cluster/supervisor.js';
@@ -68,18 +67,23 @@ export async function run(argv: string[]): Promise<number> {
     if (!existsSync(d))
       throw new UsageError(`dataset folder ${d} does not exist (make one with \`npx coffee-analysis generate --out ${d}\`)`);
 
-  // Fail fast, in one line, when there is no broker: every node would only retry forever.
+  // No broker: start a local one where we can, else fail fast, in one line (every node would
+  // only wait for it); a queue-type mismatch fails here too.
   const clusterConfig = loadClusterConfig(values.config ? path.resolve(values.config) : undefined);
-  await Broker.probe(clusterConfig.middleware.address, createLogger('start', 'silent'));
+  const localBroker = await ensureBroker(clusterConfig, (line) => process.stdout.write(`${line}\n`));
 
   const started = Date.now();
-  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' });
+  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' }).catch(async (err: unknown) => {
+    await localBroker?.stop();
+    throw err;
+  });
   const forgetSupervisor = writeSupervisorPid(cluster.config);
   const dashboard = await startDashboard({ config: cluster.config, configFile: cluster.configFile }).catch(() => undefined);
   const stop = (): void =>
     void (async () => {
       await dashboard?.close();
       await cluster.stop();
+      await localBroker?.stop();
       forgetSupervisor();
       process.exit(130);
     })();
@@ -118,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGTERM', stop);
     await dashboard?.close();
     await cluster.stop();
+    await localBroker?.stop();
     forgetSupervisor();
   }
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,6 +1,7 @@
 import type { NodeContext } from '../../node/context.js';
 import type { WorkerKind } from '../../node/config/cluster.js';
-import { Broker } from '../../node/middleware/broker.js';
+import { connectNodeBroker } from '../../node/middleware/node-broker.js';
+import type { Broker } from '../../node/middleware/broker.js';
 import { Topology } from '../../node/middleware/topology.js';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { runStateless, type StatelessHandler } from './stateless.js';
@@ -22,7 +23,7 @@ export interface WorkerEnv {
 export async function connectWorker(ctx: NodeContext): Promise<WorkerEnv> {
   const config = loadWorkerConfig();
   const topology = new Topology(ctx.cluster);
-  const broker = await Broker.connect(ctx.cluster.middleware.address, ctx.log, ctx.id);
+  const broker = await connectNodeBroker(ctx);
   await broker.declareQueues(topology.allSharedQueues());
   ctx.onShutdown(() => broker.close());
   return { broker, topology, config, stateDir: config.storage.path || ctx.stateDir };

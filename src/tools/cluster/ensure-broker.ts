@@ -1,0 +1,48 @@
+import { BrokerUnreachableError, redactUrl } from '../../node/errors.js';
+import { Broker } from '../../node/middleware/broker.js';
+import { clusterBrokerOptions } from '../../node/middleware/node-broker.js';
+import { Topology } from '../../node/middleware/topology.js';
+import { runDir, type ClusterConfig } from '../../node/config/cluster.js';
+import { createLogger } from '../../node/log.js';
+import { isLocalDefaultAddress, portAnswers, startLocalBroker, type LocalBroker, type PlanProbes } from './private-broker.js';
+
+/**
+ * Before `npm start` / `cluster` start any node: make sure a broker answers at the configured
+ * address, starting a local one (private node or container, see private-broker.ts) when the
+ * address is the local default and nothing listens there; then check that the cluster's queues
+ * can be declared with the configured queue type (a mismatch fails here, in one clear line,
+ * instead of in every node's log). Returns the broker it started, to stop with the cluster.
+ */
+export async function ensureBroker(
+  config: Readonly<ClusterConfig>,
+  say: (line: string) => void,
+  probes?: PlanProbes,
+): Promise<LocalBroker | undefined> {
+  const log = createLogger('start', 'silent');
+  let started: LocalBroker | undefined;
+  try {
+    await Broker.probe(config.middleware.address, log, 5000);
+  } catch (err) {
+    const local = isLocalDefaultAddress(config.middleware.address);
+    // Something listening but not answering AMQP is not ours to replace.
+    if (!(err instanceof BrokerUnreachableError) || !local || (await portAnswers(local.port))) throw err;
+    say(`nothing answers at ${redactUrl(config.middleware.address)}: starting a local RabbitMQ…`);
+    started = await startLocalBroker({ runDir: runDir(config), port: local.port, probes });
+    say(started.description);
+  }
+  try {
+    const broker = await Broker.connect(config.middleware.address, log, `${config.name}-preflight`, {
+      ...clusterBrokerOptions(config),
+      timeoutMs: 10_000,
+    });
+    try {
+      await broker.declareQueues(new Topology(config).allSharedQueues());
+    } finally {
+      await broker.close();
+    }
+  } catch (err) {
+    await started?.stop();
+    throw err;
+  }
+  return started;
+}
