@@ -36,7 +36,7 @@ export class QueueWatcher {
       this.config.middleware.address,
       createLogger('dashboard', 'silent'),
       `${this.config.name}-dashboard`,
-      3000,
+      { timeoutMs: 3000 },
     ).then(
       (b) => {
         this.broker = b;

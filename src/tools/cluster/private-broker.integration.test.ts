@@ -30,7 +30,7 @@ test(
       {
         name: `s${process.pid}`,
         runDir: path.join(dir, 'run'),
-        ports: { gateway: base, heartbeat: base + 40, election: base + 60 },
+        ports: { gateway: base, heartbeat: base + 40, election: base + 60, dashboard: base + 80 },
       },
     );
     const data = await dataset({ scale: 0.002, seed: 41, hardCases: true });
