@@ -9,6 +9,7 @@ import { BullyElection, type BullyPeer } from './bully.js';
 import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';
 import { Monitor } from './monitor.js';
+import { loadClusterSecret } from '../node/heartbeat/auth.js';
 
 /** Election addresses of every replica: configured, or the local cluster's (election port + i). */
 export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster'>): BullyPeer[] {
@@ -51,7 +52,12 @@ export async function main(ctx: NodeContext): Promise<void> {
     return specs;
   };
 
+  // Read once: never logged, never passed on the command line.
+  const secret = loadClusterSecret(ctx.cluster);
+  const replayWindowMs = ctx.cluster.security.replay_window;
   const election = new BullyElection({
+    secret,
+    replayWindowMs,
     index: ctx.index,
     host: config.host,
     port: ports.election,
@@ -74,7 +80,7 @@ export async function main(ctx: NodeContext): Promise<void> {
     waitGone: (pids, id) => waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10),
     log,
   });
-  const receiver = new HeartbeatReceiver(config.host, ports.udp, (hb) => monitor.onHeartbeat(hb));
+  const receiver = new HeartbeatReceiver(config.host, ports.udp, secret, replayWindowMs, (hb) => monitor.onHeartbeat(hb));
   await receiver.start();
   await election.start();
   const sync = setInterval(() => {

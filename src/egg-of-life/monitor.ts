@@ -30,6 +30,9 @@ export interface MonitorOptions {
   now?: () => number;
 }
 
+const MAX_UNKNOWN = 64;
+const MAX_PIDS = 4;
+
 interface NodeState {
   spec: NodeSpec;
   lastSeen: number;
@@ -67,6 +70,7 @@ export class Monitor {
   private readonly states = new Map<string, NodeState>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  /** Ids heard from but not in the registry, for one debug line each; capped (memory stays bounded). */
   private readonly unknown = new Set<string>();
   readonly restarts: RestartEvent[] = [];
 
@@ -87,13 +91,20 @@ export class Monitor {
   onHeartbeat(hb: Heartbeat): void {
     const st = this.states.get(hb.id);
     if (!st) {
-      if (!this.unknown.has(hb.id)) this.o.log.debug({ id: hb.id }, 'heartbeat from a node not in the registry: ignored');
-      this.unknown.add(hb.id);
+      if (this.unknown.size < MAX_UNKNOWN && !this.unknown.has(hb.id)) {
+        this.o.log.debug({ id: hb.id }, 'heartbeat from a node not in the registry: ignored');
+        this.unknown.add(hb.id);
+      }
       return;
     }
     const now = this.now();
     st.lastSeen = now;
     st.lastPid = hb.pid;
+    // Bounded: a node has one pid, two during a duplicate; more are forgotten oldest first.
+    if (!st.pids.has(hb.pid) && st.pids.size >= MAX_PIDS) {
+      const oldest = [...st.pids].sort((a, b) => a[1] - b[1])[0];
+      if (oldest) st.pids.delete(oldest[0]);
+    }
     st.pids.set(hb.pid, now);
     if (st.deadSince !== undefined) this.o.log.debug({ id: hb.id, pid: hb.pid }, 'node is back');
     st.deadSince = undefined;

@@ -5,6 +5,7 @@ import { loadClusterConfig, nodeId, pidDir, runDir, stateDir, type NodeKind } fr
 import { createLogger } from './log.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
 import { eggTargets } from './heartbeat/targets.js';
+import { loadClusterSecret } from './heartbeat/auth.js';
 import type { NodeContext } from './context.js';
 
 export interface StartNodeOptions {
@@ -41,6 +42,7 @@ export function startNode(options: StartNodeOptions): NodeContext {
       kind: options.kind,
       targets: eggTargets(cluster),
       intervalMs: cluster.heartbeat.interval,
+      secret: loadClusterSecret(cluster),
     }).start();
   }
 
