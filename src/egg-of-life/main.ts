@@ -10,6 +10,8 @@ import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';
 import { Monitor } from './monitor.js';
 import { loadClusterSecret } from '../node/heartbeat/auth.js';
+import { AlreadyRunningError } from '../node/errors.js';
+import { restartRecords } from './restart/records.js';
 
 /** Election addresses of every replica: configured, or the local cluster's (election port + i). */
 export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster'>): BullyPeer[] {
@@ -79,10 +81,21 @@ export async function main(ctx: NodeContext): Promise<void> {
     kill: (pid) => signal(pid, 'SIGKILL'),
     waitGone: (pids, id) => waitFor(() => pids.every((p) => !isNodeProcess(p, id)), 2000, 10),
     log,
+    leaderGraceMs: config.leader_grace,
+    backoff: { baseMs: config.restart_backoff.base, maxMs: config.restart_backoff.max, stableMs: config.restart_backoff.stable_after },
+    records: restartRecords(ctx.cluster),
   });
   const receiver = new HeartbeatReceiver(config.host, ports.udp, secret, replayWindowMs, (hb) => monitor.onHeartbeat(hb));
-  await receiver.start();
-  await election.start();
+  try {
+    await receiver.start();
+    await election.start();
+  } catch (err) {
+    // Our ports are taken: another process of this identity runs (a duplicate start). One line, no stack.
+    receiver.stop();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new AlreadyRunningError(ctx.id, `its port is in use (${(err as Error).message})`);
+    throw err;
+  }
   const sync = setInterval(() => {
     registry();
     monitor.sync();
