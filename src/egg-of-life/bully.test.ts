@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { BullyElection, parseMessage, type BullyPeer } from './bully.js';
+import { seal } from '../node/heartbeat/auth.js';
 import { waitFor } from '../node/processes.js';
 
 async function freePorts(n: number): Promise<number[]> {
@@ -20,13 +21,14 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+const SECRET = Buffer.from('test-secret-'.repeat(4));
 const running = new Set<BullyElection>();
 after(async () => {
   for (const e of running) await e.stop();
 });
 
 function make(index: number, peers: BullyPeer[]): BullyElection {
-  const e = new BullyElection({ index, port: peers[index].port, peers, intervalMs: 100, timeoutMs: 150 });
+  const e = new BullyElection({ index, port: peers[index].port, peers, intervalMs: 100, timeoutMs: 150, secret: SECRET });
   running.add(e);
   return e;
 }
@@ -109,5 +111,53 @@ test('bully: a lower replica claiming leadership is overruled', async () => {
   await agree([e0, e1], 1);
   // Replica 0 forces an election: replica 1 answers and re-announces itself.
   await e0.elect();
+  await agree([e0, e1], 1);
+});
+
+/** Sends one raw line to an election server; resolves with its reply line ('' if it hung up). */
+function rawRequest(port: number, line: string): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const s = net.connect({ host: '127.0.0.1', port }, () => s.write(line));
+    s.setEncoding('utf8');
+    s.on('data', (c: string) => (buf += c));
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(buf));
+  });
+}
+
+test('bully: forged, replayed and unknown-peer COORDINATORs do not demote the leader (issue 9 #8)', async () => {
+  const ports = await freePorts(2);
+  const peers = ports.map((port, index) => ({ index, host: '127.0.0.1', port }));
+  const e0 = make(0, peers);
+  const e1 = make(1, peers);
+  await e0.start();
+  await e1.start();
+  await agree([e0, e1], 1);
+  // Unsigned (the pre-fix wire format): a COORDINATOR from a high index every ~20 ms.
+  // Signed with a wrong key. Signed right but from an index that is not a configured peer.
+  // And a captured authentic COORDINATOR played again.
+  const wrongKey = Buffer.from('not-the-cluster-secret-'.repeat(2));
+  const authentic = `${seal(SECRET, 'el', 'egg-5', { type: 'COORDINATOR', from: 5 })}\n`;
+  const lines = [
+    `${JSON.stringify({ type: 'COORDINATOR', from: 9 })}\n`,
+    `${seal(wrongKey, 'el', 'egg-9', { type: 'COORDINATOR', from: 9 })}\n`,
+    authentic,
+  ];
+  const rejectedBefore = e1.rejected;
+  for (let i = 0; i < 15; i++) {
+    for (const line of lines) assert.equal(await rawRequest(ports[1], line), '', 'a forged message got a reply');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(e1.leader(), 1, 'forged COORDINATOR demoted the leader');
+    assert.equal(e0.leader(), 1);
+  }
+  assert.ok(e1.rejected - rejectedBefore >= 45);
+  // A replay of an authentic message from a configured peer (egg-0) is refused too.
+  const fromPeer = `${seal(SECRET, 'el', 'egg-0', { type: 'PING', from: 0 })}\n`;
+  assert.notEqual(await rawRequest(ports[1], fromPeer), '', 'an authentic PING from a peer must be answered');
+  assert.equal(await rawRequest(ports[1], fromPeer), '', 'a replayed PING must be refused');
+  // A stale one (outside the replay window) too.
+  const stale = `${seal(SECRET, 'el', 'egg-0', { type: 'PING', from: 0 }, Date.now() - 60_000)}\n`;
+  assert.equal(await rawRequest(ports[1], stale), '');
   await agree([e0, e1], 1);
 });

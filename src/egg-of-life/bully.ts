@@ -6,10 +6,16 @@
  * one reply: ELECTION → ANSWER, COORDINATOR → OK, PING → PONG. A peer that does not reply within
  * `timeoutMs` is taken for dead (a frozen process still completes the TCP handshake, so a
  * connection alone proves nothing).
+ *
+ * Every request and reply is signed with the cluster secret and carries a time and counter
+ * (node/heartbeat/auth.ts); a server answers only authentic, fresh requests from a configured
+ * peer (by index, and by address where the peer is configured by IP): a forged COORDINATOR
+ * can no longer demote the real leader, nor a replayed one.
  */
 
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
+import { open, ReplayGuard, seal } from '../node/heartbeat/auth.js';
 
 /** One replica's election server. */
 export interface BullyPeer {
@@ -33,6 +39,10 @@ export interface BullyOptions {
   /** ms to wait for a COORDINATOR after a higher replica answered (default 4 × timeoutMs + intervalMs). */
   coordinatorTimeoutMs?: number;
   log?: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  /** The cluster secret requests and replies are signed with. */
+  secret: Buffer;
+  /** ms a signed message stays acceptable (default 10 000). */
+  replayWindowMs?: number;
 }
 
 type MessageType = 'ELECTION' | 'ANSWER' | 'COORDINATOR' | 'OK' | 'PING' | 'PONG';
@@ -48,13 +58,24 @@ const MAX_LINE = 1024;
 
 export function parseMessage(line: string): Message | null {
   try {
-    const v = JSON.parse(line) as Partial<Message>;
-    if (typeof v.type !== 'string' || !TYPES.has(v.type) || typeof v.from !== 'number' || !Number.isInteger(v.from)) return null;
-    return { type: v.type, from: v.from, leader: typeof v.leader === 'number' ? v.leader : null };
+    return messageOf(JSON.parse(line));
   } catch {
     return null;
   }
 }
+
+function messageOf(raw: unknown): Message | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const v = raw as Partial<Message>;
+  if (typeof v.type !== 'string' || !TYPES.has(v.type) || typeof v.from !== 'number' || !Number.isInteger(v.from)) return null;
+  return { type: v.type, from: v.from, leader: typeof v.leader === 'number' ? v.leader : null };
+}
+
+/** The election sender identity inside the signed envelope. */
+const senderOf = (index: number): string => `egg-${index}`;
+
+/** Normalises `::ffff:127.0.0.1` (an IPv4 peer seen on a dual-stack socket). */
+const plainAddress = (addr: string | undefined): string => (addr?.startsWith('::ffff:') ? addr.slice(7) : (addr ?? ''));
 
 /** Events of an election: `leader` whenever the known leader changes (undefined: none known). */
 interface BullyEvents {
@@ -72,10 +93,32 @@ export class BullyElection extends EventEmitter<BullyEvents> {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private stopped = false;
+  private readonly guard: ReplayGuard;
+  /** Requests refused (bad MAC, replay, stale, unknown peer): for tests and diagnosis. */
+  rejected = 0;
 
   constructor(private readonly options: BullyOptions) {
     super();
     this.peers = options.peers.filter((p) => p.index !== options.index);
+    this.guard = new ReplayGuard(options.replayWindowMs ?? 10_000, Math.max(16, 4 * options.peers.length));
+  }
+
+  private sealed(msg: Message): string {
+    return `${seal(this.options.secret, 'el', senderOf(this.options.index), msg)}\n`;
+  }
+
+  /** An authentic, fresh message from `from`'s identity; null otherwise. */
+  private opened(line: string): Message | null {
+    const v = open(this.options.secret, 'el', line, this.guard);
+    const msg = v ? messageOf(v) : null;
+    return msg && v?.s === senderOf(msg.from) ? msg : null;
+  }
+
+  /** Only configured peers may take part; by address too where the peer is configured by IP. */
+  private fromPeer(msg: Message, socket: net.Socket): boolean {
+    const peer = this.peers.find((p) => p.index === msg.from);
+    if (!peer) return false;
+    return net.isIP(peer.host) === 0 || plainAddress(socket.remoteAddress) === peer.host;
   }
 
   get index(): number {
@@ -232,12 +275,13 @@ export class BullyElection extends EventEmitter<BullyEvents> {
         if (buf.length > MAX_LINE) socket.destroy();
         return;
       }
-      const msg = parseMessage(buf.slice(0, nl));
-      if (!msg || this.stopped) {
+      const msg = this.opened(buf.slice(0, nl));
+      if (!msg || !this.fromPeer(msg, socket) || this.stopped) {
+        if (!this.stopped) this.rejected++;
         socket.destroy();
         return;
       }
-      socket.end(`${JSON.stringify(this.handle(msg))}\n`);
+      socket.end(this.sealed(this.handle(msg)));
     });
   }
 
@@ -256,12 +300,14 @@ export class BullyElection extends EventEmitter<BullyEvents> {
       };
       const timer = setTimeout(() => finish(null), this.options.timeoutMs);
       socket.setEncoding('utf8');
-      socket.on('connect', () => socket.write(`${JSON.stringify(msg)}\n`));
+      socket.on('connect', () => socket.write(this.sealed(msg)));
       socket.on('data', (chunk: string) => {
         buf += chunk;
         const nl = buf.indexOf('\n');
-        if (nl >= 0) finish(parseMessage(buf.slice(0, nl)));
-        else if (buf.length > MAX_LINE) finish(null);
+        if (nl >= 0) {
+          const reply = this.opened(buf.slice(0, nl));
+          finish(reply?.from === peer.index ? reply : null);
+        } else if (buf.length > MAX_LINE) finish(null);
       });
       socket.on('error', () => finish(null));
       socket.on('close', () => finish(null));

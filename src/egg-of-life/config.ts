@@ -28,6 +28,13 @@ export const EggConfigSchema = z
      * not be killed while booting. A restarted process that exits is noticed without waiting.
      */
     startup_grace: ms.default(5000),
+    /**
+     * ms a replica that just became leader waits before restarting anyone: the old leader may be
+     * mid-restart, and its restart record (<run>/restarts/) must be seen, so one death gets one restart.
+     */
+    leader_grace: ms.default(500),
+    /** A node that dies again within stable_after ms of a restart waits base·2^(n-2) ms (n deaths in a row), at most max. */
+    restart_backoff: z.object({ base: ms.default(500), max: ms.default(30_000), stable_after: ms.default(30_000) }).prefault({}),
     leader_election: z
       .object({
         /** TCP port of this replica's election server. Unset: the cluster's ports.election + replica index. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eggPorts } from '../node/config/cluster.js';
 import { decodeHeartbeat } from '../node/heartbeat/message.js';
+import { ReplayGuard } from '../node/heartbeat/auth.js';
 import { startLocalCluster, type LocalCluster } from '../tools/cluster/local-cluster.js';
 import { buildNodeSpecs, type NodeSpec } from './restart/node-spec.js';
 import { isAlive, liveNodes, waitFor } from '../node/processes.js';
@@ -20,6 +21,9 @@ const DUMMY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tes
 const BASE = 20000 + (process.pid % 400) * 50;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'egg-fault-'));
 const configFile = path.join(tmp, 'cluster.yaml');
+// The test reads the heartbeats itself, so it holds the cluster secret too.
+const secret = Buffer.from('0123456789abcdef'.repeat(4));
+writeFileSync(path.join(tmp, 'cluster.secret'), secret, { mode: 0o600 });
 writeFileSync(
   configFile,
   [
@@ -31,16 +35,19 @@ writeFileSync(
     `  heartbeat: ${BASE}`,
     `  election: ${BASE + 20}`,
     `  gateway: ${BASE + 30}`,
+    `security:`,
+    `  secret_file: ${JSON.stringify(path.join(tmp, 'cluster.secret'))}`,
     '',
   ].join('\n'),
 );
 
 let cluster: LocalCluster;
 const observer = dgram.createSocket('udp4');
+const guard = new ReplayGuard(10_000);
 /** id → pid → first heartbeat time (performance.now()). */
 const seen = new Map<string, Map<number, number>>();
 observer.on('message', (buf) => {
-  const hb = decodeHeartbeat(buf);
+  const hb = decodeHeartbeat(secret, buf, guard);
   if (!hb) return;
   const pids = seen.get(hb.id) ?? new Map<number, number>();
   if (!pids.has(hb.pid)) pids.set(hb.pid, performance.now());

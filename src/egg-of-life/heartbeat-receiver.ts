@@ -1,18 +1,27 @@
 import dgram from 'node:dgram';
 import { decodeHeartbeat, type Heartbeat } from '../node/heartbeat/message.js';
+import { ReplayGuard } from '../node/heartbeat/auth.js';
 
-/** Listens for UDP heartbeats; anything that is not a well-formed heartbeat is dropped. */
+/**
+ * Listens for UDP heartbeats; anything that is not an authentic (signed with the cluster
+ * secret), fresh and well-formed heartbeat is dropped, and counted in `rejected`.
+ */
 export class HeartbeatReceiver {
   private readonly socket = dgram.createSocket('udp4');
+  rejected = 0;
 
   constructor(
     private readonly host: string,
     private readonly port: number,
+    secret: Buffer,
+    replayWindowMs: number,
     onHeartbeat: (hb: Heartbeat) => void,
   ) {
+    const guard = new ReplayGuard(replayWindowMs);
     this.socket.on('message', (buf) => {
-      const hb = decodeHeartbeat(buf);
+      const hb = decodeHeartbeat(secret, buf, guard);
       if (hb) onHeartbeat(hb);
+      else this.rejected++;
     });
   }
 

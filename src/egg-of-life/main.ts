@@ -10,6 +10,9 @@ import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';
 import { Monitor } from './monitor.js';
 import { observeEgg } from './observer.js';
+import { loadClusterSecret } from '../node/heartbeat/auth.js';
+import { AlreadyRunningError } from '../node/errors.js';
+import { restartRecords } from './restart/records.js';
 
 /** Election addresses of every replica: configured, or the local cluster's (election port + i). */
 export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster'>): BullyPeer[] {
@@ -56,7 +59,12 @@ export async function main(ctx: NodeContext): Promise<void> {
     return specs;
   };
 
+  // Read once: never logged, never passed on the command line.
+  const secret = loadClusterSecret(ctx.cluster);
+  const replayWindowMs = ctx.cluster.security.replay_window;
   const election = new BullyElection({
+    secret,
+    replayWindowMs,
     index: ctx.index,
     host: config.host,
     port: ports.election,
@@ -89,14 +97,25 @@ export async function main(ctx: NodeContext): Promise<void> {
     kill: (pid, id) => control.kill(pid, id),
     waitGone: (pids, id) => control.waitGone(pids, id),
     log,
+    leaderGraceMs: config.leader_grace,
+    backoff: { baseMs: config.restart_backoff.base, maxMs: config.restart_backoff.max, stableMs: config.restart_backoff.stable_after },
+    records: restartRecords(ctx.cluster),
   });
   const observer = observeEgg(ctx, election, monitor);
-  const receiver = new HeartbeatReceiver(config.host, ports.udp, (hb) => {
+  const receiver = new HeartbeatReceiver(config.host, ports.udp, secret, replayWindowMs, (hb) => {
     monitor.onHeartbeat(hb);
     observer.onHeartbeat(hb);
   });
-  await receiver.start();
-  await election.start();
+  try {
+    await receiver.start();
+    await election.start();
+  } catch (err) {
+    // Our ports are taken: another process of this identity runs (a duplicate start). One line, no stack.
+    receiver.stop();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new AlreadyRunningError(ctx.id, `its port is in use (${(err as Error).message})`);
+    throw err;
+  }
   const sync = setInterval(() => {
     registry();
     monitor.sync();

@@ -164,3 +164,83 @@ test('monitor: a node booting under load (pid file written, process alive, no he
   await monitor.check();
   assert.deepEqual(w.started, [], 'a live, still-silent booting node is not restarted during the grace');
 });
+
+test('monitor: a node that heartbeats, then dies soon after each restart, is restarted with growing back-off (issue 9 #5)', async () => {
+  const { w, monitor, beat } = world();
+  const m = monitor as unknown as { backoff: { baseMs: number; maxMs: number; stableMs: number } };
+  m.backoff = { baseMs: 500, maxMs: 4000, stableMs: 30_000 };
+  w.t = 3100;
+  beat('egg-of-life-1', 11);
+  beat('tx-filter-0', 500);
+  const startsAt: number[] = [];
+  let pid = 500;
+  // It heartbeats for a while after every start (a WAL write failing on a full disk), then dies.
+  for (let step = 0; step < 400 && startsAt.length < 7; step++) {
+    w.t += 250;
+    beat('egg-of-life-1', 11);
+    const before = w.started.length;
+    await monitor.check();
+    if (w.started.length > before) {
+      startsAt.push(w.t);
+      pid = w.nextPid - 1;
+    }
+    if (w.alive.has(pid) && w.t - (startsAt.at(-1) ?? 3100) < 1500) beat('tx-filter-0', pid);
+    else w.alive.delete(pid);
+  }
+  const gaps = startsAt.slice(1).map((t, i) => t - startsAt[i]);
+  // Without back-off every gap is the same ~2.5 s (live 1.5 s + timeout 1 s): a restart loop.
+  assert.ok(gaps.length >= 5, `too few restarts: ${startsAt.join(',')}`);
+  assert.ok(gaps.at(-1)! >= 4000, `no back-off: gaps ${gaps.join(',')}`);
+  assert.ok(
+    gaps.every((g) => g <= 4000 + 1500 + 1000 + 250),
+    `back-off not capped: gaps ${gaps.join(',')}`,
+  );
+});
+
+test('monitor: a restart another leader just made (restart record) is adopted, not repeated (issue 9 #22)', async () => {
+  const { w, monitor, beat } = world();
+  const records = new Map<string, import('./monitor.js').RestartRecord>();
+  const o = (monitor as unknown as { o: import('./monitor.js').MonitorOptions }).o;
+  o.records = { read: (id) => records.get(id), write: (r) => records.set(r.id, r) };
+  o.wallNow = () => 1_000_000 + w.t;
+  w.t = 3100;
+  beat('egg-of-life-1', 11);
+  // tx-filter-0 never spoke; the other replica (the previous leader) restarted it 1 s ago as pid 777.
+  w.alive.add(777);
+  records.set('tx-filter-0', { id: 'tx-filter-0', by: 'egg-of-life-1', term: 1, at: 1_000_000 + w.t - 1000, pid: 777 });
+  await monitor.check();
+  assert.deepEqual(w.started, [], 'restarted a node another leader had just restarted');
+  assert.deepEqual(w.killed, []);
+  // That process dies at boot: now it is ours to restart, and our record says so.
+  w.alive.delete(777);
+  w.t += 250;
+  beat('egg-of-life-1', 11);
+  await monitor.check();
+  assert.deepEqual(w.started, ['tx-filter-0']);
+  assert.equal(records.get('tx-filter-0')?.by, 'egg-of-life-0');
+  assert.equal(records.get('tx-filter-0')?.pid, 1000);
+  // An intent without pid (the other leader is killing the old process) makes us wait.
+  records.set('tx-filter-0', { id: 'tx-filter-0', by: 'egg-of-life-1', term: 2, at: 1_000_000 + w.t, pid: undefined });
+  w.alive.delete(1000);
+  w.t += 250;
+  beat('egg-of-life-1', 11);
+  await monitor.check();
+  assert.equal(w.started.length, 1);
+});
+
+test('monitor: a new leader waits its grace before restarting (issue 9 #22)', async () => {
+  const { w, monitor, beat } = world(false);
+  (monitor as unknown as { o: import('./monitor.js').MonitorOptions }).o.leaderGraceMs = 500;
+  w.t = 3100;
+  beat('egg-of-life-1', 11);
+  await monitor.check();
+  w.leader = true;
+  w.t = 3350;
+  beat('egg-of-life-1', 11);
+  await monitor.check();
+  assert.deepEqual(w.started, [], 'acted at once on becoming leader');
+  w.t = 3850;
+  beat('egg-of-life-1', 11);
+  await monitor.check();
+  assert.deepEqual(w.started, ['tx-filter-0']);
+});

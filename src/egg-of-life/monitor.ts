@@ -29,7 +29,37 @@ export interface MonitorOptions {
   };
   /** Monotonic clock, ms. */
   now?: () => number;
+  /**
+   * ms a replica that just became leader waits before restarting anyone (default 0): the old
+   * leader may be mid-restart; its restart record (below) shows up meanwhile.
+   */
+  leaderGraceMs?: number;
+  /** Back-off of a node that keeps dying soon after its restarts (whether or not it heartbeated). */
+  backoff?: { baseMs: number; maxMs: number; stableMs: number };
+  /**
+   * Restart records shared by the replicas (`<run>/restarts/<id>.json`): a restart another
+   * leader issued (or is issuing) recently is adopted, not repeated. One restart per death.
+   */
+  records?: { read(id: string): RestartRecord | undefined; write(record: RestartRecord): void };
+  /** Wall clock, ms (records are compared across processes). */
+  wallNow?: () => number;
 }
+
+/** One restart decision, as written to the run dir by the leader that made it. */
+export interface RestartRecord {
+  id: string;
+  /** The restarting replica's id. */
+  by: string;
+  /** Its term: the wall-clock time it became leader. */
+  term: number;
+  /** Wall-clock time of the decision (intent) or of the start (with pid). */
+  at: number;
+  /** The new process; absent while the old one is being killed. */
+  pid?: number;
+}
+
+const MAX_UNKNOWN = 64;
+const MAX_PIDS = 4;
 
 interface NodeState {
   spec: NodeSpec;
@@ -46,9 +76,11 @@ interface NodeState {
   awaitingFirst: boolean;
   /** Not heard from since we started tracking it, and not restarted by us. */
   neverHeard: boolean;
-  /** Restarts in a row that never heartbeated: backs off a node that crashes at boot. */
+  /** Deaths in a row soon after our restart (heartbeated or not): backs off a crash loop. */
   failedStarts: number;
   nextAttemptAt: number;
+  /** When we (or a leader whose restart we adopted) last started it. */
+  lastStartAt?: number;
 }
 
 export interface RestartEvent {
@@ -68,11 +100,17 @@ export class Monitor {
   private readonly states = new Map<string, NodeState>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  /** Ids heard from but not in the registry, for one debug line each; capped (memory stays bounded). */
   private readonly unknown = new Set<string>();
   readonly restarts: RestartEvent[] = [];
+  private wasLeader = false;
+  private leaderSince = 0;
+  private term = 0;
+  private readonly backoff: { baseMs: number; maxMs: number; stableMs: number };
 
   constructor(private readonly o: MonitorOptions) {
     this.now = o.now ?? (() => performance.now());
+    this.backoff = o.backoff ?? { baseMs: 500, maxMs: o.startupGraceMs, stableMs: 0 };
     this.sync();
   }
 
@@ -88,13 +126,20 @@ export class Monitor {
   onHeartbeat(hb: Heartbeat): void {
     const st = this.states.get(hb.id);
     if (!st) {
-      if (!this.unknown.has(hb.id)) this.o.log.debug({ id: hb.id }, 'heartbeat from a node not in the registry: ignored');
-      this.unknown.add(hb.id);
+      if (this.unknown.size < MAX_UNKNOWN && !this.unknown.has(hb.id)) {
+        this.o.log.debug({ id: hb.id }, 'heartbeat from a node not in the registry: ignored');
+        this.unknown.add(hb.id);
+      }
       return;
     }
     const now = this.now();
     st.lastSeen = now;
     st.lastPid = hb.pid;
+    // Bounded: a node has one pid, two during a duplicate; more are forgotten oldest first.
+    if (!st.pids.has(hb.pid) && st.pids.size >= MAX_PIDS) {
+      const oldest = [...st.pids].sort((a, b) => a[1] - b[1])[0];
+      if (oldest) st.pids.delete(oldest[0]);
+    }
     st.pids.set(hb.pid, now);
     if (st.deadSince !== undefined) this.o.log.debug({ id: hb.id, pid: hb.pid }, 'node is back');
     st.deadSince = undefined;
@@ -102,8 +147,6 @@ export class Monitor {
     st.graceUntil = 0;
     st.awaitingFirst = false;
     st.neverHeard = false;
-    st.failedStarts = 0;
-    st.nextAttemptAt = 0;
   }
 
   /** Silent nodes (dead by our rules), whether or not we lead. */
@@ -139,7 +182,14 @@ export class Monitor {
   /** One round: mark the silent dead; if leader, restart them and remove duplicates. */
   async check(): Promise<void> {
     const now = this.now();
-    const leader = this.o.isLeader();
+    const isLeader = this.o.isLeader();
+    if (isLeader && !this.wasLeader) {
+      this.leaderSince = now;
+      this.term = this.wallNow();
+    }
+    this.wasLeader = isLeader;
+    // A new leader acts only after its grace: one restart per death, not one per leader.
+    const leader = isLeader && now - this.leaderSince >= (this.o.leaderGraceMs ?? 0);
     const work: Array<Promise<void>> = [];
     for (const st of this.states.values()) {
       if (st.restarting) continue;
@@ -156,6 +206,7 @@ export class Monitor {
         if (st.deadSince === undefined) {
           st.deadSince = now;
           this.o.log.debug({ id, silentMs: Math.round(now - st.lastSeen) }, 'node is silent: dead');
+          this.scheduleAfterDeath(st, now);
         }
         if (leader && now >= st.nextAttemptAt) work.push(this.restart(st));
       } else if (leader) {
@@ -165,11 +216,62 @@ export class Monitor {
     await Promise.all(work);
   }
 
+  /**
+   * A death soon after the last start (within stableMs, heartbeated or not) counts as one more
+   * failure in a row: the next start waits base·2^(n-2) after the previous one, capped (the
+   * first quick death is restarted at once: it may be a plain kill). A node that lived longer
+   * starts over. A full disk or a poison input then costs a restart every `maxMs`, not a spin.
+   */
+  private scheduleAfterDeath(st: NodeState, now: number): void {
+    if (st.lastStartAt === undefined) return;
+    const quick = st.awaitingFirst || now - st.lastStartAt < this.backoff.stableMs;
+    st.failedStarts = quick ? st.failedStarts + 1 : 0;
+    const delay = st.failedStarts < 2 ? 0 : Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** (st.failedStarts - 2));
+    st.nextAttemptAt = Math.max(st.nextAttemptAt, st.lastStartAt + delay);
+    if (st.nextAttemptAt > now)
+      this.o.log.info(
+        { id: st.spec.id, failures: st.failedStarts, waitMs: Math.round(st.nextAttemptAt - now) },
+        `${st.spec.id} died again soon after its restart: next restart in ${Math.round(st.nextAttemptAt - now)} ms`,
+      );
+  }
+
+  /** A restart another leader decided recently: adopt it (true) or wait for it to finish (true); false: ours to do. */
+  private wallNow(): number {
+    return (this.o.wallNow ?? Date.now)();
+  }
+
+  private otherRestart(st: NodeState): boolean {
+    const rec = this.o.records?.read(st.spec.id);
+    if (!rec || rec.by === this.o.selfId) return false;
+    const age = this.wallNow() - rec.at;
+    if (age < 0 || age >= this.o.startupGraceMs) return false;
+    const now = this.now();
+    if (rec.pid === undefined) {
+      st.nextAttemptAt = now + this.o.checkMs; // it is killing the old process: look again shortly
+      return true;
+    }
+    if (!this.o.isNodeProcess(rec.pid, st.spec.id)) return false;
+    this.o.log.info(
+      { id: st.spec.id, by: rec.by, pid: rec.pid },
+      `${st.spec.id} was already restarted by ${rec.by} (pid ${rec.pid}): not restarting it again`,
+    );
+    st.startedPid = rec.pid;
+    st.awaitingFirst = true;
+    st.neverHeard = false;
+    st.deadSince = undefined;
+    st.lastStartAt = now - age;
+    st.graceUntil = now - age + this.o.startupGraceMs;
+    st.pids.clear();
+    return true;
+  }
+
   private async restart(st: NodeState): Promise<void> {
     const id = st.spec.id;
     st.restarting = true;
     const silentMs = Math.round(this.now() - st.lastSeen);
     try {
+      if (this.otherRestart(st)) return;
+      this.o.records?.write({ id, by: this.o.selfId, term: this.term, at: this.wallNow() });
       const candidates = new Set<number>();
       for (const pid of [st.lastPid, this.o.pidFromFile(id), st.startedPid, ...st.pids.keys()]) if (pid !== undefined) candidates.add(pid);
       const victims = [...candidates].filter((pid) => this.o.isNodeProcess(pid, id));
@@ -182,8 +284,9 @@ export class Monitor {
       if (!this.o.isLeader()) return; // lost the lead while killing: the new leader takes over
       const newPid = await this.o.runner.start(st.spec);
       const t = this.now();
-      st.failedStarts = st.awaitingFirst ? st.failedStarts + 1 : 0;
-      st.nextAttemptAt = st.failedStarts === 0 ? 0 : t + Math.min(this.o.startupGraceMs, 500 * 2 ** (st.failedStarts - 1));
+      this.o.records?.write({ id, by: this.o.selfId, term: this.term, at: this.wallNow(), pid: newPid });
+      st.lastStartAt = t;
+      st.nextAttemptAt = 0;
       st.startedPid = newPid;
       st.awaitingFirst = true;
       st.neverHeard = false;

@@ -27,3 +27,12 @@ test('errors: isErrorCode accepts catalogue values only', () => {
   assert.equal(isErrorCode('ERR_NOPE'), false);
   assert.equal(isErrorCode(42), false);
 });
+
+test('redactUrl hides the password, also with a raw / or @ in it (issue 9 #18)', async () => {
+  const { redactUrl } = await import('./errors.js');
+  assert.equal(redactUrl('amqp://guest:guest@localhost:5672/'), 'amqp://guest:***@localhost:5672/');
+  assert.equal(redactUrl('amqp://app:s3/cr@t/x@rabbit:5672/vhost'), 'amqp://app:***@rabbit:5672/vhost');
+  assert.equal(redactUrl('amqps://u:p%2Fq@h'), 'amqps://u:***@h');
+  assert.equal(redactUrl('amqp://localhost:5672/'), 'amqp://localhost:5672/');
+  assert.equal(redactUrl('amqp://user@host/'), 'amqp://user@host/');
+});

@@ -47,6 +47,8 @@ export const ErrorCode = {
   STORAGE: 'ERR_STORAGE',
   /** A dataset folder or file is unusable as a whole. */
   DATASET: 'ERR_DATASET',
+  /** A node found its identity already running (live pid file, port in use): it exits. */
+  ALREADY_RUNNING: 'ERR_ALREADY_RUNNING',
   /** Tools: local cluster. */
   CLUSTER_RUNNING: 'ERR_CLUSTER_RUNNING',
   CLUSTER_NOT_READY: 'ERR_CLUSTER_NOT_READY',
@@ -89,6 +91,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_LINK: true,
   ERR_CLIENT: false,
   ERR_STORAGE: false,
+  ERR_ALREADY_RUNNING: false,
   ERR_DATASET: false,
   ERR_DOCKER: false,
   ERR_CLUSTER_RUNNING: false,
@@ -204,6 +207,13 @@ export class BatchDecodeError extends CoffeeError {
   }
 }
 
+/** This node's identity is already running elsewhere on this machine: the duplicate exits. */
+export class AlreadyRunningError extends CoffeeError {
+  constructor(id: string, why: string) {
+    super(ErrorCode.ALREADY_RUNNING, `${id} is already running (${why}): this duplicate exits`);
+  }
+}
+
 /** Stored state failed its checksum or cannot be read. */
 export class StorageError extends CoffeeError {
   constructor(message: string, cause?: unknown) {
@@ -211,9 +221,23 @@ export class StorageError extends CoffeeError {
   }
 }
 
+/**
+ * The URL with its password replaced by `***`. The userinfo ends at the LAST `@` before the
+ * path (a raw `/` or `@` in a password is common in generated ones), so it is cut there rather
+ * than matched with a pattern that stops at the first `/`.
+ */
 export function redactUrl(url: string): string {
-  // Global and comma-bounded: a broker address may be a comma-separated list of URLs.
-  return url.replace(/\/\/([^:@/,]+):([^@/,]+)@/g, '//$1:***@');
+  // A broker address may be a comma-separated list of URLs: redact each.
+  if (url.includes(',')) return url.split(',').map(redactUrl).join(',');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return url;
+  const rest = url.slice(scheme[0].length);
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return url;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return url;
+  return `${scheme[0]}${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
 }
 
 export function isCoffeeError(err: unknown): err is CoffeeError {

@@ -5,8 +5,11 @@ import { loadClusterConfig, nodeId, pidDir, runDir, stateDir, type NodeKind } fr
 import { createLogger } from './log.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
 import { eggTargets } from './heartbeat/targets.js';
+import { loadClusterSecret } from './heartbeat/auth.js';
 import type { NodeContext } from './context.js';
 import { startNodeMetrics } from './metrics.js';
+import { isNodeProcess, readPidFile } from './processes.js';
+import { AlreadyRunningError } from './errors.js';
 
 export interface StartNodeOptions {
   kind: NodeKind;
@@ -28,6 +31,10 @@ export function startNode(options: StartNodeOptions): NodeContext {
   mkdirSync(dir, { recursive: true });
   mkdirSync(pidDir(cluster), { recursive: true });
   const pidFile = path.join(pidDir(cluster), `${id}.pid`);
+  // A live process of the same identity (two starters raced, e.g. during an Egg of Life leader
+  // change): this one leaves, with one line and without touching the other's pid file.
+  const other = readPidFile(pidFile);
+  if (other !== undefined && other !== process.pid && isNodeProcess(other, id)) throw new AlreadyRunningError(id, `pid ${other}`);
   writeFileSync(pidFile, `${process.pid}\n`);
 
   // A restarted node may outlive the pipe of whoever started it.
@@ -42,6 +49,7 @@ export function startNode(options: StartNodeOptions): NodeContext {
       kind: options.kind,
       targets: eggTargets(cluster),
       intervalMs: cluster.heartbeat.interval,
+      secret: loadClusterSecret(cluster),
     }).start();
   }
 

@@ -120,6 +120,18 @@ export const ClusterConfigSchema = z.object({
       docker_socket: z.string().default('/var/run/docker.sock'),
     })
     .prefault({}),
+  /**
+   * Cluster-internal authentication (SECURITY.md): every heartbeat and election message is
+   * signed with the cluster secret. `secret_file` names the file holding it (empty: generated
+   * under the run dir, mode 0600, for the local cluster); COFFEE_CLUSTER_SECRET wins over both.
+   */
+  security: z
+    .object({
+      secret_file: z.string().default(''),
+      /** ms a signed message stays acceptable (clock skew between hosts + delivery). */
+      replay_window: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
   /** pino level of every node (`development` is an alias of `debug`). */
   log: z.object({ level: z.string().default('info') }).prefault({}),
 });

@@ -13,18 +13,18 @@ export interface HeartbeatSenderOptions {
   targets: HeartbeatTarget[];
   /** ms between heartbeats (SYSTEM.md: 200). */
   intervalMs: number;
+  /** The cluster secret every heartbeat is signed with (auth.ts). */
+  secret: Buffer;
 }
 
 /** Sends a UDP heartbeat to every Egg of Life replica every `intervalMs` until stopped. */
 export class HeartbeatSender {
   private readonly socket = dgram.createSocket('udp4');
   private timer: NodeJS.Timeout | undefined;
-  private readonly payload: Buffer;
   private options: HeartbeatSenderOptions;
 
   constructor(options: HeartbeatSenderOptions) {
     this.options = options;
-    this.payload = encodeHeartbeat({ id: options.id, kind: options.kind, pid: process.pid, ts: 0 });
     // A missing receiver (ICMP port unreachable) must never take the node down.
     this.socket.on('error', () => undefined);
     this.socket.unref();
@@ -33,7 +33,9 @@ export class HeartbeatSender {
   start(): this {
     if (this.timer) return this;
     const beat = (): void => {
-      for (const t of this.options.targets) this.socket.send(this.payload, t.port, t.host, () => undefined);
+      // Signed afresh each time: a time and counter inside the MAC make every datagram unique (no replay).
+      const payload = encodeHeartbeat(this.options.secret, { id: this.options.id, kind: this.options.kind, pid: process.pid });
+      for (const t of this.options.targets) this.socket.send(payload, t.port, t.host, () => undefined);
     };
     beat();
     this.timer = setInterval(beat, this.options.intervalMs);

@@ -1,4 +1,4 @@
-import { createWriteStream, writeFileSync, renameSync, openSync, fsyncSync, closeSync, mkdirSync } from 'node:fs';
+import { chmodSync, createWriteStream, writeFileSync, renameSync, openSync, fsyncSync, closeSync, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { syncDir } from './wal.js';
@@ -14,6 +14,8 @@ export interface AtomicWriteOptions {
    * (default true). Files rewritten often or rebuilt on restart (stats, reports) skip it.
    */
   durable?: boolean;
+  /** File mode of the new file (default 0666 minus umask); 0600 for files holding secrets. */
+  mode?: number;
 }
 
 function tempName(file: string): string {
@@ -39,7 +41,9 @@ function commit(tmp: string, file: string, durable: boolean): void {
 export function writeFileAtomic(file: string, data: string | Buffer, options: AtomicWriteOptions = {}): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempName(file);
-  writeFileSync(tmp, data);
+  // Mode on creation (and again, in case a stale temp file existed): never briefly world-readable.
+  writeFileSync(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
+  if (options.mode !== undefined) chmodSync(tmp, options.mode);
   commit(tmp, file, options.durable ?? true);
 }
 

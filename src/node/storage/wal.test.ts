@@ -192,3 +192,31 @@ test('wal: a log that cannot be read or written is a StorageError naming the fil
   const unwritable = new WriteAheadLog(path.join(dir, 'not-a-folder', 'x.log'));
   await assert.rejects(unwritable.append(rec(1)), (e: unknown) => e instanceof StorageError && e.message.includes('not-a-folder'));
 });
+
+test('records are streamed in chunks: records larger than a chunk, chunk boundaries, a torn tail (issue 9 #15)', async (t) => {
+  const file = path.join(tempDir(t), 'big.wal');
+  const wal = new WriteAheadLog(file);
+  wal.readAll();
+  const want: Buffer[] = [];
+  for (let i = 0; i < 200; i++) want.push(Buffer.alloc((i * 37) % 101, i & 0xff));
+  for (const r of want) await wal.append(r);
+  wal.close();
+  // A torn record with a huge length: no allocation of that size, no record, truncated on append.
+  appendFileSync(file, Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4, 5]));
+  for (const chunk of [7, 8, 64, 1 << 20]) {
+    const reader = new WriteAheadLog(file);
+    const got = [...reader.records(chunk)];
+    assert.equal(got.length, want.length, `chunk ${chunk}`);
+    assert.ok(
+      got.every((g, i) => g.equals(want[i])),
+      `chunk ${chunk}`,
+    );
+  }
+  const again = new WriteAheadLog(file);
+  again.readAll();
+  await again.append(Buffer.from('after'));
+  again.close();
+  const all = new WriteAheadLog(file).readAll();
+  assert.equal(all.length, 201);
+  assert.equal(all[200].toString(), 'after');
+});

@@ -3,7 +3,8 @@ import {
   writeSync,
   fdatasyncSync,
   closeSync,
-  readFileSync,
+  readSync,
+  fstatSync,
   existsSync,
   rmSync,
   fsyncSync,
@@ -44,31 +45,71 @@ export class WriteAheadLog {
 
   /** Reads every intact record (call before the first append). */
   readAll(): Buffer[] {
-    const out: Buffer[] = [];
-    if (!existsSync(this.file)) {
-      this.scanned = true;
-      this.validLength = 0;
-      return out;
-    }
+    return [...this.records()];
+  }
+
+  /**
+   * Yields every intact record, reading the file in chunks: a log of any size can be replayed
+   * (readFileSync stops at 2 GiB) and only the records the caller keeps stay in memory. Each
+   * yielded record is its own copy. Sets the valid length once the scan ends (the next append
+   * truncates a torn tail there), so iterate to the end before appending.
+   */
+  *records(chunkBytes = READ_CHUNK): Generator<Buffer> {
     this.scanned = true;
-    let data: Buffer;
+    this.validLength = 0;
+    if (!existsSync(this.file)) return;
+    let fd: number;
     try {
-      data = readFileSync(this.file);
+      fd = openSync(this.file, 'r');
     } catch (err) {
       throw new StorageError(`cannot read ${this.file}: ${(err as Error).message}`, err);
     }
-    let off = 0;
-    while (off + 8 <= data.length) {
-      const len = data.readUInt32LE(off);
-      const sum = data.readUInt32LE(off + 4);
-      if (off + 8 + len > data.length) break;
-      const rec = data.subarray(off + 8, off + 8 + len);
-      if (checksum(data.subarray(off, off + 4), rec) !== sum) break;
-      out.push(rec);
-      off += 8 + len;
+    try {
+      const size = fstatSync(fd).size;
+      let buf = Buffer.allocUnsafe(Math.max(8, chunkBytes)); // room for a header at least
+      let have = 0; // bytes of buf holding unparsed data, starting at file offset `base`
+      let base = 0;
+      let eof = false;
+      for (;;) {
+        // Parse what we have.
+        let off = 0;
+        while (off + 8 <= have) {
+          const len = buf.readUInt32LE(off);
+          if (off + 8 + len > have) break;
+          const sum = buf.readUInt32LE(off + 4);
+          const rec = buf.subarray(off + 8, off + 8 + len);
+          if (checksum(buf.subarray(off, off + 4), rec) !== sum) return; // corrupt: stop here
+          yield Buffer.from(rec);
+          off += 8 + len;
+          this.validLength = base + off;
+        }
+        if (eof) return; // a torn tail (or nothing) is left
+        // Keep the unparsed rest at the front; grow the buffer for a record bigger than it.
+        buf.copy(buf, 0, off, have);
+        have -= off;
+        base += off;
+        if (have >= 8) {
+          const need = 8 + buf.readUInt32LE(0);
+          // A length past the end of the file is a torn (or zeroed) header: stop, allocate nothing.
+          if (base + need > size) return;
+          if (need > buf.length) {
+            const bigger = Buffer.allocUnsafe(need);
+            buf.copy(bigger, 0, 0, have);
+            buf = bigger;
+          }
+        }
+        let n: number;
+        try {
+          n = readSync(fd, buf, have, buf.length - have, base + have);
+        } catch (err) {
+          throw new StorageError(`cannot read ${this.file}: ${(err as Error).message}`, err);
+        }
+        if (n === 0) eof = true;
+        have += n;
+      }
+    } finally {
+      closeSync(fd);
     }
-    this.validLength = off;
-    return out;
   }
 
   append(record: Buffer): Promise<void> {
@@ -104,6 +145,8 @@ export class WriteAheadLog {
         const existed = existsSync(this.file);
         this.fd = openSync(this.file, existed ? 'r+' : 'w');
         if (existed) ftruncateSync(this.fd, this.validLength);
+        // A new file's directory entry must survive a power loss too, not only its data.
+        else syncDir(path.dirname(this.file));
       }
       const all = Buffer.concat(bufs);
       const started = performance.now();
@@ -136,6 +179,9 @@ export class WriteAheadLog {
     this.scanned = true;
   }
 }
+
+/** Bytes read per step when replaying a log. */
+const READ_CHUNK = 1 << 20;
 
 function checksum(lengthBytes: Buffer, record: Buffer): number {
   return crc32(record, crc32(lengthBytes));

@@ -16,6 +16,7 @@ import { CoffeeError, ErrorCode } from '../../node/errors.js';
 import { buildNodeSpecs, type NodeSpec } from '../../egg-of-life/restart/node-spec.js';
 import { listPidFiles, liveNodes, removePidFile, signal } from '../../node/processes.js';
 import { writeRegistry } from '../../egg-of-life/restart/registry.js';
+import { loadClusterSecret } from '../../node/heartbeat/auth.js';
 import { LocalProcessRunner } from '../../egg-of-life/restart/runner.js';
 import { LogFollower } from './log-follower.js';
 import { clusterTargets, stopClusterProcesses } from './stop-all.js';
@@ -95,6 +96,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   rmSync(eventsFile(dir), { force: true }); // a new run, a new timeline
   mkdirSync(pidDir(config), { recursive: true });
   mkdirSync(logDir(config), { recursive: true });
+  // Creates the local cluster's secret (mode 0600) if needed, and fails here, not in 20 nodes, if it is unusable.
+  loadClusterSecret(config);
 
   const base = options.specs ?? buildNodeSpecs(config, configFile);
   const overrides = { ...userOverrides(), ...(options.env ?? {}) };
