@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Monitor } from './monitor.js';
+import { Monitor, type MonitorOptions, type RestartRecord } from './monitor.js';
 import type { NodeSpec } from './restart/node-spec.js';
 
 const spec = (id: string, kind: NodeSpec['kind'], index: number): NodeSpec => ({ id, kind, index, args: [], env: {} });
@@ -199,8 +199,8 @@ test('monitor: a node that heartbeats, then dies soon after each restart, is res
 
 test('monitor: a restart another leader just made (restart record) is adopted, not repeated (issue 9 #22)', async () => {
   const { w, monitor, beat } = world();
-  const records = new Map<string, import('./monitor.js').RestartRecord>();
-  const o = (monitor as unknown as { o: import('./monitor.js').MonitorOptions }).o;
+  const records = new Map<string, RestartRecord>();
+  const o = (monitor as unknown as { o: MonitorOptions }).o;
   o.records = { read: (id) => records.get(id), write: (r) => records.set(r.id, r) };
   o.wallNow = () => 1_000_000 + w.t;
   w.t = 3100;
@@ -230,7 +230,7 @@ test('monitor: a restart another leader just made (restart record) is adopted, n
 
 test('monitor: a new leader waits its grace before restarting (issue 9 #22)', async () => {
   const { w, monitor, beat } = world(false);
-  (monitor as unknown as { o: import('./monitor.js').MonitorOptions }).o.leaderGraceMs = 500;
+  (monitor as unknown as { o: MonitorOptions }).o.leaderGraceMs = 500;
   w.t = 3100;
   beat('egg-of-life-1', 11);
   await monitor.check();

@@ -1,3 +1,4 @@
+import type { NodeSpec } from './node-spec.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -10,9 +11,9 @@ import { readRegistry, registryFile, writeRegistry } from './registry.js';
 test('registry: written 0600; only "<project .js> node <kind> --index <i>" with config env is accepted (issue 9 #18)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'registry-'));
   const cluster = ClusterConfigSchema.parse({ run_dir: dir });
-  const specs = buildNodeSpecs(cluster, path.join(dir, 'cluster.yaml')).map((s) => ({
+  const specs = buildNodeSpecs(cluster, path.join(dir, 'cluster.yaml')).map((s): NodeSpec => ({
     ...s,
-    env: { ...s.env, AMQP_URL: 'amqp://u:p@h/' } as Record<string, string>,
+    env: { ...s.env, AMQP_URL: 'amqp://u:p@h/' },
   }));
   const file = writeRegistry(cluster, specs);
   assert.equal(file, registryFile(cluster));

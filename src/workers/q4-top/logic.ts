@@ -51,7 +51,8 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
             [...(state.storeRows.get(store)?.values() ?? [])].reduce((a, b) => a + b, 0),
           );
         const counts = [...users].map(([user, [purchases]]): [number, number] => [user, purchases]);
-        for (const [user, purchases] of topK(counts, Q4_TOP_CUSTOMERS)) rows.push([store, name ?? '', user, users.get(user)![1], purchases]);
+        for (const [user, purchases] of topK(counts, Q4_TOP_CUSTOMERS))
+          rows.push([store, name ?? '', user, users.get(user)![1], purchases]);
       }
       return [
         resultEmit(topology, session, 'q4', partition, 0, encodeTuples(rows)),
