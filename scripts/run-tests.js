@@ -2,10 +2,14 @@
 // Runs the compiled tests (dist-test/**/*.test.js, built by tsconfig.json; the product in dist/ holds no tests) with node:test.
 //   node scripts/run-tests.js          every test (unit, integration, fault, e2e)
 //   node scripts/run-tests.js unit     only unit tests (no broker, no processes)
+//   node scripts/run-tests.js open      only the tests of open issues that are not green yet
+// scripts/tests-not-yet-green.json lists test files of open issues that `npm test` does not run
+// yet, each with its reason (printed at every run, so nothing is skipped silently).
 // Files run one at a time: integration tests start real clusters on fixed local ports.
 import { readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const mode = process.argv[2] ?? 'all';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist-test');
@@ -17,9 +21,19 @@ const files = [];
     else if (name.endsWith('.test.js')) files.push(p);
   }
 })(root);
+const pendingFile = path.join(path.dirname(new URL(import.meta.url).pathname), 'tests-not-yet-green.json');
+const pending = Object.entries(JSON.parse(readFileSync(pendingFile, 'utf8'))).filter(([k]) => !k.startsWith('$'));
+const isPending = (f) => pending.some(([rel]) => f === path.join(root, rel));
+if (mode === 'open') {
+  const open = files.filter(isPending);
+  const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...open], { stdio: 'inherit' });
+  process.exit(res.status ?? 1);
+}
+for (const [rel, why] of pending) console.log(`not in npm test yet: ${rel}: ${why}`);
 const isSlow = (f) => /\.(integration|fault|e2e)\.test\.js$/.test(f);
 // Unit tests first: they fail fast and cheaply.
-const selected = mode === 'unit' ? files.filter((f) => !isSlow(f)) : [...files.filter((f) => !isSlow(f)), ...files.filter(isSlow)];
+const ready = files.filter((f) => !isPending(f));
+const selected = mode === 'unit' ? ready.filter((f) => !isSlow(f)) : [...ready.filter((f) => !isSlow(f)), ...ready.filter(isSlow)];
 if (selected.length === 0) {
   console.error('no test files found under dist-test/: did the build run?');
   process.exit(1);
