@@ -25,6 +25,12 @@ export interface ClientOptions {
    * acks would after a reconnect. A testing aid: the system must drop the duplicates.
    */
   sendEachBatchTwice?: boolean;
+  /** TLS to the gateways; `ca`: PEM file of the CA (or self-signed certificate) to trust. */
+  tls?: { ca?: string };
+  /** Client token, when the gateways require one (gateway `auth.token`). A secret: never logged. */
+  authToken?: string;
+  /** Largest CSV record in bytes; a longer one fails the run naming file and line. */
+  maxRecordBytes?: number;
 }
 
 export type ClientEvent =
@@ -36,10 +42,11 @@ export const CLIENT_DEFAULTS = {
   maxBatchBytes: 2 * 1024 * 1024,
   window: 8,
   retryForMs: 60_000,
+  maxRecordBytes: 1024 * 1024,
 } as const;
 
 /** The options with every default applied: resolved once, at the start of a run. */
-export type ResolvedClientOptions = Required<ClientOptions>;
+export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'authToken'>> & Pick<ClientOptions, 'tls' | 'authToken'>;
 
 export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions {
   return {
@@ -53,6 +60,9 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
     onNotice: opts.onNotice ?? (() => undefined),
     onEvent: opts.onEvent ?? (() => undefined),
     sendEachBatchTwice: opts.sendEachBatchTwice ?? false,
+    tls: opts.tls,
+    authToken: opts.authToken,
+    maxRecordBytes: opts.maxRecordBytes ?? CLIENT_DEFAULTS.maxRecordBytes,
   };
 }
 

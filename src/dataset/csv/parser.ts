@@ -1,4 +1,5 @@
 import { CsvRecord, FIELD_ESCAPES, FIELD_QUOTED } from './record.js';
+import { RecordTooLargeError } from '../../node/errors.js';
 
 /**
  * Incremental RFC 4180 parser over Buffer chunks (pull style, allocation-light):
@@ -12,12 +13,19 @@ import { CsvRecord, FIELD_ESCAPES, FIELD_QUOTED } from './record.js';
  * across chunks, and skips blank lines. Malformed quoting is reported on the record
  * (`record.error`), never thrown. A record that does not complete in the current buffer is
  * kept (from its first byte) and re-parsed once the next chunk arrives.
+ *
+ * A record longer than `maxRecordBytes` throws RecordTooLargeError (with its line): without a
+ * cap, an unterminated quote or a file without line breaks is held whole and re-parsed per
+ * chunk. The kept bytes go into one owned buffer that grows by doubling, so a long record costs
+ * amortised linear copying, not a concatenation per chunk.
  */
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/** Default cap on one record (the client's `--max-record-kb`). */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 export class CsvParser {
   /** The current record; valid until the next `next()` / `feed()` call. */
@@ -29,18 +37,35 @@ export class CsvParser {
   private lineNo = 1;
   private eof = false;
   private bomChecked = false;
+  /** Owned storage for an unfinished record plus the next chunk (`buf` is then a view of it). */
+  private own: Buffer = EMPTY;
+
+  constructor(private readonly maxRecordBytes = DEFAULT_MAX_RECORD_BYTES) {}
 
   /** Adds a chunk. Call only after `next()` returned false (the previous buffer is used up). */
   feed(chunk: Buffer): void {
     if (this.eof) throw new Error('CsvParser.feed after end()');
-    if (this.pos < this.buf.length) {
-      // Keep the unfinished record's bytes in front of the new chunk.
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    const pending = this.buf.length - this.pos;
+    if (pending > this.maxRecordBytes) throw this.tooLarge(pending);
+    if (pending > 0) {
+      // Keep the unfinished record's bytes in front of the new chunk (copy handles overlap).
+      const need = pending + chunk.length;
+      if (this.own.length < need) {
+        const next = Buffer.allocUnsafe(Math.max(need, 2 * this.own.length));
+        this.buf.copy(next, 0, this.pos);
+        this.own = next;
+      } else this.buf.copy(this.own, 0, this.pos);
+      chunk.copy(this.own, pending);
+      this.buf = this.own.subarray(0, need);
     } else {
       this.buf = chunk;
     }
     this.base += this.pos;
     this.pos = 0;
+  }
+
+  private tooLarge(bytes: number): RecordTooLargeError {
+    return new RecordTooLargeError(this.lineNo, bytes, this.maxRecordBytes);
   }
 
   /** Marks the end of input: the pending bytes become the last record(s). */
@@ -240,6 +265,7 @@ export class CsvParser {
       }
       break;
     }
+    if (next - recStart > this.maxRecordBytes) throw this.tooLarge(next - recStart);
     rec.buf = buf;
     rec.fieldCount = n;
     rec.error = err;

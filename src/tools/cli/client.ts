@@ -12,6 +12,9 @@ const USAGE =
   '  --batch-kb N      largest batch in KiB (default 2048)\n' +
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
+  '  --max-record-kb N  largest CSV record in KiB (default 1024); a longer one fails naming file and line\n' +
+  '  --tls             connect with TLS; --ca FILE trusts that CA (or self-signed certificate)\n' +
+  '  --token T         client token, when the gateways require one (or env COFFEE_TOKEN)\n' +
   '  --progress / --no-progress   progress bar on stderr (default: when it is a terminal)\n' +
   '  --summary-json FILE          also write the run summary as JSON';
 
@@ -48,6 +51,10 @@ export async function run(argv: string[]): Promise<number> {
         'no-progress': { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
         'summary-json': { type: 'string' },
+        'max-record-kb': { type: 'string' },
+        tls: { type: 'boolean', default: false },
+        ca: { type: 'string' },
+        token: { type: 'string' },
       },
     },
     USAGE,
@@ -75,6 +82,9 @@ export async function run(argv: string[]): Promise<number> {
     retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
     progress: values['no-progress'] ? false : values.progress ? true : undefined,
     onNotice: (line) => process.stderr.write(`${line}\n`),
+    maxRecordBytes: num(values['max-record-kb'], 'max-record-kb') !== undefined ? num(values['max-record-kb'], 'max-record-kb')! * 1024 : undefined,
+    tls: values.tls || values.ca !== undefined ? { ca: values.ca } : undefined,
+    authToken: values.token ?? process.env.COFFEE_TOKEN,
   });
   printSummary(summary, values.out);
   if (values['summary-json']) {
