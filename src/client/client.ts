@@ -277,7 +277,9 @@ export class CoffeeClient {
 
   private onLinkClosed(link: Link, reason?: Error): void {
     if (link === this.pending?.link) {
-      this.pending.hello.reject(new CoffeeError(ErrorCode.LINK, `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`));
+      this.pending.hello.reject(
+        new CoffeeError(ErrorCode.LINK, `connection to ${link.address} lost${reason ? `: ${reason.message}` : ''}`),
+      );
       return;
     }
     if (link !== this.link) return;

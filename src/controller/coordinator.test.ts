@@ -329,7 +329,9 @@ test('resume needs the session token; a wrong one is refused and does not keep t
   assert.equal(reply(restarted.broker.ofType('open-reply')[0]).code, 'ERR_SESSION_TOKEN');
   await restarted.coord.handle(openMsg(S1, { resume: true, token: 'secret-1' }));
   assert.equal(reply(restarted.broker.ofType('open-reply')[1]).ok, true);
-  const logged = readdirSync(path.join(dir, 'sessions')).map((f) => readFileSync(path.join(dir, 'sessions', f), 'latin1')).join('');
+  const logged = readdirSync(path.join(dir, 'sessions'))
+    .map((f) => readFileSync(path.join(dir, 'sessions', f), 'latin1'))
+    .join('');
   assert.ok(!logged.includes('secret-1'), 'the resume token is not on disk');
 });
 

@@ -108,7 +108,11 @@ export class Coordinator {
       }
     } else if (request.resume)
       // Resuming a session nobody opened would let a client pick its own id and take a slot.
-      reply = { ok: false, code: ErrorCode.SESSION_UNKNOWN, message: `session ${session} is unknown (expired or never opened): start a new run` };
+      reply = {
+        ok: false,
+        code: ErrorCode.SESSION_UNKNOWN,
+        message: `session ${session} is unknown (expired or never opened): start a new run`,
+      };
     else if (this.sessions.size >= this.maxClients)
       reply = {
         ok: false,
@@ -206,8 +210,7 @@ export class Coordinator {
     else if (rec.k === 'counter') {
       s.progress.apply(rec.r);
       s.used = true;
-    }
-    else if (rec.k === 'eos') s.eosSent.add(rec.stage);
+    } else if (rec.k === 'eos') s.eosSent.add(rec.stage);
     else if (rec.k === 'complete') s.completeSent = true;
   }
 }

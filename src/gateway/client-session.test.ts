@@ -165,7 +165,11 @@ const OPTIONS: ClientSessionOptions = {
   authToken: '',
 };
 
-function setup(options: Partial<ClientSessionOptions> = {}): { conn: FakeConnection; controller: FakeController; established: ClientSession[] } {
+function setup(options: Partial<ClientSessionOptions> = {}): {
+  conn: FakeConnection;
+  controller: FakeController;
+  established: ClientSession[];
+} {
   const conn = new FakeConnection();
   const controller = new FakeController();
   const established: ClientSession[] = [];

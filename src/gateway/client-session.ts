@@ -26,7 +26,18 @@ type Phase = 'hello' | 'opening' | 'open' | 'done';
 /** What a session uses of its connection (a FramedConnection; a fake in the unit test). */
 export type SessionConnection = Pick<
   FramedConnection,
-  'remote' | 'isClosed' | 'onFrames' | 'onClose' | 'onFail' | 'send' | 'fail' | 'end' | 'allowDataFrames' | 'setWaitingOnClient' | 'pause' | 'resume'
+  | 'remote'
+  | 'isClosed'
+  | 'onFrames'
+  | 'onClose'
+  | 'onFail'
+  | 'send'
+  | 'fail'
+  | 'end'
+  | 'allowDataFrames'
+  | 'setWaitingOnClient'
+  | 'pause'
+  | 'resume'
 >;
 
 /** What a session uses of the middleware side (the ControllerLink; a fake in the unit test). */
@@ -209,7 +220,9 @@ export class ClientSession {
       try {
         await forwarded;
       } catch (err) {
-        throw new CoffeeError(ErrorCode.BROKER, `could not forward ${table} batch ${seq}: ${String(err)}; resume the session`, { cause: err });
+        throw new CoffeeError(ErrorCode.BROKER, `could not forward ${table} batch ${seq}: ${String(err)}; resume the session`, {
+          cause: err,
+        });
       }
       this.conn.send(encodeBatchAck(tableCode, seq));
     });
@@ -257,7 +270,10 @@ export class ClientSession {
     if (!waiters) {
       // A few are honest (an ack racing a resume); a stream of them is a client wasting our time.
       if (++this.unknownAcks > this.options.maxUnknownResultAcks)
-        throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, `more than ${this.options.maxUnknownResultAcks} RESULT_ACKs for no result in flight`);
+        throw new ProtocolError(
+          ErrorCode.FRAME_UNEXPECTED,
+          `more than ${this.options.maxUnknownResultAcks} RESULT_ACKs for no result in flight`,
+        );
       return;
     }
     this.awaitingAck.delete(id);

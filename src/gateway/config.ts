@@ -42,7 +42,12 @@ export const GatewayConfigSchema = z.object({
   /** Address to listen on (client port and /ping). Unset: the cluster's `bind` (loopback by default). */
   bind: z.string().optional(),
   /** Largest control frame (every type but BATCH/RESULT), and largest frame of any type before HELLO. */
-  max_control_frame_bytes: z.number().int().min(256).max(1024 * 1024).default(4096),
+  max_control_frame_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(1024 * 1024)
+    .default(4096),
   /** Client connections open at once; one more is told ERR_BUSY and closed. */
   max_connections: z.number().int().min(1).default(256),
   /** ms a new connection has to send HELLO (and get its session) before it is closed. */

@@ -164,7 +164,9 @@ export class FramedConnection {
   private onIdle(): void {
     if (this.closed) return;
     if (this.decoder.buffered > 0 || this.waitingOnClient())
-      this.fail(new CoffeeError(ErrorCode.CONNECTION_TIMEOUT, `no data from the client for ${this.limits.idleTimeoutMs} ms while waiting on it`));
+      this.fail(
+        new CoffeeError(ErrorCode.CONNECTION_TIMEOUT, `no data from the client for ${this.limits.idleTimeoutMs} ms while waiting on it`),
+      );
     // Waiting on the system (a long query) is not the client's fault: arm the timer again.
     else this.socket.setTimeout(this.limits.idleTimeoutMs);
   }

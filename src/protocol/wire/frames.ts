@@ -131,7 +131,8 @@ export class FrameDecoder {
       throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of ${len} bytes exceeds the limit of ${this.limits.maxFrameBytes} bytes`);
     if (this.end - this.start < 5) return -1;
     const type = this.buf[this.start + 4];
-    if (!KNOWN.has(type)) throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+    if (!KNOWN.has(type))
+      throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
     const large = this.dataFramesAllowed && DATA_FRAMES.has(type);
     const cap = large ? this.limits.maxFrameBytes : this.limits.maxControlBytes;
     if (len > cap)

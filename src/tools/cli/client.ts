@@ -82,7 +82,8 @@ export async function run(argv: string[]): Promise<number> {
     retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
     progress: values['no-progress'] ? false : values.progress ? true : undefined,
     onNotice: (line) => process.stderr.write(`${line}\n`),
-    maxRecordBytes: num(values['max-record-kb'], 'max-record-kb') !== undefined ? num(values['max-record-kb'], 'max-record-kb')! * 1024 : undefined,
+    maxRecordBytes:
+      num(values['max-record-kb'], 'max-record-kb') !== undefined ? num(values['max-record-kb'], 'max-record-kb')! * 1024 : undefined,
     tls: values.tls || values.ca !== undefined ? { ca: values.ca } : undefined,
     authToken: values.token ?? process.env.COFFEE_TOKEN,
   });
