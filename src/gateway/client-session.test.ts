@@ -183,7 +183,6 @@ test('HELLO opens a new session through the controller and answers SESSION with 
   const body = parseJsonBody(conn.ofType(FrameType.SESSION)[0]);
   assert.equal(controller.opened.length, 1);
   assert.equal(body.session, controller.opened[0]);
-  assert.deepEqual(body.acked, {});
   assert.equal(established.length, 1);
   assert.equal(established[0].session, body.session);
   assert.equal(controller.results?.options.queue, `results.${String(body.session)}`);

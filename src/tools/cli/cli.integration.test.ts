@@ -22,10 +22,11 @@ test('cli: a missing dataset folder is a one-line error and exit code 2', () => 
 });
 
 test('cli: an unreachable broker is a one-line error and a non-zero exit', () => {
-  const r = cli(['start', '--data', '/tmp'], { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1/' });
+  // 127.0.0.2 is not the local default (localhost/127.0.0.1), for which start brings up a private broker.
+  const r = cli(['start', '--data', '/tmp'], { AMQP_URL: 'amqp://guest:guest@127.0.0.2:1/' });
   assert.equal(r.status, 1);
   assertOneLine(r.stderr);
-  assert.match(r.stderr, /cannot reach RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1\//);
+  assert.match(r.stderr, /cannot reach RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.2:1\//);
 });
 
 test('cli: an unknown command or flag is a usage error', () => {

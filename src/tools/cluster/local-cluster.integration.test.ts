@@ -58,13 +58,13 @@ test('local cluster: starts, writes the registry, gets ready, refuses a second s
   mkdirSync(path.join(run, 'pids'), { recursive: true });
   writeFileSync(path.join(run, 'pids', 'tx-filter-0.pid'), '999999\n');
   const lines: string[] = [];
-  cluster = await startLocalCluster({ configFile, specs, env: { EXTRA_FOR_NODES: 'yes' }, write: (l) => lines.push(l) });
+  cluster = await startLocalCluster({ configFile, specs, env: { COFFEE__EXTRA_FOR_NODES: 'yes' }, write: (l) => lines.push(l) });
   assert.deepEqual(cluster.gateways(), [`127.0.0.1:${BASE + 20}`, `127.0.0.1:${BASE + 22}`]);
   assert.deepEqual(
     readRegistry(registryFile(cluster.config)).map((s) => s.id),
     ['tx-filter-0', 'tx-filter-1', 'q4-top-0', 'gateway-0', 'gateway-1'],
   );
-  assert.equal(readRegistry(registryFile(cluster.config))[0].env.EXTRA_FOR_NODES, 'yes');
+  assert.equal(readRegistry(registryFile(cluster.config))[0].env.COFFEE__EXTRA_FOR_NODES, 'yes');
   await cluster.waitReady(20_000);
   assert.ok(await waitFor(() => cluster!.nodes().length === specs.length, 10_000), 'every node has a live pid file');
   assert.ok(await waitFor(() => lines.some((l) => l.startsWith('[gateway-1] ') && l.includes('dummy node up')), 5000), 'prefixed output');
