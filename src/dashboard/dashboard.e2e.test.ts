@@ -1,10 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../testing/browser.js';
 import { runClient } from '../client/client.js';
 import { signal } from '../node/processes.js';
 import { startTestCluster, dataset, tempDir, type TestCluster } from '../testing/harness.js';
@@ -22,36 +20,22 @@ let tc: TestCluster;
 let dashboard: Dashboard;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
 before(async () => {
-  const browser = ensureDebianPackage('chromium', 'chromium');
   ensureDebianPackage('promtool', 'prometheus');
   tc = await startTestCluster();
   dashboard = await startDashboard({ config: tc.cluster.config, configFile: tc.configFile });
-  profile = mkdtempSync(path.join(os.tmpdir(), 'coffee-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: browser,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // The one headless-chromium launcher of the tests (flags, fresh profile, clean-up).
+  browser = await launchChromium();
+  context = browser.context;
   page = context.pages()[0] ?? (await context.newPage());
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await dashboard?.close();
   await tc?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 const aliveCount = (): Promise<number> => page.locator('#nodes tr[data-state="alive"]').count();
