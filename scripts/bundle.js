@@ -25,9 +25,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // @duckdb/node-api: a devDependency, loaded only by the bench's DuckDB child (and only if installed);
+  // @duckdb/node-api and playwright-core: devDependencies, loaded only by the bench (and only if installed);
   // dockerode pulls in ssh2's native addons: loaded from node_modules, not bundled.
-  external: ['@duckdb/node-api', 'dockerode', 'ssh2', 'cpu-features'],
+  external: ['@duckdb/node-api', 'playwright-core', 'dockerode', 'ssh2', 'cpu-features'],
   // The CommonJS dependencies call require() for Node's built-ins; give the ES module bundle one.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   sourcemap: 'linked',

@@ -61,6 +61,8 @@ export const ErrorCode = {
   BENCH_REFERENCE: 'ERR_BENCH_REFERENCE',
   BENCH_DUCKDB: 'ERR_BENCH_DUCKDB',
   BENCH_BUSY: 'ERR_BENCH_BUSY',
+  /** Tools: no headless browser to open the dashboard with (`bench --dashboard`, screenshots). */
+  BROWSER_UNAVAILABLE: 'ERR_BROWSER_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -101,6 +103,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_BENCH_REFERENCE: false,
   ERR_BENCH_DUCKDB: false,
   ERR_BENCH_BUSY: false,
+  ERR_BROWSER_UNAVAILABLE: false,
 };
 
 const CODES = new Set<string>(Object.values(ErrorCode));

@@ -1,26 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { CHROMIUM, launchChromium as launch, type HeadlessBrowser } from '../tools/browser/chromium.js';
 
-/** Debian's chromium: playwright-core drives it; no browser is downloaded. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/**
- * Flags for a quiet, isolated headless run: no sandbox (tests may run as root), no GPU, and no
- * traffic of the browser's own (updates, sync, QUIC probes) that would blur what a page requests.
- */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM };
 
 /** Installs Debian's `chromium` package when the browser is missing (the test set-up; needs root). */
 export function ensureChromium(): string {
@@ -32,19 +14,8 @@ export function ensureChromium(): string {
   return CHROMIUM;
 }
 
-/** A headless chromium with a fresh profile (deleted on close). */
-export async function launchChromium(
-  viewport = { width: 1100, height: 900 },
-): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const executablePath = ensureChromium();
-  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
-  // launchPersistentContext is how a --user-data-dir is given to playwright.
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, viewport });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+/** The tests' headless chromium: installed first if missing, then the tools' launcher (fresh profile, deleted on close). */
+export async function launchChromium(viewport?: { width: number; height: number }): Promise<HeadlessBrowser> {
+  ensureChromium();
+  return launch(viewport);
 }

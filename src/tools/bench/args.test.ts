@@ -13,6 +13,7 @@ test('parseBenchArgs: defaults', () => {
     dataCache: path.join(REPO_ROOT, 'data', 'bench'),
     keep: false,
     chaos: null,
+    dashboard: false,
   });
 });
 
@@ -21,9 +22,21 @@ test('parseBenchArgs: flags, relative paths from the current folder', () => {
     ['--scale', '0.01', '--clients', '4', '--seed', '7', '--json', 'r.json', '--data-cache', 'cache', '--keep'],
     '/w',
   );
-  assert.deepEqual(a, { scale: 0.01, clients: 4, seed: 7, json: '/w/r.json', dataCache: '/w/cache', keep: true, chaos: null });
+  assert.deepEqual(a, {
+    scale: 0.01,
+    clients: 4,
+    seed: 7,
+    json: '/w/r.json',
+    dataCache: '/w/cache',
+    keep: true,
+    chaos: null,
+    dashboard: false,
+  });
   const c = parseBenchArgs(['--chaos', '1'], '/w');
   assert.ok(c !== 'help' && c.chaos === 1 && c.json.endsWith('bench-0.1-1-chaos.json'));
+  // With the dashboard open: its own results file, so a plain run's figures are not overwritten.
+  const d = parseBenchArgs(['--dashboard'], '/w');
+  assert.ok(d !== 'help' && d.dashboard && d.json.endsWith('bench-0.1-1-dashboard.json'));
   assert.equal(
     parseBenchArgs(['--clients', '3']) !== 'help' &&
       (parseBenchArgs(['--clients', '3']) as { json: string }).json.endsWith('bench-0.1-3.json'),

@@ -5,13 +5,14 @@ import { REPO_ROOT } from '../../node/config/paths.js';
 import { MAX_SCALE, MIN_SCALE } from '../generator/index.js';
 
 export const BENCH_USAGE =
-  'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--keep]\n' +
+  'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--dashboard] [--keep]\n' +
   `  --scale X         dataset size, 1 = real size (~3 GB); ${MIN_SCALE}..${MAX_SCALE} (default 0.1)\n` +
   '  --clients K       clients at once, each with its own dataset (seeds N, N+1, ...) (default 1)\n' +
   '  --json FILE       where the results go (default bench-results/bench-<scale>-<K>.json)\n' +
   '  --seed N          seed of the first dataset (default 1)\n' +
   '  --data-cache DIR  generated datasets are kept and reused here (default data/bench)\n' +
   '  --chaos S         SIGKILL one random node (any kind) every S seconds while the clients run\n' +
+  '  --dashboard       serve the dashboard and keep it open in headless chromium during the run (what watching costs)\n' +
   '  --keep            keep the temporary folder (cluster run dir, client outputs, reference reports)\n';
 
 export interface BenchArgs {
@@ -23,6 +24,8 @@ export interface BenchArgs {
   keep: boolean;
   /** Seconds between chaos kills during the run; null: no chaos. */
   chaos: number | null;
+  /** The dashboard served and open in a headless browser while the clients run. */
+  dashboard: boolean;
 }
 
 const MAX_CLIENTS = 16;
@@ -40,6 +43,7 @@ export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs |
       seed: { type: 'string' },
       'data-cache': { type: 'string' },
       keep: { type: 'boolean' },
+      dashboard: { type: 'boolean' },
       chaos: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,13 +71,23 @@ export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs |
     scale,
     clients,
     seed,
-    json: values.json !== undefined ? path.resolve(cwd, values.json) : defaultJsonFile(scale, clients, chaos !== null),
+    json:
+      values.json !== undefined
+        ? path.resolve(cwd, values.json)
+        : defaultJsonFile(scale, clients, chaos !== null, undefined, values.dashboard === true),
     dataCache: values['data-cache'] !== undefined ? path.resolve(cwd, values['data-cache']) : path.join(REPO_ROOT, 'data', 'bench'),
     keep: values.keep === true,
     chaos,
+    dashboard: values.dashboard === true,
   };
 }
 
-export function defaultJsonFile(scale: number, clients: number, chaos = false, dir = path.join(REPO_ROOT, 'bench-results')): string {
-  return path.join(dir, `bench-${scale}-${clients}${chaos ? '-chaos' : ''}.json`);
+export function defaultJsonFile(
+  scale: number,
+  clients: number,
+  chaos = false,
+  dir = path.join(REPO_ROOT, 'bench-results'),
+  dashboard = false,
+): string {
+  return path.join(dir, `bench-${scale}-${clients}${chaos ? '-chaos' : ''}${dashboard ? '-dashboard' : ''}.json`);
 }

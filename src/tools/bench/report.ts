@@ -75,6 +75,8 @@ export interface BenchResult {
   broker?: { cpuSeconds: number | null; diskWriteBytes?: number | null };
   /** With --chaos: the interval and how many nodes were SIGKILLed during the run. */
   chaos?: { intervalSeconds: number; kills: number } | null;
+  /** With --dashboard: the dashboard was served and open in headless chromium during the run. */
+  dashboard?: boolean;
 }
 
 const mb = (b: number): string => (b / 1e6).toFixed(1);
@@ -152,6 +154,7 @@ export function formatResult(r: BenchResult): string {
     lines.push(
       `chaos       ${r.chaos.kills} nodes SIGKILLed during the run (one every ${r.chaos.intervalSeconds} s); reports still compared byte for byte`,
     );
+  if (r.dashboard) lines.push('dashboard   served and open in headless chromium during the run (live updates streaming)');
   if (r.broker?.cpuSeconds != null)
     lines.push(
       `${'rabbitmq'.padEnd(14)}${''.padStart(8)}${''.padStart(13)}${s2(r.broker.cpuSeconds).padStart(9)}${(r.broker.diskWriteBytes != null ? mb(r.broker.diskWriteBytes) : '').padStart(10)}`,

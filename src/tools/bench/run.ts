@@ -13,6 +13,7 @@ import { startBenchCluster } from './bench-cluster.js';
 import { compareReports, describeDifference, type ReportDifference } from './compare.js';
 import { ensureDataset, type CachedDataset } from './dataset-cache.js';
 import { benchStages, costModel } from './cost-model.js';
+import { openDashboardViewer, type DashboardViewer } from './dashboard-viewer.js';
 import { duckdbAvailable, runDuckdb, DUCKDB_THREADS } from './duckdb-run.js';
 import { runReference, type ReferenceRun } from './reference-run.js';
 import { formatResult, rate, type BenchDuckdb, type BenchResult } from './report.js';
@@ -81,6 +82,11 @@ export async function runBench(args: BenchArgs): Promise<number> {
       const statsDir = path.join(runDir(bc.config), 'stats');
       const ids = bc.cluster.nodes().map((n) => n.id);
       const before = await waitFreshStats(statsDir, ids, Date.now(), STATS_WAIT_MS);
+      let viewer: DashboardViewer | undefined;
+      if (args.dashboard) {
+        viewer = await openDashboardViewer({ config: bc.config, configFile: bc.cluster.configFile, nodes: ids.length });
+        log(`dashboard open in headless chromium at ${viewer.url}`);
+      }
 
       log(`running ${args.clients} client(s)`);
       broker0 = brokerUsage();
@@ -113,6 +119,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       } finally {
         abort.abort();
         kills = (await chaos).length;
+        await viewer?.close();
       }
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const broker1 = brokerUsage();
@@ -233,6 +240,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       client: { maxRssBytes: clientPeak, cpuSeconds: clientCpu },
       broker: { cpuSeconds: brokerDelta?.cpuSeconds ?? null, diskWriteBytes: brokerDelta?.diskWriteBytes ?? null },
       chaos: args.chaos === null ? null : { intervalSeconds: args.chaos, kills },
+      dashboard: args.dashboard,
     };
     process.stdout.write(formatResult(result));
     if (failure.length > 0) {
