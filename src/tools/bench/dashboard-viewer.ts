@@ -31,11 +31,13 @@ export async function openDashboardViewer(opts: { config: ClusterConfig; configF
     throw err;
   }
   const open = browser;
+  let closed: Promise<void> | undefined;
   return {
     url: dashboard.url,
-    async close() {
-      await open.close();
-      await dashboard.close();
+    // Idempotent: the bench closes it when the clock stops and again on its way out.
+    close() {
+      closed ??= open.close().then(() => dashboard.close());
+      return closed;
     },
   };
 }

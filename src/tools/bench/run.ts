@@ -78,11 +78,11 @@ export async function runBench(args: BenchArgs): Promise<number> {
     let brokerDelta: BrokerUsage | null = null;
     let nodeStats: ReturnType<typeof aggregateByKind>;
     let staleStats: string[];
+    let viewer: DashboardViewer | undefined;
     try {
       const statsDir = path.join(runDir(bc.config), 'stats');
       const ids = bc.cluster.nodes().map((n) => n.id);
       const before = await waitFreshStats(statsDir, ids, Date.now(), STATS_WAIT_MS);
-      let viewer: DashboardViewer | undefined;
       if (args.dashboard) {
         viewer = await openDashboardViewer({ config: bc.config, configFile: bc.cluster.configFile, nodes: ids.length });
         log(`dashboard open in headless chromium at ${viewer.url}`);
@@ -119,9 +119,10 @@ export async function runBench(args: BenchArgs): Promise<number> {
       } finally {
         abort.abort();
         kills = (await chaos).length;
-        await viewer?.close();
       }
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      // Closed after the clock stops: the browser's teardown is not part of the run.
+      await viewer?.close();
       const broker1 = brokerUsage();
       brokerDelta =
         broker0 !== null && broker1 !== null
@@ -142,6 +143,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await viewer?.close();
       log('stopping the bench cluster');
       await bc.stop();
     }
