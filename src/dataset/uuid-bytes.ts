@@ -28,16 +28,32 @@ export function packUuid(text: Uint8Array, s: number, out: Uint8Array, o: number
   return true;
 }
 
-/** Writes the 36-byte text of the UUID in src[s..s+16) to out[o..o+36). */
+/** Two hex digits of each byte value, as the u16 whose little-endian bytes are the digits. */
+const HEX_PAIR = new Uint16Array(256);
+for (let b = 0; b < 256; b++) HEX_PAIR[b] = HEX_CHAR[b >> 4] | (HEX_CHAR[b & 15] << 8);
+
+/** Writes the 36-byte text of the UUID in src[s..s+16) to out[o..o+36) (unrolled: the decoder's hot loop). */
+// prettier-ignore
 export function unpackUuid(src: Uint8Array, s: number, out: Uint8Array, o: number): void {
-  for (let k = 0; k < UUID_BYTES; k++) {
-    const b = src[s + k];
-    const at = o + DIGIT_AT[k];
-    out[at] = HEX_CHAR[b >> 4];
-    out[at + 1] = HEX_CHAR[b & 15];
-  }
+  let p: number;
+  p = HEX_PAIR[src[s]]; out[o] = p; out[o + 1] = p >> 8;
+  p = HEX_PAIR[src[s + 1]]; out[o + 2] = p; out[o + 3] = p >> 8;
+  p = HEX_PAIR[src[s + 2]]; out[o + 4] = p; out[o + 5] = p >> 8;
+  p = HEX_PAIR[src[s + 3]]; out[o + 6] = p; out[o + 7] = p >> 8;
   out[o + 8] = DASH;
+  p = HEX_PAIR[src[s + 4]]; out[o + 9] = p; out[o + 10] = p >> 8;
+  p = HEX_PAIR[src[s + 5]]; out[o + 11] = p; out[o + 12] = p >> 8;
   out[o + 13] = DASH;
+  p = HEX_PAIR[src[s + 6]]; out[o + 14] = p; out[o + 15] = p >> 8;
+  p = HEX_PAIR[src[s + 7]]; out[o + 16] = p; out[o + 17] = p >> 8;
   out[o + 18] = DASH;
+  p = HEX_PAIR[src[s + 8]]; out[o + 19] = p; out[o + 20] = p >> 8;
+  p = HEX_PAIR[src[s + 9]]; out[o + 21] = p; out[o + 22] = p >> 8;
   out[o + 23] = DASH;
+  p = HEX_PAIR[src[s + 10]]; out[o + 24] = p; out[o + 25] = p >> 8;
+  p = HEX_PAIR[src[s + 11]]; out[o + 26] = p; out[o + 27] = p >> 8;
+  p = HEX_PAIR[src[s + 12]]; out[o + 28] = p; out[o + 29] = p >> 8;
+  p = HEX_PAIR[src[s + 13]]; out[o + 30] = p; out[o + 31] = p >> 8;
+  p = HEX_PAIR[src[s + 14]]; out[o + 32] = p; out[o + 33] = p >> 8;
+  p = HEX_PAIR[src[s + 15]]; out[o + 34] = p; out[o + 35] = p >> 8;
 }
