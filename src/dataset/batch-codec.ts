@@ -73,6 +73,13 @@ export class BatchEncoder {
   private offsets: Uint32Array;
   private heap: Buffer;
   private heapLen = 0;
+  /**
+   * True while every text value of the batch so far was a lowercase UUID: they are then
+   * packed straight from the CSV bytes into `uuids` (16 bytes a row) and the heap is unused.
+   * The first other value unpacks them into the heap and the batch continues as text.
+   */
+  private packing: boolean;
+  private uuids: Buffer;
 
   constructor(
     readonly table: TableName,
@@ -88,6 +95,8 @@ export class BatchEncoder {
     for (let k = 0; k < this.numeric; k++) this.cols.push(new Int32Array(this.cap));
     this.offsets = new Uint32Array(this.hasString ? this.cap + 1 : 1);
     this.heap = Buffer.allocUnsafe(this.hasString ? this.cap * 16 : 0);
+    this.packing = this.hasString;
+    this.uuids = Buffer.allocUnsafe(this.hasString ? this.cap * UUID_BYTES : 0);
   }
 
   /**
@@ -99,7 +108,9 @@ export class BatchEncoder {
       BATCH_HEADER_BYTES +
       this.numeric * COLUMN_HEADER_BYTES +
       this.rows * 4 * this.numeric +
-      (this.hasString ? 1 + 4 * (this.rows + 1) + this.heapLen : 0)
+      // As if the text were offsets plus heap (what a packing batch falls back to): a batch's
+      // size never depends on a later row turning out not to be a UUID.
+      (this.hasString ? 1 + 4 * (this.rows + 1) + (this.packing ? this.rows * UUID_TEXT_BYTES : this.heapLen) : 0)
     );
   }
 
@@ -121,7 +132,27 @@ export class BatchEncoder {
     this.heap = next;
   }
 
+  /** Packs src[start..end) as this row's UUID if still packing and it is one; else leaves packing. */
+  private packed(src: Uint8Array, start: number, end: number): boolean {
+    if (!this.packing) return false;
+    if (end - start === UUID_TEXT_BYTES && packUuid(src, start, this.uuids, this.rows * UUID_BYTES)) return true;
+    this.unpackAll();
+    return false;
+  }
+
+  private unpackAll(): void {
+    this.packing = false;
+    const rows = this.rows;
+    this.reserveHeap(rows * UUID_TEXT_BYTES);
+    for (let i = 0; i < rows; i++) {
+      unpackUuid(this.uuids, i * UUID_BYTES, this.heap, i * UUID_TEXT_BYTES);
+      this.offsets[i + 1] = (i + 1) * UUID_TEXT_BYTES;
+    }
+    this.heapLen = rows * UUID_TEXT_BYTES;
+  }
+
   setStringBytes(src: Uint8Array, start: number, end: number): void {
+    if (this.packed(src, start, end)) return;
     const n = end - start;
     this.reserveHeap(n);
     this.heap.set(src.subarray(start, end), this.heapLen);
@@ -131,18 +162,20 @@ export class BatchEncoder {
   setStringFromRecord(rec: CsvRecord, field: number): void {
     const s = rec.starts[field];
     const e = rec.ends[field];
+    // A field with escaped quotes is never packed: a quote is not a hex digit.
+    if (this.packed(rec.buf, s, e)) return;
     this.reserveHeap(e - s); // the unescaped field is never longer than its raw bytes
     this.heapLen += rec.copyTo(field, this.heap, this.heapLen);
   }
 
   setString(s: string): void {
-    this.reserveHeap(Buffer.byteLength(s, 'utf8'));
-    this.heapLen += this.heap.write(s, this.heapLen, 'utf8');
+    const b = Buffer.from(s, 'utf8');
+    this.setStringBytes(b, 0, b.length);
   }
 
   commitRow(): void {
     this.rows++;
-    if (this.hasString) this.offsets[this.rows] = this.heapLen;
+    if (this.hasString && !this.packing) this.offsets[this.rows] = this.heapLen;
     if (this.rows === this.cap) this.grow();
   }
 
@@ -157,6 +190,9 @@ export class BatchEncoder {
       const o = new Uint32Array(cap + 1);
       o.set(this.offsets);
       this.offsets = o;
+      const u = Buffer.allocUnsafe(cap * UUID_BYTES);
+      this.uuids.copy(u, 0, 0, this.rows * UUID_BYTES);
+      this.uuids = u;
     }
     this.cap = cap;
   }
@@ -172,11 +208,8 @@ export class BatchEncoder {
       size += COLUMN_HEADER_BYTES + rows * l.width;
     }
     const textAt = size;
-    let uuids: Buffer | null = null;
-    if (this.hasString) {
-      uuids = this.packUuids();
-      size += 1 + (uuids !== null ? uuids.length : 4 * (rows + 1) + this.heapLen);
-    }
+    const uuids = this.hasString && this.packing && rows > 0;
+    if (this.hasString) size += 1 + (uuids ? rows * UUID_BYTES : 4 * (rows + 1) + this.heapLen);
     const out = Buffer.allocUnsafe(size);
     out[0] = BATCH_MAGIC;
     out[1] = BATCH_VERSION;
@@ -193,9 +226,9 @@ export class BatchEncoder {
     }
     if (this.hasString) {
       off = textAt;
-      if (uuids !== null) {
+      if (uuids) {
         out[off++] = TEXT_UUID;
-        uuids.copy(out, off);
+        this.uuids.copy(out, off, 0, rows * UUID_BYTES);
       } else {
         out[off++] = TEXT_OFFSETS;
         this.offsets[0] = 0;
@@ -206,20 +239,7 @@ export class BatchEncoder {
     }
     this.rows = 0;
     this.heapLen = 0;
-    return out;
-  }
-
-  /** The text column as 16 bytes per row when every value is a lowercase UUID, else null. */
-  private packUuids(): Buffer | null {
-    const rows = this.rows;
-    if (rows === 0 || this.heapLen !== rows * UUID_TEXT_BYTES) return null;
-    const out = Buffer.allocUnsafe(rows * UUID_BYTES);
-    const { heap } = this;
-    for (let i = 0; i < rows; i++) {
-      // Equal total length does not mean every value is 36 bytes: check each.
-      if (this.offsets[i + 1] !== (i + 1) * UUID_TEXT_BYTES) return null;
-      if (!packUuid(heap, i * UUID_TEXT_BYTES, out, i * UUID_BYTES)) return null;
-    }
+    this.packing = this.hasString;
     return out;
   }
 }
