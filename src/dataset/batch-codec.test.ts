@@ -24,8 +24,8 @@ test('round trip of every table', () => {
   const users = [{ userId: 7, birthdate: '1990-01-31' }];
   assert.deepEqual(decodeRows(encodeRows('users', users)), { table: 'users', rows: users });
   assert.deepEqual(decodeRows(encodeRows('users', [])), { table: 'users', rows: [] });
-  assert.equal(encodeRows('users', []).length, 12);
-  assert.equal(encodeRows('transaction_items', []).length, 8);
+  assert.equal(encodeRows('users', []).length, 8 + 5 + 1 + 4);
+  assert.equal(encodeRows('transaction_items', []).length, 8 + 4 * 5);
 });
 
 test('exact layout: header, columns, offsets, heap', () => {
@@ -33,7 +33,12 @@ test('exact layout: header, columns, offsets, heap', () => {
     { storeId: 5, storeName: 'ab' },
     { storeId: 6, storeName: 'c' },
   ]);
-  assert.deepEqual([...p], [0xcb, 1, 1, 0, 2, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0x61, 0x62, 0x63]);
+  // prettier-ignore
+  assert.deepEqual([...p], [
+    0xcb, 2, 1, 0, 2, 0, 0, 0, // header: version 2, stores, 2 rows
+    1, 5, 0, 0, 0, 0, 1, // store_id: width 1, base 5, deltas 0 and 1
+    0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0x61, 0x62, 0x63, // text mode 0: offsets, heap
+  ]);
   const t = decodeBatch(encodeRows('transactions', tx));
   assert.equal(t.table, 'transactions');
   if (t.table !== 'transactions') return;
@@ -42,7 +47,70 @@ test('exact layout: header, columns, offsets, heap', () => {
   assert.equal(stringAt(t.idOffsets, t.idHeap, 1), 'ü "quoted", id');
 });
 
-test('encoder grows, is reusable after finish, byteLength is exact', () => {
+test('version 1 payloads are still decoded', () => {
+  const v1 = Buffer.from([0xcb, 1, 1, 0, 2, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0x61, 0x62, 0x63]);
+  assert.deepEqual(decodeRows(v1).rows, [
+    { storeId: 5, storeName: 'ab' },
+    { storeId: 6, storeName: 'c' },
+  ]);
+});
+
+const uuid = (i: number): string => `${i.toString(16).padStart(8, '0')}-5ea7-406e-9feb-e94af07115c${i % 10}`;
+
+test('lowercase UUID ids travel as 16 bytes and come back as the same text', () => {
+  const rows: TransactionRow[] = [];
+  for (let i = 0; i < 100; i++)
+    rows.push({
+      transactionId: uuid(i * 7919),
+      storeId: 1 + (i % 10),
+      userId: i % 3 === 0 ? -1 : 1000 + i,
+      finalAmountCents: 2550 + i,
+      createdAt: 1704067200 + i * 3600,
+    });
+  const p = encodeRows('transactions', rows);
+  // store 1 byte, user 2 (range -1..1099), cents 1, time 3 (range 356400 s), id 16; plus headers
+  assert.equal(p.length, 8 + 4 * 5 + 100 * (1 + 2 + 1 + 3) + 1 + 100 * 16);
+  assert.deepEqual(decodeRows(p).rows, rows);
+  const t = decodeBatch(p);
+  if (t.table !== 'transactions') return assert.fail('not transactions');
+  assert.equal(t.idOffsets[100], 3600);
+  assert.equal(t.idHeap.toString('latin1', 36, 72), rows[1].transactionId);
+});
+
+test('one id that is not a lowercase UUID keeps the batch in text mode, exact', () => {
+  const base: TransactionRow = { transactionId: '', storeId: 1, userId: 2, finalAmountCents: 3, createdAt: 4 };
+  for (const odd of [
+    uuid(5).toUpperCase(),
+    `${uuid(5)}x`,
+    uuid(5).slice(1),
+    uuid(5).replace('-', 'x'),
+    uuid(5).replace('e', 'g'),
+    'short',
+  ]) {
+    const rows = [uuid(1), odd, uuid(2)].map((id) => ({ ...base, transactionId: id }));
+    const p = encodeRows('transactions', rows);
+    assert.equal(p[8 + 4 * 5 + 3 * 4], 0, `text mode of ${odd}`);
+    assert.deepEqual(decodeRows(p).rows, rows);
+  }
+});
+
+test('packed numbers: every width, u32 above 2^31, i32 extremes', () => {
+  const items = [
+    { itemId: 4294967295, quantity: -2147483648, subtotalCents: 7, createdAt: 0 },
+    { itemId: 0, quantity: 2147483647, subtotalCents: 7, createdAt: 2147483648 },
+    { itemId: 2147483648, quantity: 0, subtotalCents: 7 + 255, createdAt: 65535 },
+  ];
+  assert.deepEqual(decodeRows(encodeRows('transaction_items', items)).rows, items);
+  for (const span of [1, 255, 256, 65535, 65536, 0xffffff, 0x1000000, 0xffffffff]) {
+    const rows = [
+      { itemId: 0, quantity: -5, subtotalCents: 0, createdAt: 3 },
+      { itemId: span, quantity: -5 + (span % 2 ** 31), subtotalCents: 0, createdAt: 3 },
+    ];
+    assert.deepEqual(decodeRows(encodeRows('transaction_items', rows)).rows, rows, `span ${span}`);
+  }
+});
+
+test('encoder grows, is reusable after finish, byteLength bounds the size', () => {
   const enc = new BatchEncoder('transactions', 16);
   for (let i = 0; i < 1000; i++) {
     enc.setNum(0, i);
@@ -52,9 +120,9 @@ test('encoder grows, is reusable after finish, byteLength is exact', () => {
     enc.setString(`id-${i}`);
     enc.commitRow();
   }
-  const expected = enc.byteLength;
+  const bound = enc.byteLength;
   const p = enc.finish();
-  assert.equal(p.length, expected);
+  assert.ok(p.length <= bound, `${p.length} > ${bound}`);
   const d = decodeRows(p);
   assert.equal(d.rows.length, 1000);
   assert.deepEqual(d.rows[999], { transactionId: 'id-999', storeId: 999, userId: -1, finalAmountCents: 2997, createdAt: 1704068199 });
@@ -76,6 +144,7 @@ test('every decoder error', () => {
     { storeId: 1, storeName: 'ab' },
     { storeId: 2, storeName: 'c' },
   ]);
+  // good: header 0..7, store_id width at 8, base 9..12, deltas 13..14, text mode 15, offsets 16..27, heap 28..30
   const mutate = (f: (b: Buffer) => Buffer): Buffer => f(Buffer.from(good));
   const expectErr = (p: Buffer, re: RegExp): void => {
     assert.throws(
@@ -83,13 +152,13 @@ test('every decoder error', () => {
       (e: unknown) => e instanceof BatchDecodeError && e.code === 'ERR_BATCH_MALFORMED' && re.test(e.message),
     );
   };
-  expectErr(Buffer.from([0xcb, 1, 1]), /too short/);
+  expectErr(Buffer.from([0xcb, 2, 1]), /too short/);
   expectErr(
     mutate((b) => ((b[0] = 0), b)),
     /magic/,
   );
   expectErr(
-    mutate((b) => ((b[1] = 2), b)),
+    mutate((b) => ((b[1] = 3), b)),
     /version/,
   );
   expectErr(
@@ -108,6 +177,16 @@ test('every decoder error', () => {
     mutate((b) => (b.writeUInt32LE(0xffffffff, 4), b)),
     /truncated/,
   );
+  for (const w of [0, 5, 255]) {
+    expectErr(
+      mutate((b) => ((b[8] = w), b)),
+      /width/,
+    );
+  }
+  expectErr(
+    mutate((b) => ((b[15] = 2), b)),
+    /text mode 2/,
+  );
   expectErr(good.subarray(0, good.length - 1), /does not match/);
   expectErr(Buffer.concat([good, Buffer.from([0])]), /does not match/);
   expectErr(
@@ -121,4 +200,15 @@ test('every decoder error', () => {
   const items = encodeRows('transaction_items', [{ itemId: 1, quantity: 1, subtotalCents: 1, createdAt: 1 }]);
   expectErr(Buffer.concat([items, Buffer.alloc(4)]), /does not match 1 transaction_items rows/);
   expectErr(items.subarray(0, 20), /truncated/);
+  // A short payload cannot announce more rows than it has bytes for (no huge allocations).
+  expectErr(
+    (() => {
+      const b = Buffer.from(items);
+      b.writeUInt32LE(1_000_000, 4);
+      return b;
+    })(),
+    /truncated/,
+  );
+  const ids = encodeRows('transactions', [{ transactionId: uuid(1), storeId: 1, userId: 1, finalAmountCents: 1, createdAt: 1 }]);
+  expectErr(ids.subarray(0, ids.length - 1), /packed ids/);
 });

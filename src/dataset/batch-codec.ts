@@ -1,14 +1,26 @@
 import { endianness } from 'node:os';
 import type { CsvRecord } from './csv/record.js';
 import { BatchDecodeError } from '../node/errors.js';
+import { packedLayout, readPacked, writePacked, type PackedLayout } from './packed-ints.js';
+import { packUuid, unpackUuid, UUID_BYTES, UUID_TEXT_BYTES } from './uuid-bytes.js';
 import { TABLE_SPEC, TABLES, tableFromCode, type BatchOf, type TableName, type TableSpec } from './tables.js';
 
 /**
- * Row batch wire encoding (little-endian, columnar):
- *   header: u8 0xCB, u8 version 1, u8 table code, u8 0, u32 rowCount
- *   numeric columns, rowCount x 4 bytes each, in the table's order;
- *   then at most one string column: u32 offsets[rowCount + 1] (offsets[0] = 0, non-decreasing)
- *   and the UTF-8 heap of offsets[rowCount] bytes.
+ * Row batch wire encoding (little-endian, columnar). Version 2, written by the encoder:
+ *   header: u8 0xCB, u8 version 2, u8 table code, u8 0, u32 rowCount
+ *   per numeric column, in the table's order: u8 width (1..4), i32 base, then rowCount
+ *     unsigned `width`-byte deltas; value = base + delta (mod 2^32). The encoder picks the
+ *     column's minimum as base and the fewest bytes that hold max - min (a month of
+ *     timestamps fits 3 bytes, store and item ids 1), so most columns shrink from 4 bytes;
+ *     never 0 bytes, so the payload's length bounds rowCount.
+ *   then at most one text column: u8 mode and
+ *     mode 0: u32 offsets[rowCount + 1] (offsets[0] = 0, non-decreasing), the UTF-8 heap of
+ *             offsets[rowCount] bytes;
+ *     mode 1: rowCount x 16 bytes, each the 128 bits of a lowercase canonical UUID
+ *             (8-4-4-4-12 hex digits, 36 bytes of text); decoded back to exactly that text.
+ *     The encoder uses mode 1 when every value of the batch is such a UUID, else mode 0.
+ * Version 1 (every numeric column rowCount x 4 bytes, no width/base; the text column as mode
+ * 0 without the mode byte) is still decoded.
  * Each table's columns (`numeric`, then `text`) come from its descriptor in `tables.ts`:
  *     transactions:      store_id u32, user_id i32 (-1 guest), final_amount_cents i32, created_at u32, transaction_id str
  *     transaction_items: item_id u32, quantity i32, subtotal_cents i32, created_at u32
@@ -20,8 +32,13 @@ import { TABLE_SPEC, TABLES, tableFromCode, type BatchOf, type TableName, type T
 if (endianness() !== 'LE') throw new Error('batch codec: little-endian host required');
 
 export const BATCH_MAGIC = 0xcb;
-export const BATCH_VERSION = 1;
+/** The version the encoder writes. */
+export const BATCH_VERSION = 2;
 export const BATCH_HEADER_BYTES = 8;
+/** Bytes of a version-2 numeric column's width and base. */
+const COLUMN_HEADER_BYTES = 5;
+const TEXT_OFFSETS = 0;
+const TEXT_UUID = 1;
 
 // ---------------------------------------------------------------- decoded views
 
@@ -49,11 +66,20 @@ export class BatchEncoder {
   readonly numeric: number;
   readonly hasString: boolean;
   rows = 0;
+  /** Per numeric column: its values are u32 (ordered unsigned when packing). */
+  private readonly unsigned: boolean[];
   private cap: number;
   private cols: Int32Array[];
   private offsets: Uint32Array;
   private heap: Buffer;
   private heapLen = 0;
+  /**
+   * True while every text value of the batch so far was a lowercase UUID: they are then
+   * packed straight from the CSV bytes into `uuids` (16 bytes a row) and the heap is unused.
+   * The first other value unpacks them into the heap and the batch continues as text.
+   */
+  private packing: boolean;
+  private uuids: Buffer;
 
   constructor(
     readonly table: TableName,
@@ -63,16 +89,29 @@ export class BatchEncoder {
     this.code = spec.code;
     this.numeric = spec.numeric.length;
     this.hasString = spec.text !== null;
+    this.unsigned = spec.numeric.map((c) => c.wire === 'u32');
     this.cap = Math.max(16, initialRows);
     this.cols = [];
     for (let k = 0; k < this.numeric; k++) this.cols.push(new Int32Array(this.cap));
     this.offsets = new Uint32Array(this.hasString ? this.cap + 1 : 1);
     this.heap = Buffer.allocUnsafe(this.hasString ? this.cap * 16 : 0);
+    this.packing = this.hasString;
+    this.uuids = Buffer.allocUnsafe(this.hasString ? this.cap * UUID_BYTES : 0);
   }
 
-  /** Encoded size if finished now. */
+  /**
+   * An upper bound of the encoded size if finished now (the exact size depends on the values:
+   * numbers at most 4 bytes, text at most as offsets plus heap).
+   */
   get byteLength(): number {
-    return BATCH_HEADER_BYTES + this.rows * 4 * this.numeric + (this.hasString ? 4 * (this.rows + 1) + this.heapLen : 0);
+    return (
+      BATCH_HEADER_BYTES +
+      this.numeric * COLUMN_HEADER_BYTES +
+      this.rows * 4 * this.numeric +
+      // As if the text were offsets plus heap (what a packing batch falls back to): a batch's
+      // size never depends on a later row turning out not to be a UUID.
+      (this.hasString ? 1 + 4 * (this.rows + 1) + (this.packing ? this.rows * UUID_TEXT_BYTES : this.heapLen) : 0)
+    );
   }
 
   /** Bytes one more row would add (its string column being strBytes long). */
@@ -93,7 +132,27 @@ export class BatchEncoder {
     this.heap = next;
   }
 
+  /** Packs src[start..end) as this row's UUID if still packing and it is one; else leaves packing. */
+  private packed(src: Uint8Array, start: number, end: number): boolean {
+    if (!this.packing) return false;
+    if (end - start === UUID_TEXT_BYTES && packUuid(src, start, this.uuids, this.rows * UUID_BYTES)) return true;
+    this.unpackAll();
+    return false;
+  }
+
+  private unpackAll(): void {
+    this.packing = false;
+    const rows = this.rows;
+    this.reserveHeap(rows * UUID_TEXT_BYTES);
+    for (let i = 0; i < rows; i++) {
+      unpackUuid(this.uuids, i * UUID_BYTES, this.heap, i * UUID_TEXT_BYTES);
+      this.offsets[i + 1] = (i + 1) * UUID_TEXT_BYTES;
+    }
+    this.heapLen = rows * UUID_TEXT_BYTES;
+  }
+
   setStringBytes(src: Uint8Array, start: number, end: number): void {
+    if (this.packed(src, start, end)) return;
     const n = end - start;
     this.reserveHeap(n);
     this.heap.set(src.subarray(start, end), this.heapLen);
@@ -103,18 +162,20 @@ export class BatchEncoder {
   setStringFromRecord(rec: CsvRecord, field: number): void {
     const s = rec.starts[field];
     const e = rec.ends[field];
+    // A field with escaped quotes is never packed: a quote is not a hex digit.
+    if (this.packed(rec.buf, s, e)) return;
     this.reserveHeap(e - s); // the unescaped field is never longer than its raw bytes
     this.heapLen += rec.copyTo(field, this.heap, this.heapLen);
   }
 
   setString(s: string): void {
-    this.reserveHeap(Buffer.byteLength(s, 'utf8'));
-    this.heapLen += this.heap.write(s, this.heapLen, 'utf8');
+    const b = Buffer.from(s, 'utf8');
+    this.setStringBytes(b, 0, b.length);
   }
 
   commitRow(): void {
     this.rows++;
-    if (this.hasString) this.offsets[this.rows] = this.heapLen;
+    if (this.hasString && !this.packing) this.offsets[this.rows] = this.heapLen;
     if (this.rows === this.cap) this.grow();
   }
 
@@ -129,6 +190,9 @@ export class BatchEncoder {
       const o = new Uint32Array(cap + 1);
       o.set(this.offsets);
       this.offsets = o;
+      const u = Buffer.allocUnsafe(cap * UUID_BYTES);
+      this.uuids.copy(u, 0, 0, this.rows * UUID_BYTES);
+      this.uuids = u;
     }
     this.cap = cap;
   }
@@ -136,104 +200,242 @@ export class BatchEncoder {
   /** The payload of the rows appended so far; the encoder is then empty and reusable. */
   finish(): Buffer {
     const rows = this.rows;
-    const out = Buffer.allocUnsafe(this.byteLength);
+    const layouts: PackedLayout[] = [];
+    let size = BATCH_HEADER_BYTES;
+    for (let k = 0; k < this.numeric; k++) {
+      const l = packedLayout(this.cols[k], rows, this.unsigned[k]);
+      layouts.push(l);
+      size += COLUMN_HEADER_BYTES + rows * l.width;
+    }
+    const textAt = size;
+    const uuids = this.hasString && this.packing && rows > 0;
+    if (this.hasString) size += 1 + (uuids ? rows * UUID_BYTES : 4 * (rows + 1) + this.heapLen);
+    const out = Buffer.allocUnsafe(size);
     out[0] = BATCH_MAGIC;
     out[1] = BATCH_VERSION;
     out[2] = this.code;
     out[3] = 0;
     out.writeUInt32LE(rows, 4);
     let off = BATCH_HEADER_BYTES;
-    const colBytes = rows * 4;
     for (let k = 0; k < this.numeric; k++) {
-      out.set(new Uint8Array(this.cols[k].buffer, 0, colBytes), off);
-      off += colBytes;
+      const l = layouts[k];
+      out[off] = l.width;
+      out.writeInt32LE(l.base, off + 1);
+      off += COLUMN_HEADER_BYTES;
+      off += writePacked(this.cols[k], rows, l, out, off);
     }
     if (this.hasString) {
-      this.offsets[0] = 0;
-      out.set(new Uint8Array(this.offsets.buffer, 0, 4 * (rows + 1)), off);
-      off += 4 * (rows + 1);
-      this.heap.copy(out, off, 0, this.heapLen);
-      off += this.heapLen;
+      off = textAt;
+      if (uuids) {
+        out[off++] = TEXT_UUID;
+        this.uuids.copy(out, off, 0, rows * UUID_BYTES);
+      } else {
+        out[off++] = TEXT_OFFSETS;
+        this.offsets[0] = 0;
+        out.set(new Uint8Array(this.offsets.buffer, 0, 4 * (rows + 1)), off);
+        off += 4 * (rows + 1);
+        this.heap.copy(out, off, 0, this.heapLen);
+      }
     }
     this.rows = 0;
     this.heapLen = 0;
+    this.packing = this.hasString;
     return out;
   }
 }
 
 // ---------------------------------------------------------------- decoder
 
-/** Property names of each table's decoded text column, computed once. */
-const TEXT_KEYS = Object.fromEntries(
-  TABLES.map((t) => {
-    const text = (TABLE_SPEC[t] as TableSpec).text;
-    return [t, text === null ? null : { offsets: `${text.batchField}Offsets`, heap: `${text.batchField}Heap` }];
-  }),
-) as Record<TableName, { offsets: string; heap: string } | null>;
+/** Where a validated payload keeps each column; columns are expanded on first use. */
+interface Layout {
+  readonly buf: Buffer;
+  readonly count: number;
+  /** Per numeric column: byte offset of its values, width, base. */
+  readonly numOffset: Int32Array;
+  readonly numWidth: Uint8Array;
+  readonly numBase: Int32Array;
+  readonly numSigned: boolean[];
+  /** Text column: mode and byte offset of its offsets (mode 0) or packed ids (mode 1). */
+  readonly textMode: number;
+  readonly textOffset: number;
+  /** Mode 0: the offsets, already read and checked by the decoder. */
+  readonly textOffsets: Uint32Array | null;
+}
 
-/** Decodes and validates a payload; the typed arrays view the payload's bytes (or an aligned copy). */
+interface DecodedInternals {
+  readonly layout: Layout;
+  readonly cols: (Int32Array | Uint32Array | undefined)[];
+  text: { offsets: Uint32Array; heap: Buffer } | undefined;
+}
+
+function numericColumn(self: DecodedInternals, k: number): Int32Array | Uint32Array {
+  let c = self.cols[k];
+  if (c === undefined) {
+    const l = self.layout;
+    c = l.numSigned[k] ? new Int32Array(l.count) : new Uint32Array(l.count);
+    readPacked(l.buf, l.numOffset[k], l.count, l.numWidth[k], l.numBase[k], c);
+    self.cols[k] = c;
+  }
+  return c;
+}
+
+function textColumn(self: DecodedInternals): { offsets: Uint32Array; heap: Buffer } {
+  if (self.text !== undefined) return self.text;
+  const l = self.layout;
+  const { count, buf } = l;
+  if (l.textMode === TEXT_UUID) {
+    const heap = Buffer.allocUnsafe(count * UUID_TEXT_BYTES);
+    const offsets = new Uint32Array(count + 1);
+    for (let i = 0; i < count; i++) {
+      unpackUuid(buf, l.textOffset + i * UUID_BYTES, heap, i * UUID_TEXT_BYTES);
+      offsets[i + 1] = (i + 1) * UUID_TEXT_BYTES;
+    }
+    self.text = { offsets, heap };
+  } else {
+    const offsets = l.textOffsets!;
+    const heapAt = l.textOffset + 4 * (count + 1);
+    self.text = { offsets, heap: buf.subarray(heapAt, heapAt + offsets[count]) };
+  }
+  return self.text;
+}
+
+type DecodedConstructor = new (table: TableName, layout: Layout) => DecodedBatch;
+
+/**
+ * One class per table, its getters made from the descriptor (like the row views in rows.ts):
+ * `batch.createdAt` expands that column once, on first read. A validating reader that only
+ * needs `count` (the gateway) expands nothing; one class per table keeps readers monomorphic.
+ */
+function decodedClass(spec: TableSpec): DecodedConstructor {
+  class Decoded implements DecodedInternals {
+    readonly count: number;
+    readonly cols: (Int32Array | Uint32Array | undefined)[];
+    text: { offsets: Uint32Array; heap: Buffer } | undefined = undefined;
+    constructor(
+      readonly table: TableName,
+      readonly layout: Layout,
+    ) {
+      this.count = layout.count;
+      this.cols = spec.numeric.map(() => undefined);
+    }
+  }
+  spec.numeric.forEach((c, k) => {
+    Object.defineProperty(Decoded.prototype, c.field, {
+      get(this: Decoded) {
+        return numericColumn(this, k);
+      },
+    });
+  });
+  if (spec.text !== null) {
+    Object.defineProperty(Decoded.prototype, `${spec.text.batchField}Offsets`, {
+      get(this: Decoded) {
+        return textColumn(this).offsets;
+      },
+    });
+    Object.defineProperty(Decoded.prototype, `${spec.text.batchField}Heap`, {
+      get(this: Decoded) {
+        return textColumn(this).heap;
+      },
+    });
+  }
+  return Decoded as unknown as DecodedConstructor;
+}
+
+const DECODED_CLASSES = Object.fromEntries(TABLES.map((t) => [t, decodedClass(TABLE_SPEC[t] as TableSpec)])) as Record<
+  TableName,
+  DecodedConstructor
+>;
+
+/** Reads and checks `count + 1` text offsets at buf[off] (copied: they need not be aligned). */
+function readOffsets(buf: Buffer, off: number, count: number): Uint32Array {
+  const offsets = new Uint32Array(count + 1);
+  new Uint8Array(offsets.buffer).set(buf.subarray(off, off + 4 * (count + 1)));
+  if (offsets[0] !== 0) throw new BatchDecodeError(`string offsets must start at 0 (got ${offsets[0]})`);
+  let prev = 0;
+  for (let i = 1; i <= count; i++) {
+    const o = offsets[i];
+    if (o < prev) throw new BatchDecodeError(`string offsets decrease at row ${i - 1} (${prev} > ${o})`);
+    prev = o;
+  }
+  return offsets;
+}
+
+/**
+ * Validates a payload (versions 1 and 2) in full and returns a view whose columns are decoded
+ * on first read; numbers as typed arrays, the text column as offsets plus a UTF-8 heap.
+ */
 export function decodeBatch(payload: Buffer): DecodedBatch {
   if (payload.length < BATCH_HEADER_BYTES)
     throw new BatchDecodeError(`batch too short: ${payload.length} bytes, the header alone is ${BATCH_HEADER_BYTES}`);
   if (payload[0] !== BATCH_MAGIC) throw new BatchDecodeError(`bad batch magic 0x${payload[0].toString(16)} (expected 0xcb)`);
-  if (payload[1] !== BATCH_VERSION) throw new BatchDecodeError(`unsupported batch version ${payload[1]} (expected ${BATCH_VERSION})`);
+  const version = payload[1];
+  if (version !== 1 && version !== 2) throw new BatchDecodeError(`unsupported batch version ${version} (expected 1 or 2)`);
   const table = tableFromCode(payload[2]);
   if (table === undefined) throw new BatchDecodeError(`unknown table code ${payload[2]}`);
   if (payload[3] !== 0) throw new BatchDecodeError(`reserved header byte is ${payload[3]} (expected 0)`);
   const count = payload.readUInt32LE(4);
   const spec: TableSpec = TABLE_SPEC[table];
-  const numBytes = count * 4 * spec.numeric.length;
-  const fixed = BATCH_HEADER_BYTES + numBytes + (spec.text !== null ? 4 * (count + 1) : 0);
-  if (payload.length < fixed)
-    throw new BatchDecodeError(`batch truncated: ${payload.length} bytes for ${count} ${table} rows (at least ${fixed} needed)`);
-  if (spec.text === null && payload.length !== fixed)
-    throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows (${fixed} expected)`);
-  // Typed arrays need 4-byte alignment: copy when the payload is not aligned.
-  let buf = payload;
-  if (buf.byteOffset % 4 !== 0) {
-    const copy = new Uint8Array(payload.length);
-    copy.set(payload);
-    buf = Buffer.from(copy.buffer, 0, copy.length);
-  }
-  const ab = buf.buffer;
-  const base = buf.byteOffset;
+  const n = spec.numeric.length;
+  const truncated = (): BatchDecodeError =>
+    new BatchDecodeError(`batch truncated: ${payload.length} bytes for ${count} ${table} rows (more needed)`);
+  const numOffset = new Int32Array(n);
+  const numWidth = new Uint8Array(n);
+  const numBase = new Int32Array(n);
   let off = BATCH_HEADER_BYTES;
-  const u32 = (): Uint32Array => {
-    const a = new Uint32Array(ab, base + off, count);
-    off += count * 4;
-    return a;
-  };
-  const i32 = (): Int32Array => {
-    const a = new Int32Array(ab, base + off, count);
-    off += count * 4;
-    return a;
-  };
-  const str = (): { offsets: Uint32Array; heap: Buffer } => {
-    const offsets = new Uint32Array(ab, base + off, count + 1);
-    off += 4 * (count + 1);
-    if (offsets[0] !== 0) throw new BatchDecodeError(`string offsets must start at 0 (got ${offsets[0]})`);
-    let prev = 0;
-    for (let i = 1; i <= count; i++) {
-      const o = offsets[i];
-      if (o < prev) throw new BatchDecodeError(`string offsets decrease at row ${i - 1} (${prev} > ${o})`);
-      prev = o;
+  for (let k = 0; k < n; k++) {
+    if (version === 1) {
+      numWidth[k] = 4;
+    } else {
+      if (payload.length < off + COLUMN_HEADER_BYTES) throw truncated();
+      const w = payload[off];
+      if (w < 1 || w > 4) throw new BatchDecodeError(`column ${spec.numeric[k].csv}: width ${w} (expected 1..4)`);
+      numWidth[k] = w;
+      numBase[k] = payload.readInt32LE(off + 1);
+      off += COLUMN_HEADER_BYTES;
     }
-    const heapLen = offsets[count];
-    if (buf.length !== off + heapLen) {
-      throw new BatchDecodeError(
-        `batch length ${buf.length} does not match ${count} ${table} rows with a ${heapLen}-byte string heap (${off + heapLen} expected)`,
-      );
-    }
-    return { offsets, heap: buf.subarray(off, off + heapLen) };
-  };
-  // Built in one shape per table (same keys, same order), so readers of a table stay monomorphic.
-  const out: Record<string, unknown> = { table, count };
-  for (const c of spec.numeric) out[c.field] = c.wire === 'i32' ? i32() : u32();
-  const keys = TEXT_KEYS[table];
-  if (keys !== null) {
-    const s = str();
-    out[keys.offsets] = s.offsets;
-    out[keys.heap] = s.heap;
+    numOffset[k] = off;
+    off += count * numWidth[k];
+    if (payload.length < off) throw truncated();
   }
-  return out as unknown as DecodedBatch;
+  let textMode = TEXT_OFFSETS;
+  let textOffset = off;
+  let textOffsets: Uint32Array | null = null;
+  if (spec.text === null) {
+    if (payload.length !== off)
+      throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows (${off} expected)`);
+  } else {
+    if (version === 2) {
+      if (payload.length < off + 1) throw truncated();
+      textMode = payload[off++];
+      if (textMode !== TEXT_OFFSETS && textMode !== TEXT_UUID)
+        throw new BatchDecodeError(`unknown text mode ${textMode} (expected 0 or 1)`);
+      textOffset = off;
+    }
+    if (textMode === TEXT_UUID) {
+      const end = off + count * UUID_BYTES;
+      if (payload.length !== end)
+        throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows of packed ids (${end} expected)`);
+    } else {
+      if (payload.length < off + 4 * (count + 1)) throw truncated();
+      textOffsets = readOffsets(payload, off, count);
+      const end = off + 4 * (count + 1) + textOffsets[count];
+      if (payload.length !== end) {
+        throw new BatchDecodeError(
+          `batch length ${payload.length} does not match ${count} ${table} rows with a ${textOffsets[count]}-byte string heap (${end} expected)`,
+        );
+      }
+    }
+  }
+  const layout: Layout = {
+    buf: payload,
+    count,
+    numOffset,
+    numWidth,
+    numBase,
+    numSigned: spec.numeric.map((c) => c.wire === 'i32'),
+    textMode,
+    textOffset,
+    textOffsets,
+  };
+  return new DECODED_CLASSES[table](table, layout);
 }

@@ -142,3 +142,33 @@ test('dataset errors: missing folder, no csv, empty file, missing column', async
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('readTableBatches: UUID ids packed per batch, a batch with one other id kept as text, every id exact', async () => {
+  const dir = tmp();
+  try {
+    mkdirSync(path.join(dir, 'transactions'));
+    const header = 'transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at';
+    const ids: string[] = [];
+    const lines = [header];
+    for (let i = 0; i < 2000; i++) {
+      const id = i === 1000 ? 'legacy-1000' : `${i.toString(16).padStart(8, '0')}-5ea7-406e-9feb-e94af07115c7`;
+      ids.push(id);
+      // Quoted fields are unescaped before packing.
+      lines.push(`${i % 7 === 0 ? `"${id}"` : id},1,1,,5,9.5,0,9.5,2024-03-01 10:00:00`);
+    }
+    writeFileSync(path.join(dir, 'transactions', 'transactions_202403.csv'), lines.join('\n') + '\n');
+    const got: string[] = [];
+    const modes: number[] = [];
+    for await (const tb of readTableBatches(dir, 'transactions', { maxBatchBytes: 8192 })) {
+      // Packed: header, four 5-byte column headers, 1 byte each of store, user, cents and time (all constant), mode, 16 bytes an id.
+      const rows = tb.rows;
+      modes.push(tb.payload.length === 8 + 4 * 5 + rows * 4 + 1 + rows * 16 ? 1 : 0);
+      got.push(...(decodeRows(tb.payload).rows as TransactionRow[]).map((r) => r.transactionId));
+    }
+    assert.deepEqual(got, ids);
+    assert.equal(modes.filter((m) => m === 0).length, 1, `modes ${modes.join('')}`);
+    assert.ok(modes.length > 5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

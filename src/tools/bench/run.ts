@@ -1,4 +1,5 @@
 import { brokerUsage, type BrokerUsage } from './broker-usage.js';
+import { parseBrokerAddress } from '../../node/middleware/address.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,14 @@ function singleClientBaseline(args: BenchArgs): { singleClientSeconds: number; f
   } catch {
     return null;
   }
+}
+
+/** Ports of the local broker nodes of the address (undefined when none is local: count every local beam.smp, as before). */
+function localBrokerPorts(address: string): number[] | undefined {
+  const local = parseBrokerAddress(address)
+    .hosts.map((h) => /^(127\.0\.0\.1|localhost|\[::1\]):(\d+)$/.exec(h))
+    .filter((m): m is RegExpExecArray => m !== null);
+  return local.length > 0 ? local.map((m) => Number(m[2])) : undefined;
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -89,7 +98,8 @@ export async function runBench(args: BenchArgs): Promise<number> {
       }
 
       log(`running ${args.clients} client(s)`);
-      broker0 = brokerUsage();
+      const ports = localBrokerPorts(bc.config.middleware.address);
+      broker0 = brokerUsage(ports);
       const t0 = process.hrtime.bigint();
       // Each client in its own process, as users run them: K clients really run in parallel.
       // With --chaos, one random node of any kind is SIGKILLed every interval during the run.
@@ -123,7 +133,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
       // Closed after the clock stops: the browser's teardown is not part of the run.
       await viewer?.close();
-      const broker1 = brokerUsage();
+      const broker1 = brokerUsage(ports);
       brokerDelta =
         broker0 !== null && broker1 !== null
           ? { cpuSeconds: broker1.cpuSeconds - broker0.cpuSeconds, diskWriteBytes: broker1.diskWriteBytes - broker0.diskWriteBytes }
