@@ -1,6 +1,7 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import { AMQPError } from 'rabbitmq-client';
-import { BrokerUnreachableError, QueueMismatchError } from '../errors.js';
+import { BrokerUnreachableError, PublishNotConfirmedError, QueueMismatchError } from '../errors.js';
+import { PublishGaveUp, publishWithRetry } from './publish-retry.js';
 import { parseBrokerAddress } from './address.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
@@ -81,6 +82,7 @@ export class Broker implements BrokerPort {
   private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
   private readonly watchdog: NodeJS.Timeout | undefined;
+  private closing = false;
 
   private constructor(
     private readonly connection: Connection,
@@ -91,10 +93,9 @@ export class Broker implements BrokerPort {
     private readonly singleConsumer: ReadonlySet<string>,
     onPatienceExhausted: ((err: BrokerUnreachableError) => void) | undefined,
   ) {
-    // Attempts: a publish interrupted by a connection loss is sent again on the next connection
-    // (each attempt waits up to acquireTimeout = patience for one); a duplicate is harmless,
-    // every message has a deterministic id that receivers deduplicate on.
-    this.publisher = connection.createPublisher({ confirm: true, maxAttempts: 5 });
+    // One attempt per send: retries (after a nack or a lost connection, with a back-off, bounded
+    // by patience) are publish()'s, see publish-retry.ts.
+    this.publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
     if (onPatienceExhausted) this.watchdog = this.watch(onPatienceExhausted);
   }
 
@@ -212,12 +213,27 @@ export class Broker implements BrokerPort {
     }
   }
 
-  /** Publishes persistently and resolves once the broker confirmed it. */
-  publish(msg: OutMessage): Promise<void> {
-    return this.sendOnce(msg).catch((err: unknown) => {
-      // Still down after every attempt (each waited up to patience for a connection): say so.
-      throw err instanceof AMQPError && !this.connection.ready ? new BrokerUnreachableError(this.address, err, this.patienceMs) : err;
-    });
+  /**
+   * Publishes persistently and resolves once the broker confirmed it. A nack or a lost
+   * connection is retried (on whichever broker node the connection reaches next) for up to
+   * patience; then it fails with BrokerUnreachableError (no connection) or
+   * PublishNotConfirmedError (connected, but the broker kept refusing).
+   */
+  async publish(msg: OutMessage): Promise<void> {
+    try {
+      await publishWithRetry(() => this.sendOnce(msg), {
+        patienceMs: this.patienceMs,
+        closed: () => this.closing,
+        onRetry: (err, attempt) => {
+          if (attempt === 1 || attempt % 10 === 0)
+            this.log.warn({ err: String(err), queue: msg.queue, attempt }, 'publish not confirmed: retrying');
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof PublishGaveUp) || !err.patienceExhausted) throw err instanceof PublishGaveUp ? err.last : err;
+      if (!this.connection.ready) throw new BrokerUnreachableError(this.address, err.last, this.patienceMs);
+      throw new PublishNotConfirmedError(msg.queue, err.attempts, this.patienceMs, err.last);
+    }
   }
 
   private sendOnce(msg: OutMessage): Promise<void> {
@@ -286,6 +302,7 @@ export class Broker implements BrokerPort {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.watchdog) clearInterval(this.watchdog);
     for (const c of this.consumers) await c.close().catch(() => undefined);
     this.consumers.clear();
