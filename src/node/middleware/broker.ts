@@ -78,7 +78,7 @@ export interface BrokerOptions {
  * queues (classic or quorum), persistent messages.
  */
 export class Broker implements BrokerPort {
-  private readonly publisher: Publisher;
+  private publisher: Publisher;
   private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
   private readonly watchdog: NodeJS.Timeout | undefined;
@@ -93,9 +93,7 @@ export class Broker implements BrokerPort {
     private readonly singleConsumer: ReadonlySet<string>,
     onPatienceExhausted: ((err: BrokerUnreachableError) => void) | undefined,
   ) {
-    // One attempt per send: retries (after a nack or a lost connection, with a back-off, bounded
-    // by patience) are publish()'s, see publish-retry.ts.
-    this.publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
+    this.publisher = this.newPublisher();
     if (onPatienceExhausted) this.watchdog = this.watch(onPatienceExhausted);
   }
 
@@ -236,9 +234,34 @@ export class Broker implements BrokerPort {
     }
   }
 
-  private sendOnce(msg: OutMessage): Promise<void> {
+  /**
+   * A confirming publisher on a channel of its own. One attempt per send: retries (after a nack
+   * or a lost connection, with a back-off, bounded by patience) are publish()'s (publish-retry.ts).
+   */
+  private newPublisher(): Publisher {
+    return this.connection.createPublisher({ confirm: true, maxAttempts: 1 });
+  }
+
+  private async sendOnce(msg: OutMessage): Promise<void> {
     recordPublish(msg.body.length);
-    return this.publisher.send(
+    const publisher = this.publisher;
+    try {
+      await this.sendOn(publisher, msg);
+    } catch (err) {
+      // A nack: the next attempt goes out on a fresh channel. A RabbitMQ channel keeps, per
+      // quorum queue, the member it sends to; after that queue's leader node died, the old
+      // channel can go on rejecting while a new one finds the new leader. Once per channel:
+      // the many publishes nacked on it at once do not each open another.
+      if ((err as { code?: unknown }).code === 'NACK' && publisher === this.publisher && !this.closing) {
+        this.publisher = this.newPublisher();
+        void publisher.close().catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private sendOn(publisher: Publisher, msg: OutMessage): Promise<void> {
+    return publisher.send(
       {
         routingKey: msg.queue,
         durable: true,
