@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runClient } from '../client/client.js';
 import type { ClientEvent } from '../client/options.js';
@@ -98,10 +98,11 @@ describe('quorum queues on a 3-node RabbitMQ cluster', { skip, timeout: BOOT_MS 
 describe('a single-node broker stopped and started again mid-run', { skip, timeout: 3 * BOOT_MS + 2 * RUN_MS }, () => {
   let broker: LocalBroker;
   const port = 5990 + (process.pid % 9);
+  const runDir = tempDir('coffee-fault-broker-');
   before(async () => {
     // Classic durable queues, persistent messages: one private node of its own (private-broker.ts).
     broker = await startLocalBroker({
-      runDir: tempDir('coffee-fault-broker-'),
+      runDir,
       port,
       timeoutMs: BOOT_MS,
       probes: { rabbitmqServer: () => '/usr/lib/rabbitmq/bin/rabbitmq-server', dockerAnswers: () => false },
@@ -109,6 +110,7 @@ describe('a single-node broker stopped and started again mid-run', { skip, timeo
   });
   after(async () => {
     await broker?.stop();
+    rmSync(runDir, { recursive: true, force: true });
   });
 
   test('clients and nodes wait and reconnect: the run completes exactly once the broker is back', async () => {
