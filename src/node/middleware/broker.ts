@@ -248,10 +248,11 @@ export class Broker implements BrokerPort {
     try {
       await this.sendOn(publisher, msg);
     } catch (err) {
-      // A nack: the next attempt goes out on a fresh channel. A RabbitMQ channel keeps, per
-      // quorum queue, the member it sends to; after that queue's leader node died, the old
-      // channel can go on rejecting while a new one finds the new leader. Once per channel:
-      // the many publishes nacked on it at once do not each open another.
+      // A nack: the next attempt goes out on a fresh channel. A RabbitMQ channel keeps its own
+      // client state per quorum queue (the member it sends to); seen here on 3.10: after a
+      // leader's node was SIGKILLed mid-run, one channel nacked every retry for 2 minutes while
+      // the queue had a new leader. Once per channel: the many publishes nacked on it at once
+      // do not each open another.
       if ((err as { code?: unknown }).code === 'NACK' && publisher === this.publisher && !this.closing) {
         this.publisher = this.newPublisher();
         void publisher.close().catch(() => undefined);
