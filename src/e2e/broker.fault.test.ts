@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runClient } from '../client/client.js';
 import type { ClientEvent } from '../client/options.js';
@@ -42,7 +42,7 @@ describe('quorum queues on a 3-node RabbitMQ cluster', { skip, timeout: BOOT_MS 
     await runClient({ data, out: tempDir('coffee-out-'), gateways: tc.cluster.gateways(), progress: false, maxBatchBytes: 64 * 1024 });
     const baseMs = Date.now() - t0;
     const out = tempDir('coffee-out-');
-    let kill: Promise<void> | undefined;
+    let kill: Promise<number> | undefined;
     // Every node lists node 1 first, so node 1 holds every gateway's connection (and every other node's).
     const onEvent = (e: ClientEvent): void => {
       if (e.type === 'batch-acked' && e.acked === 15 && !kill) kill = rmq.kill(1);
@@ -50,10 +50,14 @@ describe('quorum queues on a 3-node RabbitMQ cluster', { skip, timeout: BOOT_MS 
     const t1 = Date.now();
     await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent, retryForMs: RUN_MS, maxBatchBytes: 64 * 1024 });
     const killedMs = Date.now() - t1;
-    assert.ok(kill, 'node 1 was killed during the run');
-    await kill;
+    assert.ok(kill, 'the kill of node 1 was started during the run');
+    const killedAt = await kill;
+    // The SIGKILL itself (not only its start) happened while the client was still running.
+    assert.ok(killedAt < t1 + killedMs, `node 1 was SIGKILLed ${killedAt - t1} ms into a run of ${killedMs} ms: after its end`);
     await assertMatchesReference(data, out);
-    process.stdout.write(`# broker node loss: run ${killedMs} ms with node 1 SIGKILLed vs ${baseMs} ms undisturbed (quorum queues)\n`);
+    process.stdout.write(
+      `# broker node loss: run ${killedMs} ms with node 1 SIGKILLed ${killedAt - t1} ms into it vs ${baseMs} ms undisturbed (quorum queues)\n`,
+    );
     await rmq.startNode(1);
   });
 
@@ -98,10 +102,11 @@ describe('quorum queues on a 3-node RabbitMQ cluster', { skip, timeout: BOOT_MS 
 describe('a single-node broker stopped and started again mid-run', { skip, timeout: 3 * BOOT_MS + 2 * RUN_MS }, () => {
   let broker: LocalBroker;
   const port = 5990 + (process.pid % 9);
+  const runDir = tempDir('coffee-fault-broker-');
   before(async () => {
     // Classic durable queues, persistent messages: one private node of its own (private-broker.ts).
     broker = await startLocalBroker({
-      runDir: tempDir('coffee-fault-broker-'),
+      runDir,
       port,
       timeoutMs: BOOT_MS,
       probes: { rabbitmqServer: () => '/usr/lib/rabbitmq/bin/rabbitmq-server', dockerAnswers: () => false },
@@ -109,6 +114,7 @@ describe('a single-node broker stopped and started again mid-run', { skip, timeo
   });
   after(async () => {
     await broker?.stop();
+    rmSync(runDir, { recursive: true, force: true });
   });
 
   test('clients and nodes wait and reconnect: the run completes exactly once the broker is back', async () => {
@@ -117,11 +123,13 @@ describe('a single-node broker stopped and started again mid-run', { skip, timeo
       const data = await dataset({ scale: 0.01, seed: 32, hardCases: true });
       const out = tempDir('coffee-out-');
       let outage: Promise<number> | undefined;
+      let stoppedAt = Infinity;
       const onEvent = (e: ClientEvent): void => {
         if (e.type === 'batch-acked' && e.acked === 15 && !outage)
           outage = (async () => {
             const t = Date.now();
             await broker.pause!();
+            stoppedAt = Date.now();
             await broker.resume!();
             return Date.now() - t;
           })();
@@ -135,7 +143,9 @@ describe('a single-node broker stopped and started again mid-run', { skip, timeo
         retryForMs: BOOT_MS,
         maxBatchBytes: 64 * 1024,
       });
-      assert.ok(outage, 'the broker was stopped during the run');
+      const endedAt = Date.now();
+      assert.ok(outage, 'the broker stop was started during the run');
+      assert.ok(stoppedAt < endedAt, 'the broker was down before the run ended');
       process.stdout.write(`# single broker down and back for ${await outage} ms mid-run: reports exact\n`);
       await assertMatchesReference(data, out);
     } finally {

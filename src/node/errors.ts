@@ -14,7 +14,7 @@ export const ErrorCode = {
   USAGE: 'ERR_USAGE',
   /** RabbitMQ cannot be reached at start. */
   BROKER_UNREACHABLE: 'ERR_BROKER_UNREACHABLE',
-  /** Publishing to the broker failed while serving a request. */
+  /** Publishing to the broker failed (not confirmed within middleware.patience) while serving a request. */
   BROKER: 'ERR_BROKER',
   /** A queue exists on the broker with other arguments (e.g. classic vs quorum) than the config asks for. */
   QUEUE_MISMATCH: 'ERR_QUEUE_MISMATCH',
@@ -148,6 +148,22 @@ export class BrokerUnreachableError extends CoffeeError {
       patienceMs === undefined
         ? `cannot reach RabbitMQ at ${redactUrl(url)}: is it running? (set AMQP_URL to point elsewhere)`
         : `RabbitMQ at ${redactUrl(url)} did not answer for ${patienceMs} ms (middleware.patience): is it running? (raise COFFEE_CLUSTER__MIDDLEWARE__PATIENCE to wait longer)`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * The broker did not confirm a publish (basic.nack, or the channel lost) and kept refusing it
+ * for `middleware.patience`, while a connection was up: typically a quorum queue that has no
+ * leader because a majority of its broker nodes is gone.
+ */
+export class PublishNotConfirmedError extends CoffeeError {
+  constructor(queue: string, attempts: number, patienceMs: number, cause: unknown) {
+    super(
+      ErrorCode.BROKER,
+      `RabbitMQ did not confirm a message to queue ${queue} after ${attempts} attempts over ${patienceMs} ms (middleware.patience): ` +
+        `${String(cause)}; with quorum queues a majority of the broker nodes must be up (raise COFFEE_CLUSTER__MIDDLEWARE__PATIENCE to wait longer)`,
       { cause },
     );
   }

@@ -12,7 +12,8 @@ export interface RabbitCluster {
   urls: string[];
   /** The comma-separated address of all three (AMQP_URL / middleware.address). */
   address: string;
-  kill(node: 1 | 2 | 3): Promise<void>;
+  /** SIGKILLs a node's beam; resolves with the epoch ms the signal was sent, once the process is gone. */
+  kill(node: 1 | 2 | 3): Promise<number>;
   startNode(node: 1 | 2 | 3): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,7 +29,12 @@ export async function startRabbitCluster(opts: { dir: string; basePort: number; 
   return {
     urls,
     address: urls.join(','),
-    kill: async (n) => void (await script('kill', String(n))),
+    kill: async (n) => {
+      const { stdout } = await script('kill', String(n));
+      const at = /at_ms=(\d+)/.exec(stdout);
+      if (!at) throw new Error(`rabbit-cluster.sh kill ${n} printed no at_ms: ${stdout}`);
+      return Number(at[1]);
+    },
     startNode: async (n) => void (await script('start-node', String(n))),
     stop: async () => void (await script('stop')),
   };

@@ -1,6 +1,7 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import { AMQPError } from 'rabbitmq-client';
-import { BrokerUnreachableError, QueueMismatchError } from '../errors.js';
+import { BrokerUnreachableError, PublishNotConfirmedError, QueueMismatchError } from '../errors.js';
+import { PublishGaveUp, publishWithRetry } from './publish-retry.js';
 import { parseBrokerAddress } from './address.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
@@ -77,10 +78,11 @@ export interface BrokerOptions {
  * queues (classic or quorum), persistent messages.
  */
 export class Broker implements BrokerPort {
-  private readonly publisher: Publisher;
+  private publisher: Publisher;
   private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
   private readonly watchdog: NodeJS.Timeout | undefined;
+  private closing = false;
 
   private constructor(
     private readonly connection: Connection,
@@ -91,10 +93,7 @@ export class Broker implements BrokerPort {
     private readonly singleConsumer: ReadonlySet<string>,
     onPatienceExhausted: ((err: BrokerUnreachableError) => void) | undefined,
   ) {
-    // Attempts: a publish interrupted by a connection loss is sent again on the next connection
-    // (each attempt waits up to acquireTimeout = patience for one); a duplicate is harmless,
-    // every message has a deterministic id that receivers deduplicate on.
-    this.publisher = connection.createPublisher({ confirm: true, maxAttempts: 5 });
+    this.publisher = this.newPublisher();
     if (onPatienceExhausted) this.watchdog = this.watch(onPatienceExhausted);
   }
 
@@ -212,17 +211,58 @@ export class Broker implements BrokerPort {
     }
   }
 
-  /** Publishes persistently and resolves once the broker confirmed it. */
-  publish(msg: OutMessage): Promise<void> {
-    return this.sendOnce(msg).catch((err: unknown) => {
-      // Still down after every attempt (each waited up to patience for a connection): say so.
-      throw err instanceof AMQPError && !this.connection.ready ? new BrokerUnreachableError(this.address, err, this.patienceMs) : err;
-    });
+  /**
+   * Publishes persistently and resolves once the broker confirmed it. A nack or a lost
+   * connection is retried (on whichever broker node the connection reaches next) for up to
+   * patience; then it fails with BrokerUnreachableError (no connection) or
+   * PublishNotConfirmedError (connected, but the broker kept refusing).
+   */
+  async publish(msg: OutMessage): Promise<void> {
+    try {
+      await publishWithRetry(() => this.sendOnce(msg), {
+        patienceMs: this.patienceMs,
+        closed: () => this.closing,
+        onRetry: (err, attempt) => {
+          if (attempt === 1 || attempt % 10 === 0)
+            this.log.warn({ err: String(err), queue: msg.queue, attempt }, 'publish not confirmed: retrying');
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof PublishGaveUp) || !err.patienceExhausted) throw err instanceof PublishGaveUp ? err.last : err;
+      if (!this.connection.ready) throw new BrokerUnreachableError(this.address, err.last, this.patienceMs);
+      throw new PublishNotConfirmedError(msg.queue, err.attempts, this.patienceMs, err.last);
+    }
   }
 
-  private sendOnce(msg: OutMessage): Promise<void> {
+  /**
+   * A confirming publisher on a channel of its own. One attempt per send: retries (after a nack
+   * or a lost connection, with a back-off, bounded by patience) are publish()'s (publish-retry.ts).
+   */
+  private newPublisher(): Publisher {
+    return this.connection.createPublisher({ confirm: true, maxAttempts: 1 });
+  }
+
+  private async sendOnce(msg: OutMessage): Promise<void> {
     recordPublish(msg.body.length);
-    return this.publisher.send(
+    const publisher = this.publisher;
+    try {
+      await this.sendOn(publisher, msg);
+    } catch (err) {
+      // A nack: the next attempt goes out on a fresh channel. A RabbitMQ channel keeps its own
+      // client state per quorum queue (the member it sends to); seen here on 3.10: after a
+      // leader's node was SIGKILLed mid-run, one channel nacked every retry for 2 minutes while
+      // the queue had a new leader. Once per channel: the many publishes nacked on it at once
+      // do not each open another.
+      if ((err as { code?: unknown }).code === 'NACK' && publisher === this.publisher && !this.closing) {
+        this.publisher = this.newPublisher();
+        void publisher.close().catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private sendOn(publisher: Publisher, msg: OutMessage): Promise<void> {
+    return publisher.send(
       {
         routingKey: msg.queue,
         durable: true,
@@ -286,6 +326,7 @@ export class Broker implements BrokerPort {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.watchdog) clearInterval(this.watchdog);
     for (const c of this.consumers) await c.close().catch(() => undefined);
     this.consumers.clear();

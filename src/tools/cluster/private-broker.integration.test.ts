@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { run as start } from '../cli/start.js';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
@@ -18,8 +18,11 @@ import { canRunRabbitCluster } from '../../testing/rabbit-cluster.js';
 test(
   'npm start with nothing at the local default address starts a private broker, runs exactly, stops it',
   { skip: await canRunRabbitCluster(), timeout: 12 * 60_000 },
-  async () => {
+  async (t) => {
     const dir = tempDir('coffee-start-');
+    t.after(() => {
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    });
     const port = 5960 + (process.pid % 9) * 3;
     assert.equal(await portAnswers(port), false, `port ${port} must be free for this test`);
     const base = 12000 + ((process.pid * 13) % 8000);
