@@ -184,6 +184,11 @@ export class Broker implements BrokerPort {
     return err;
   }
 
+  /** Whether the broker connection is up right now (health checks report it). */
+  get connected(): boolean {
+    return this.connection.ready;
+  }
+
   /** Declares durable queues (idempotent; cached per process). */
   async declareQueues(queues: string[]): Promise<void> {
     const todo = queues.filter((q) => !this.declared.has(q));

@@ -1,0 +1,247 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { runClient } from '../client/client.js';
+import { FrameDecoder, FrameType, encodeJsonFrame, frameHeader, type Frame } from '../protocol/wire/frames.js';
+import { PROTOCOL_VERSION, encodeBatchFrame } from '../protocol/wire/messages.js';
+import { encodeRows } from '../testing/batch-rows.js';
+import { TABLE_CODES } from '../dataset/tables.js';
+import { GatewayConfigSchema } from '../gateway/config.js';
+import { startTestCluster, dataset, assertMatchesReference, tempDir, eventually, type TestCluster } from '../testing/harness.js';
+
+/**
+ * Hostile clients against a real cluster (issue 9, client-facing half). While the attacks run,
+ * an honest client's run must complete with the reference reports, no gateway may be restarted,
+ * and every gateway's peak RSS must stay under `max_rss_bytes` (gateway config). Traffic goes to
+ * 127.0.0.1 only; every attack is bounded in time.
+ */
+const MAX_RSS = GatewayConfigSchema.parse({}).max_rss_bytes;
+const UNUSED_TIMEOUT_MS = 3000;
+let tc: TestCluster;
+
+before(async () => {
+  tc = await startTestCluster({
+    env: {
+      // Short enough that the test does not wait long for slots held by HELLO-and-vanish.
+      COFFEE__SESSION__UNUSED_TIMEOUT: String(UNUSED_TIMEOUT_MS),
+      COFFEE__HELLO_TIMEOUT: '2000',
+      COFFEE__IDLE_TIMEOUT: '3000',
+    },
+  });
+});
+after(async () => {
+  await tc?.stop();
+});
+
+const hello = (extra: Record<string, unknown> = {}): Buffer => encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, ...extra });
+
+/** A raw connection that collects frames; resolves `closed` when the gateway closes it. */
+function raw(address: string): { socket: net.Socket; frames: Frame[]; closed: Promise<void>; connected: Promise<void> } {
+  const [host, port] = address.split(':');
+  const socket = net.connect({ host, port: Number(port) });
+  const frames: Frame[] = [];
+  const decoder = new FrameDecoder({ maxControlBytes: 64 * 1024 });
+  socket.on('data', (c: Buffer) => {
+    try {
+      frames.push(...decoder.push(c));
+    } catch {
+      socket.destroy();
+    }
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((r) => socket.on('close', () => r()));
+  const connected = new Promise<void>((r) => socket.on('connect', () => r()));
+  return { socket, frames, closed, connected };
+}
+
+function errorCode(frames: Frame[]): string | undefined {
+  const f = frames.find((x) => x.type === FrameType.ERROR);
+  return f ? (JSON.parse(f.body.toString('utf8')) as { code: string }).code : undefined;
+}
+
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+  );
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** 8 MiB of nested JSON arrays: parsing it blocked a gateway's event loop for seconds. */
+function nestedBomb(type: number): Buffer[] {
+  const depth = 4 * 1024 * 1024;
+  return [frameHeader(type as never, 2 * depth), Buffer.alloc(depth, '['), Buffer.alloc(depth, ']')];
+}
+
+async function controlFrameBombs(address: string): Promise<void> {
+  for (const type of [FrameType.HELLO, FrameType.RESULT_ACK, FrameType.TABLE_END, FrameType.DONE]) {
+    const c = raw(address);
+    for (const part of nestedBomb(type)) c.socket.write(part);
+    await withDeadline(c.closed, 10_000, 'control frame bomb');
+    assert.equal(errorCode(c.frames), 'ERR_FRAME_TOO_LARGE', `bomb of type ${type}`);
+  }
+  // After HELLO too: a RESULT_ACK bomb inside a session.
+  const c = raw(address);
+  c.socket.write(hello());
+  await eventually(() => c.frames.some((f) => f.type === FrameType.SESSION) || c.socket.destroyed, 10_000, 'SESSION');
+  for (const part of nestedBomb(FrameType.RESULT_ACK)) c.socket.write(part);
+  await withDeadline(c.closed, 10_000, 'in-session bomb');
+  assert.equal(errorCode(c.frames), 'ERR_FRAME_TOO_LARGE');
+  // Unknown RESULT_ACK ids repeated: closed after the limit, not served forever.
+  const r = raw(address);
+  r.socket.write(hello());
+  await eventually(() => r.frames.some((f) => f.type === FrameType.SESSION), 10_000, 'SESSION');
+  for (let i = 0; i < 200 && !r.socket.destroyed; i++) r.socket.write(encodeJsonFrame(FrameType.RESULT_ACK, { id: `x${i}` }));
+  await withDeadline(r.closed, 10_000, 'unknown acks');
+  assert.equal(errorCode(r.frames), 'ERR_FRAME_UNEXPECTED');
+}
+
+/** 1,000 connections: half idle, half sending a byte of a frame every 200 ms (slowloris). */
+async function idleAndSlowloris(address: string): Promise<void> {
+  const conns = Array.from({ length: 1000 }, () => raw(address));
+  const timers = conns.slice(0, 500).map((c) => {
+    const bytes = hello();
+    let i = 0;
+    const t = setInterval(() => {
+      if (!c.socket.destroyed && i < bytes.length) c.socket.write(bytes.subarray(i++, i));
+    }, 200);
+    return t;
+  });
+  try {
+    // Every one is closed by the gateway: over max_connections at once (ERR_BUSY), or at the HELLO deadline.
+    await withDeadline(Promise.all(conns.map((c) => c.closed)), 30_000, 'idle/slowloris connections closed');
+    const codes = new Set(conns.map((c) => errorCode(c.frames)));
+    for (const code of codes) assert.ok(code === 'ERR_BUSY' || code === 'ERR_CONNECTION_TIMEOUT' || code === undefined, String(code));
+  } finally {
+    timers.forEach(clearInterval);
+    conns.forEach((c) => c.socket.destroy());
+  }
+}
+
+/** HELLO and vanish, more than every slot of the cluster; resumes of made-up session ids. */
+async function sessionSlots(addresses: string[]): Promise<void> {
+  const vanishers = Array.from({ length: 40 }, (_, i) => raw(addresses[i % addresses.length]));
+  for (const v of vanishers) v.socket.write(hello());
+  await eventually(() => vanishers.every((v) => v.frames.length > 0 || v.socket.destroyed), 20_000, 'answers to HELLO');
+  vanishers.forEach((v) => v.socket.destroy());
+  for (let i = 0; i < 10; i++) {
+    const r = raw(addresses[i % addresses.length]);
+    r.socket.write(hello({ resume: randomUUID() }));
+    await withDeadline(r.closed, 15_000, 'resume of an unknown session');
+    assert.equal(errorCode(r.frames), 'ERR_SESSION_UNKNOWN');
+  }
+  // A resume of a real session without its token is refused.
+  const owner = raw(addresses[0]);
+  owner.socket.write(hello());
+  await eventually(() => owner.frames.length > 0, 15_000, 'an answer');
+  const accepted = owner.frames.find((f) => f.type === FrameType.SESSION);
+  if (accepted) {
+    const { session } = JSON.parse(accepted.body.toString('utf8')) as { session: string };
+    const thief = raw(addresses[1 % addresses.length]);
+    thief.socket.write(hello({ resume: session, token: '0'.repeat(32) }));
+    await withDeadline(thief.closed, 15_000, 'resume with a wrong token');
+    assert.equal(errorCode(thief.frames), 'ERR_SESSION_TOKEN');
+  }
+  owner.socket.destroy();
+}
+
+/** Random bytes and truncated frames, from many connections. */
+async function garbage(address: string): Promise<void> {
+  const good = Buffer.concat([hello(), ...encodeBatchFrame(TABLE_CODES.stores, 0, encodeRows('stores', [{ storeId: 1, storeName: 'S' }]))]);
+  const conns = Array.from({ length: 100 }, (_, i) => {
+    const c = raw(address);
+    if (i % 2 === 0) c.socket.end(randomBytes(1 + ((i * 37) % 4000)));
+    else c.socket.end(good.subarray(0, 1 + ((i * 13) % (good.length - 1))));
+    return c;
+  });
+  await withDeadline(Promise.all(conns.map((c) => c.closed)), 20_000, 'garbage connections closed');
+}
+
+/** Streams valid batches and never reads: the gateway must pause it, not buffer without end. */
+async function neverReads(address: string): Promise<void> {
+  const c = raw(address);
+  c.socket.pause(); // never read what the gateway sends
+  c.socket.write(hello());
+  await withDeadline(c.connected, 5000, 'connect');
+  const payload = encodeRows(
+    'stores',
+    Array.from({ length: 2000 }, (_, i) => ({ storeId: i + 1, storeName: `store ${i}` })),
+  );
+  const until = Date.now() + 4000;
+  let seq = 0;
+  while (Date.now() < until && !c.socket.destroyed) {
+    const ok = c.socket.write(Buffer.concat(encodeBatchFrame(TABLE_CODES.stores, seq++, payload)));
+    if (!ok) await new Promise((r) => setTimeout(r, 20));
+  }
+  c.socket.destroy();
+  await c.closed;
+}
+
+function gatewayPids(): Map<string, number> {
+  return new Map(
+    tc.cluster
+      .nodes()
+      .filter((n) => n.kind === 'gateway')
+      .map((n) => [n.id, n.pid]),
+  );
+}
+
+function gatewayPeakRss(): Map<string, number> {
+  const dir = path.join(tc.dir, 'run', 'stats');
+  const out = new Map<string, number>();
+  for (const id of gatewayPids().keys()) {
+    const file = path.join(dir, `${id}.json`);
+    if (existsSync(file)) out.set(id, (JSON.parse(readFileSync(file, 'utf8')) as { maxRssBytes: number }).maxRssBytes);
+  }
+  return out;
+}
+
+test('under client attacks an honest client gets exact reports, no gateway restarts, gateway memory stays under its cap', async () => {
+  const data = await dataset({ scale: 0.002, seed: 41, hardCases: true });
+  const out = tempDir('coffee-out-');
+  const gateways = tc.cluster.gateways();
+  const pidsBefore = gatewayPids();
+  assert.equal(pidsBefore.size, gateways.length);
+
+  const attacks = (async () => {
+    await sessionSlots(gateways);
+    await controlFrameBombs(gateways[0]);
+    await garbage(gateways[1 % gateways.length]);
+    await idleAndSlowloris(gateways[0]);
+    await neverReads(gateways[1 % gateways.length]);
+  })();
+  // The honest client starts while the slots are taken: it retries (ERR_BUSY) until they expire.
+  const honest = runClient({ data, out, gateways, progress: false, retryForMs: 120_000 });
+  await attacks;
+  await honest;
+  await assertMatchesReference(data, out);
+
+  assert.deepEqual(gatewayPids(), pidsBefore, 'no gateway was restarted');
+  // Stats are rewritten every second: wait for a write after the attacks, then check the peaks.
+  const mark = Date.now();
+  await eventually(
+    () => {
+      const dir = path.join(tc.dir, 'run', 'stats');
+      return [...pidsBefore.keys()].every((id) => {
+        const f = path.join(dir, `${id}.json`);
+        return existsSync(f) && (JSON.parse(readFileSync(f, 'utf8')) as { at: number }).at > mark;
+      });
+    },
+    10_000,
+    'fresh gateway stats',
+  );
+  for (const [id, rss] of gatewayPeakRss())
+    assert.ok(rss < MAX_RSS, `${id} peaked at ${(rss / 2 ** 20).toFixed(0)} MiB (cap ${MAX_RSS / 2 ** 20} MiB)`);
+
+  // And a fresh client afterwards is served normally (no slot left taken).
+  const out2 = tempDir('coffee-out-');
+  await runClient({ data, out: out2, gateways, progress: false, retryForMs: 60_000 });
+  await assertMatchesReference(data, out2);
+});
