@@ -346,3 +346,26 @@ test('a session that never got a batch expires after the unused timeout; a used 
   await coord.expireIdle(60_000, 0);
   assert.equal(coord.active, 1);
 });
+
+test('an alive notice (client still connected) keeps a used session from expiring; not one that never got a batch', async (t) => {
+  const { broker, coord } = setup(t);
+  await coord.handle(openMsg(S1));
+  await coord.handle(openMsg(S2));
+  await coord.handle(counterMsg(S2, SOURCE));
+  const alive = (session: string): InMessage => ({
+    type: 'alive',
+    id: `alive:${session}:${seq++}`,
+    session,
+    headers: {},
+    body: Buffer.alloc(0),
+    redelivered: false,
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  await coord.handle(alive(S1));
+  await coord.handle(alive(S2));
+  // Idle longer than 20 ms except for the notice just received: only S2 (used, alive) stays.
+  await coord.expireIdle(20, 20);
+  assert.equal(coord.active, 1);
+  await coord.handle(openMsg(S2, { resume: true }));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).ok, true);
+});

@@ -75,6 +75,8 @@ export class Coordinator {
         return this.counter(msg);
       case 'delivered':
         return this.delivered(msg.session);
+      case 'alive':
+        return this.alive(msg.session);
       default:
         this.log.warn({ type: msg.type }, 'ignoring unknown control message');
     }
@@ -92,6 +94,16 @@ export class Coordinator {
       this.log.warn({ session: id, idleMs: limit, used: s.used }, 'session abandoned: cleaning it up');
       await this.delivered(id);
     }
+  }
+
+  /**
+   * A gateway says the session's client is connected: that is activity. Only for a session that
+   * got batches: a connection that opened a session and sends nothing must not hold a slot.
+   */
+  private alive(session: string): Promise<void> {
+    const s = this.sessions.get(session);
+    if (s?.used) s.lastActivity = performance.now();
+    return Promise.resolve();
   }
 
   private async open(msg: InMessage): Promise<void> {

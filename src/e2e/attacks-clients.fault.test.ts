@@ -9,7 +9,9 @@ import { FrameDecoder, FrameType, encodeJsonFrame, frameHeader, type Frame } fro
 import { PROTOCOL_VERSION, encodeBatchFrame } from '../protocol/wire/messages.js';
 import { encodeRows } from '../testing/batch-rows.js';
 import { TABLE_CODES } from '../dataset/tables.js';
+import { BatchEncoder } from '../dataset/batch-codec.js';
 import { GatewayConfigSchema } from '../gateway/config.js';
+import { runDir } from '../node/config/cluster.js';
 import { startTestCluster, dataset, assertMatchesReference, tempDir, eventually, type TestCluster } from '../testing/harness.js';
 
 /**
@@ -18,8 +20,15 @@ import { startTestCluster, dataset, assertMatchesReference, tempDir, eventually,
  * and every gateway's peak RSS must stay under `max_rss_bytes` (gateway config). Traffic goes to
  * 127.0.0.1 only; every attack is bounded in time.
  */
-const MAX_RSS = GatewayConfigSchema.parse({}).max_rss_bytes;
+/** Peak RSS allowed per kind (SECURITY.md); the gateway's is its `max_rss_bytes` config default. */
+const RSS_CAP: Record<string, number> = {
+  'egg-of-life': 160 << 20,
+  gateway: GatewayConfigSchema.parse({}).max_rss_bytes,
+  controller: 256 << 20,
+};
+const RSS_CAP_WORKER = 320 << 20;
 const UNUSED_TIMEOUT_MS = 3000;
+const SESSION_IDLE_MS = 6000;
 let tc: TestCluster;
 
 before(async () => {
@@ -29,6 +38,10 @@ before(async () => {
       COFFEE__SESSION__UNUSED_TIMEOUT: String(UNUSED_TIMEOUT_MS),
       COFFEE__HELLO_TIMEOUT: '2000',
       COFFEE__IDLE_TIMEOUT: '3000',
+      // Finding 11: a short session idle timeout, and gateways telling the controllers often
+      // which sessions have a client connected.
+      COFFEE__SESSION__IDLE_TIMEOUT: String(SESSION_IDLE_MS),
+      COFFEE__ALIVE_INTERVAL: '1000',
     },
   });
 });
@@ -184,6 +197,49 @@ async function neverReads(address: string): Promise<void> {
   await c.closed;
 }
 
+/**
+ * Batches the client's row parser would never produce: a 256-byte transaction_id (its one-byte
+ * length wraps in q1-sort's rows and forges rows) and invalid UTF-8. The gateway refuses them.
+ */
+async function craftedBatches(address: string): Promise<void> {
+  for (const id of [Buffer.alloc(256, 0x78), Buffer.from([0x41, 0xff, 0x42])]) {
+    const enc = new BatchEncoder('transactions');
+    for (let c = 0; c < 4; c++) enc.setNum(c, 1);
+    enc.setStringBytes(id, 0, id.length);
+    enc.commitRow();
+    const c = raw(address);
+    c.socket.write(hello());
+    await eventually(() => c.frames.some((f) => f.type === FrameType.SESSION) || c.socket.destroyed, 15_000, 'SESSION');
+    for (const part of encodeBatchFrame(TABLE_CODES.transactions, 0, enc.finish())) c.socket.write(part);
+    await withDeadline(c.closed, 10_000, 'crafted batch refused');
+    assert.equal(errorCode(c.frames), 'ERR_BATCH_MALFORMED', `transaction_id of ${id.length} bytes`);
+  }
+}
+
+/** Local addresses (hex, as in /proc/net/tcp) of the sockets listening on a port. */
+function listeningAddresses(port: number): string[] {
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4 || cols[3] !== '0A') continue; // 0A: LISTEN
+      const [addr, p] = cols[1].split(':');
+      if (parseInt(p, 16) === port) out.push(addr);
+    }
+  }
+  return out;
+}
+
+function pidsOf(kind: string): Map<string, number> {
+  return new Map(
+    tc.cluster
+      .nodes()
+      .filter((n) => n.kind === kind)
+      .map((n) => [n.id, n.pid]),
+  );
+}
+
 function gatewayPids(): Map<string, number> {
   return new Map(
     tc.cluster
@@ -193,26 +249,38 @@ function gatewayPids(): Map<string, number> {
   );
 }
 
-function gatewayPeakRss(): Map<string, number> {
-  const dir = path.join(tc.dir, 'run', 'stats');
-  const out = new Map<string, number>();
-  for (const id of gatewayPids().keys()) {
-    const file = path.join(dir, `${id}.json`);
-    if (existsSync(file)) out.set(id, (JSON.parse(readFileSync(file, 'utf8')) as { maxRssBytes: number }).maxRssBytes);
+/** Peak RSS of every node, from `<run_dir>/stats/<id>.json` (rewritten every second). */
+function peakRss(): Map<string, { kind: string; rss: number; at: number }> {
+  const dir = path.join(runDir(tc.cluster.config), 'stats');
+  const out = new Map<string, { kind: string; rss: number; at: number }>();
+  for (const n of tc.cluster.nodes()) {
+    const file = path.join(dir, `${n.id}.json`);
+    if (!existsSync(file)) continue;
+    const st = JSON.parse(readFileSync(file, 'utf8')) as { maxRssBytes: number; at: number };
+    out.set(n.id, { kind: n.kind, rss: st.maxRssBytes, at: st.at });
   }
   return out;
 }
 
-test('under client attacks an honest client gets exact reports, no gateway restarts, gateway memory stays under its cap', async () => {
+test('under client attacks an honest client gets exact reports, no gateway or egg restarts, every node stays under its memory cap', async () => {
   const data = await dataset({ scale: 0.002, seed: 41, hardCases: true });
   const out = tempDir('coffee-out-');
   const gateways = tc.cluster.gateways();
-  const pidsBefore = gatewayPids();
-  assert.equal(pidsBefore.size, gateways.length);
+  const gatewaysBefore = gatewayPids();
+  const eggsBefore = pidsOf('egg-of-life');
+  assert.equal(gatewaysBefore.size, gateways.length);
+
+  // Finding 21: the local cluster's client ports listen on the loopback address only.
+  for (const g of gateways) {
+    const port = Number(g.split(':')[1]);
+    assert.deepEqual(listeningAddresses(port), ['0100007F'], `gateway port ${port} listens on 127.0.0.1 only`);
+    assert.deepEqual(listeningAddresses(port + 1), ['0100007F'], `/ping port ${port + 1} listens on 127.0.0.1 only`);
+  }
 
   const attacks = (async () => {
     await sessionSlots(gateways);
     await controlFrameBombs(gateways[0]);
+    await craftedBatches(gateways[1 % gateways.length]);
     await garbage(gateways[1 % gateways.length]);
     await idleAndSlowloris(gateways[0]);
     await neverReads(gateways[1 % gateways.length]);
@@ -223,25 +291,53 @@ test('under client attacks an honest client gets exact reports, no gateway resta
   await honest;
   await assertMatchesReference(data, out);
 
-  assert.deepEqual(gatewayPids(), pidsBefore, 'no gateway was restarted');
+  assert.deepEqual(gatewayPids(), gatewaysBefore, 'no gateway was restarted');
+  assert.deepEqual(pidsOf('egg-of-life'), eggsBefore, 'no Egg of Life replica was restarted');
   // Stats are rewritten every second: wait for a write after the attacks, then check the peaks.
   const mark = Date.now();
   await eventually(
-    () => {
-      const dir = path.join(tc.dir, 'run', 'stats');
-      return [...pidsBefore.keys()].every((id) => {
-        const f = path.join(dir, `${id}.json`);
-        return existsSync(f) && (JSON.parse(readFileSync(f, 'utf8')) as { at: number }).at > mark;
-      });
-    },
+    () => [...peakRss().values()].length === tc.cluster.nodes().length && [...peakRss().values()].every((st) => st.at > mark),
     10_000,
-    'fresh gateway stats',
+    'fresh stats of every node',
   );
-  for (const [id, rss] of gatewayPeakRss())
-    assert.ok(rss < MAX_RSS, `${id} peaked at ${(rss / 2 ** 20).toFixed(0)} MiB (cap ${MAX_RSS / 2 ** 20} MiB)`);
+  const peaks: string[] = [];
+  for (const [id, { kind, rss }] of peakRss()) {
+    const cap = RSS_CAP[kind] ?? RSS_CAP_WORKER;
+    peaks.push(`${id} ${(rss / 2 ** 20).toFixed(0)} MiB`);
+    assert.ok(rss < cap, `${id} peaked at ${(rss / 2 ** 20).toFixed(0)} MiB (cap ${cap / 2 ** 20} MiB)`);
+  }
+  console.log(`peak RSS under client attacks: ${peaks.join(', ')}`);
 
   // And a fresh client afterwards is served normally (no slot left taken).
   const out2 = tempDir('coffee-out-');
   await runClient({ data, out: out2, gateways, progress: false, retryForMs: 60_000 });
   await assertMatchesReference(data, out2);
+});
+
+test('a session whose client stays connected outlives the idle timeout while the system keeps it waiting (finding 11)', async () => {
+  const [address] = tc.cluster.gateways();
+  const c = raw(address);
+  try {
+    c.socket.write(hello());
+    await eventually(() => c.frames.some((f) => f.type === FrameType.SESSION) || c.socket.destroyed, 15_000, 'SESSION');
+    const accepted = c.frames.find((f) => f.type === FrameType.SESSION);
+    assert.ok(accepted, `no SESSION (${errorCode(c.frames)})`);
+    const { session, token } = JSON.parse(accepted.body.toString('utf8')) as { session: string; token: string };
+    // One batch: the session is in use (an unused one may expire while connected, on purpose).
+    for (const part of encodeBatchFrame(TABLE_CODES.stores, 0, encodeRows('stores', [{ storeId: 1, storeName: 'S' }])))
+      c.socket.write(part);
+    await eventually(() => c.frames.some((f) => f.type === FrameType.BATCH_ACK), 15_000, 'BATCH_ACK');
+    // Then nothing for well over the controller's idle timeout, with the connection open (as
+    // when a stage is down): without the gateway's alive notices the session is cleaned up.
+    await new Promise((r) => setTimeout(r, 2.5 * SESSION_IDLE_MS));
+    const again = raw(address);
+    again.socket.write(hello({ resume: session, token }));
+    await eventually(() => again.frames.length > 0 || again.socket.destroyed, 15_000, 'an answer to the resume');
+    const code = errorCode(again.frames);
+    again.socket.destroy();
+    assert.equal(code, undefined, `the resume was refused with ${code}: the session expired although its client was connected`);
+    assert.ok(again.frames.some((f) => f.type === FrameType.SESSION));
+  } finally {
+    c.socket.destroy();
+  }
 });

@@ -6,7 +6,12 @@ import { FramedConnection, type ConnectionLimits } from './framed-connection.js'
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ControllerLink } from './controller-link.js';
 
-export type ClientManagerOptions = ClientSessionOptions & ConnectionLimits & { maxConnections: number };
+export type ClientManagerOptions = ClientSessionOptions &
+  ConnectionLimits & {
+    maxConnections: number;
+    /** ms between `alive` notices for each connected session (alive_interval). */
+    aliveIntervalMs: number;
+  };
 
 /** All client sessions of this gateway: creates them per connection, drains them on shutdown. */
 export class ClientManager {
@@ -14,12 +19,23 @@ export class ClientManager {
   private readonly bySession = new Map<string, ClientSession>();
   /** Connections open now, counted from accept to close (sessions or not). */
   private connections = 0;
+  private readonly aliveTimer: NodeJS.Timeout;
 
   constructor(
     private readonly controller: ControllerLink,
     private readonly options: ClientManagerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // A connected client is activity: its controller must not expire the session while the
+    // system (a broker or stage outage) keeps it waiting longer than the idle timeout.
+    this.aliveTimer = setInterval(() => this.notifyAlive(), options.aliveIntervalMs);
+    this.aliveTimer.unref();
+  }
+
+  private notifyAlive(): void {
+    for (const session of this.bySession.keys())
+      this.controller.sessionAlive(session).catch((err: unknown) => this.log.debug({ err: String(err), session }, 'alive notice not sent'));
+  }
 
   get connectionCount(): number {
     return this.connections;
@@ -50,6 +66,7 @@ export class ClientManager {
   }
 
   async drainAll(): Promise<void> {
+    clearInterval(this.aliveTimer);
     await Promise.all([...this.live].map((s) => s.drain()));
   }
 }

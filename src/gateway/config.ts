@@ -41,6 +41,8 @@ export const GatewayConfigSchema = z.object({
   results_prefetch: z.number().int().min(1).default(32),
   /** Address to listen on (client port and /ping). Unset: the cluster's `bind` (loopback by default). */
   bind: z.string().optional(),
+  /** ms between the `alive` notices a gateway sends its controllers for each connected session. */
+  alive_interval: z.number().int().min(100).default(60_000),
   /** Largest control frame (every type but BATCH/RESULT), and largest frame of any type before HELLO. */
   max_control_frame_bytes: z
     .number()

@@ -37,6 +37,7 @@ export async function main(ctx: NodeContext): Promise<void> {
       maxFrameBytes: config.max_frame_bytes,
       maxControlBytes: config.max_control_frame_bytes,
       maxConnections: config.max_connections,
+      aliveIntervalMs: config.alive_interval,
       helloTimeoutMs: config.hello_timeout,
       idleTimeoutMs: config.idle_timeout,
       keepAliveMs: config.keepalive,

@@ -35,7 +35,13 @@ export type InternalMessageType =
   /** every stage → controller: JSON `CounterReport` (`counters.ts`). */
   | 'counter'
   /** gateway → controller: the client has its reports; empty body. */
-  | 'delivered';
+  | 'delivered'
+  /**
+   * gateway → controller, every `alive_interval`: the session's client is still connected (a
+   * live connection counts as activity, so an outage of the broker or a stage longer than the
+   * idle timeout does not wipe sessions whose clients wait); empty body.
+   */
+  | 'alive';
 
 /**
  * Body of `open`. `token` is the session's resume token: a new session's is stored (as a hash)
