@@ -12,6 +12,11 @@ import { TABLE_CODES } from '../dataset/tables.js';
 import { BatchEncoder } from '../dataset/batch-codec.js';
 import { GatewayConfigSchema } from '../gateway/config.js';
 import { runDir } from '../node/config/cluster.js';
+import { Broker } from '../node/middleware/broker.js';
+import { Topology } from '../node/middleware/topology.js';
+import { deadLetterQueue } from '../node/middleware/poison.js';
+import { createLogger } from '../node/log.js';
+import { AMQP_URL } from '../testing/harness.js';
 import { startTestCluster, dataset, assertMatchesReference, tempDir, eventually, type TestCluster } from '../testing/harness.js';
 
 /**
@@ -216,6 +221,39 @@ async function craftedBatches(address: string): Promise<void> {
   }
 }
 
+/**
+ * Poison messages published straight into every worker and controller queue (finding 12): a
+ * batch that is not a batch, a counter report that is not one, a COMPLETE that is not JSON, an
+ * EOS and a cleanup of sessions nobody opened, a message of an unknown type. Each must be handled
+ * or dead-lettered after bounded deliveries; none may loop for ever or take a node down.
+ * Returns the queues attacked.
+ */
+async function poisonQueues(): Promise<string[]> {
+  const broker = await Broker.connect(AMQP_URL, createLogger('poisoner', 'silent'), 'attack-poisoner');
+  try {
+    const queues = new Topology(tc.cluster.config).allSharedQueues();
+    for (const queue of queues) {
+      const session = randomUUID();
+      const bodies: Array<[string, Buffer]> = [
+        ['data', randomBytes(64)],
+        ['data', Buffer.alloc(0)],
+        ['counter', Buffer.from('{"stage":"source","entries":[[1,2,3]],"totals":"x"}')],
+        ['q1-rows', randomBytes(300)],
+        ['q2-partial', Buffer.from('[[[[')],
+        ['q4-counts', randomBytes(17)],
+        ['complete', Buffer.from('not json')],
+        ['eos', Buffer.alloc(0)],
+        ['cleanup', Buffer.alloc(0)],
+        ['no-such-type', randomBytes(8)],
+      ];
+      for (const [type, body] of bodies) await broker.publish({ queue, type: type as never, id: `poison-${randomUUID()}`, session, body });
+    }
+    return queues;
+  } finally {
+    await broker.close();
+  }
+}
+
 /** Local addresses (hex, as in /proc/net/tcp) of the sockets listening on a port. */
 function listeningAddresses(port: number): string[] {
   const out: string[] = [];
@@ -268,6 +306,7 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
   const gateways = tc.cluster.gateways();
   const gatewaysBefore = gatewayPids();
   const eggsBefore = pidsOf('egg-of-life');
+  const allBefore = new Map(tc.cluster.nodes().map((n) => [n.id, n.pid]));
   assert.equal(gatewaysBefore.size, gateways.length);
 
   // Finding 21: the local cluster's client ports listen on the loopback address only.
@@ -277,7 +316,9 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
     assert.deepEqual(listeningAddresses(port + 1), ['0100007F'], `/ping port ${port + 1} listens on 127.0.0.1 only`);
   }
 
+  let poisoned: string[] = [];
   const attacks = (async () => {
+    poisoned = await poisonQueues();
     await sessionSlots(gateways);
     await controlFrameBombs(gateways[0]);
     await craftedBatches(gateways[1 % gateways.length]);
@@ -292,6 +333,29 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
   await assertMatchesReference(data, out);
 
   assert.deepEqual(gatewayPids(), gatewaysBefore, 'no gateway was restarted');
+  // Every poisoned queue is drained (each poison handled or dead-lettered), none loops for ever.
+  const inspector = await Broker.connect(AMQP_URL, createLogger('inspector', 'silent'), 'attack-inspector');
+  try {
+    await eventually(
+      async () => {
+        for (const q of poisoned) if ((await inspector.queueDepth(q)) !== 0) return false;
+        return true;
+      },
+      60_000,
+      'poisoned queues drained',
+    );
+    let deadLettered = 0;
+    for (const q of poisoned) deadLettered += (await inspector.queueDepth(deadLetterQueue(q))) ?? 0;
+    const restarted = tc.cluster
+      .nodes()
+      .filter((n) => allBefore.get(n.id) !== n.pid)
+      .map((n) => n.id);
+    console.log(`nodes restarted during the attacks: ${restarted.join(', ') || 'none'}`);
+    console.log(`poison messages: ${poisoned.length * 10} injected into ${poisoned.length} queues, ${deadLettered} dead-lettered`);
+    for (const q of poisoned) await inspector.deleteQueue(deadLetterQueue(q)).catch(() => undefined);
+  } finally {
+    await inspector.close();
+  }
   assert.deepEqual(pidsOf('egg-of-life'), eggsBefore, 'no Egg of Life replica was restarted');
   // Stats are rewritten every second: wait for a write after the attacks, then check the peaks.
   const mark = Date.now();

@@ -43,6 +43,8 @@ export const ErrorCode = {
   AUTH: 'ERR_AUTH',
   /** The gateway closed a connection that kept it waiting too long (no HELLO, unacked results, a stalled frame). */
   CONNECTION_TIMEOUT: 'ERR_CONNECTION_TIMEOUT',
+  /** A message its handler kept failing on was moved to `<queue>.dead-letter` after bounded deliveries. */
+  POISON: 'ERR_POISON_MESSAGE',
   /** Client side: a CSV record exceeds the maximum record size. */
   RECORD_TOO_LARGE: 'ERR_RECORD_TOO_LARGE',
   /** Client side: no gateway accepted a connection. */
@@ -101,6 +103,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_AUTH: false,
   ERR_CONNECTION_TIMEOUT: true,
   ERR_RECORD_TOO_LARGE: false,
+  ERR_POISON_MESSAGE: false,
   ERR_NO_GATEWAY: false,
   ERR_GATEWAY: false,
   ERR_LINK: true,
