@@ -59,3 +59,30 @@ test('reload picks up what another instance wrote, and survives a torn tail', as
   const last = new Tombstones(dir);
   assert.ok(last.has(B) && last.has(C));
 });
+
+test('retention is bounded: past twice the retention the log keeps the newest sessions only, across reloads', async (t) => {
+  const dir = tempDir(t);
+  const ts = new Tombstones(dir, 100);
+  const id = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  for (let i = 0; i < 450; i++) await ts.add(id(i));
+  assert.ok(ts.size < 200, `kept ${ts.size}`);
+  assert.ok(ts.has(id(449)) && ts.has(id(350)), 'the newest are kept');
+  assert.equal(ts.has(id(0)), false, 'the oldest are forgotten');
+  const size = statSync(path.join(dir, 'finished-sessions.log')).size;
+  assert.ok(size < 200 * 48, `log of ${size} bytes`);
+  const again = new Tombstones(dir, 100);
+  assert.equal(again.size, ts.size);
+  assert.ok(again.has(id(449)) && !again.has(id(0)));
+  await again.add(id(450));
+  assert.ok(new Tombstones(dir, 100).has(id(450)), 'appends after a compaction persist');
+});
+
+test('concurrent adds across a compaction all persist', async (t) => {
+  const dir = tempDir(t);
+  const ts = new Tombstones(dir, 50);
+  const id = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  await Promise.all(Array.from({ length: 260 }, (_, i) => ts.add(id(i))));
+  const again = new Tombstones(dir, 50);
+  for (let i = 210; i < 260; i++) assert.ok(again.has(id(i)), `newest ${i} kept`);
+  assert.ok(again.size <= 100, `kept ${again.size}`);
+});
