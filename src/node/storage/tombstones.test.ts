@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Tombstones } from './tombstones.js';
@@ -85,4 +85,17 @@ test('concurrent adds across a compaction all persist', async (t) => {
   const again = new Tombstones(dir, 50);
   for (let i = 210; i < 260; i++) assert.ok(again.has(id(i)), `newest ${i} kept`);
   assert.ok(again.size <= 100, `kept ${again.size}`);
+});
+
+test('a session is marked finished only once the marker is on disk: a failed write leaves it unfinished', async (t) => {
+  const dir = tempDir(t);
+  const ts = new Tombstones(dir);
+  // The log cannot be written (its path is a directory): as on a full disk, the append fails.
+  mkdirSync(path.join(dir, 'finished-sessions.log'));
+  await assert.rejects(ts.add(A));
+  assert.equal(ts.has(A), false, 'not finished in memory either: a redelivered cleanup must do the work again');
+  rmSync(path.join(dir, 'finished-sessions.log'), { recursive: true });
+  const retry = new Tombstones(dir);
+  await retry.add(A);
+  assert.ok(retry.has(A) && new Tombstones(dir).has(A));
 });

@@ -49,9 +49,11 @@ export class Tombstones {
 
   add(session: string): Promise<void> {
     if (this.ids.has(session)) return Promise.resolve();
-    this.ids.add(session);
     // Appends wait for a compaction in progress (it swaps the file); a compaction waits for them.
-    const appended = this.compacting.then(() => this.log.append(Buffer.from(session, 'utf8')));
+    // The session counts as finished only once that is on disk (finding 5): were it marked in
+    // memory first, a failed write (full disk) followed by a redelivered cleanup would be acked
+    // as done, and its state restored from the log on every later restart.
+    const appended = this.compacting.then(() => this.log.append(Buffer.from(session, 'utf8'))).then(() => void this.ids.add(session));
     this.pending.add(appended);
     const settled = (): void => void this.pending.delete(appended);
     appended.then(settled, settled);
