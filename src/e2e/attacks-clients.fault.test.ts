@@ -92,6 +92,25 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/**
+ * A raw connection with an open session. HELLO is retried on ERR_BUSY, as an honest client
+ * would (the attacks may hold every slot until they expire), within a deadline.
+ */
+async function withSession(address: string, timeoutMs = 60_000): Promise<ReturnType<typeof raw> & { session: string; token: string }> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const c = raw(address);
+    c.socket.write(hello());
+    await eventually(() => c.frames.length > 0 || c.socket.destroyed, 15_000, 'an answer to HELLO');
+    const accepted = c.frames.find((f) => f.type === FrameType.SESSION);
+    if (accepted) return { ...c, ...(JSON.parse(accepted.body.toString('utf8')) as { session: string; token: string }) };
+    c.socket.destroy();
+    const code = errorCode(c.frames);
+    if (code !== 'ERR_BUSY' || Date.now() > until) assert.fail(`no session on ${address}: ${code}`);
+    await new Promise((r) => setTimeout(r, 500)); // the client's retry pause
+  }
+}
+
 /** 8 MiB of nested JSON arrays: parsing it blocked a gateway's event loop for seconds. */
 function nestedBomb(type: number): Buffer[] {
   const depth = 4 * 1024 * 1024;
@@ -106,16 +125,12 @@ async function controlFrameBombs(address: string): Promise<void> {
     assert.equal(errorCode(c.frames), 'ERR_FRAME_TOO_LARGE', `bomb of type ${type}`);
   }
   // After HELLO too: a RESULT_ACK bomb inside a session.
-  const c = raw(address);
-  c.socket.write(hello());
-  await eventually(() => c.frames.some((f) => f.type === FrameType.SESSION) || c.socket.destroyed, 10_000, 'SESSION');
+  const c = await withSession(address);
   for (const part of nestedBomb(FrameType.RESULT_ACK)) c.socket.write(part);
   await withDeadline(c.closed, 10_000, 'in-session bomb');
   assert.equal(errorCode(c.frames), 'ERR_FRAME_TOO_LARGE');
   // Unknown RESULT_ACK ids repeated: closed after the limit, not served forever.
-  const r = raw(address);
-  r.socket.write(hello());
-  await eventually(() => r.frames.some((f) => f.type === FrameType.SESSION), 10_000, 'SESSION');
+  const r = await withSession(address);
   for (let i = 0; i < 200 && !r.socket.destroyed; i++) r.socket.write(encodeJsonFrame(FrameType.RESULT_ACK, { id: `x${i}` }));
   await withDeadline(r.closed, 10_000, 'unknown acks');
   assert.equal(errorCode(r.frames), 'ERR_FRAME_UNEXPECTED');
@@ -156,17 +171,11 @@ async function sessionSlots(addresses: string[]): Promise<void> {
     assert.equal(errorCode(r.frames), 'ERR_SESSION_UNKNOWN');
   }
   // A resume of a real session without its token is refused.
-  const owner = raw(addresses[0]);
-  owner.socket.write(hello());
-  await eventually(() => owner.frames.length > 0, 15_000, 'an answer');
-  const accepted = owner.frames.find((f) => f.type === FrameType.SESSION);
-  if (accepted) {
-    const { session } = JSON.parse(accepted.body.toString('utf8')) as { session: string };
-    const thief = raw(addresses[1 % addresses.length]);
-    thief.socket.write(hello({ resume: session, token: '0'.repeat(32) }));
-    await withDeadline(thief.closed, 15_000, 'resume with a wrong token');
-    assert.equal(errorCode(thief.frames), 'ERR_SESSION_TOKEN');
-  }
+  const owner = await withSession(addresses[0]);
+  const thief = raw(addresses[1 % addresses.length]);
+  thief.socket.write(hello({ resume: owner.session, token: '0'.repeat(32) }));
+  await withDeadline(thief.closed, 15_000, 'resume with a wrong token');
+  assert.equal(errorCode(thief.frames), 'ERR_SESSION_TOKEN');
   owner.socket.destroy();
 }
 
@@ -184,10 +193,8 @@ async function garbage(address: string): Promise<void> {
 
 /** Streams valid batches and never reads: the gateway must pause it, not buffer without end. */
 async function neverReads(address: string): Promise<void> {
-  const c = raw(address);
-  c.socket.pause(); // never read what the gateway sends
-  c.socket.write(hello());
-  await withDeadline(c.connected, 5000, 'connect');
+  const c = await withSession(address);
+  c.socket.pause(); // from now on, never read what the gateway sends (acks)
   const payload = encodeRows(
     'stores',
     Array.from({ length: 2000 }, (_, i) => ({ storeId: i + 1, storeName: `store ${i}` })),
@@ -212,9 +219,7 @@ async function craftedBatches(address: string): Promise<void> {
     for (let c = 0; c < 4; c++) enc.setNum(c, 1);
     enc.setStringBytes(id, 0, id.length);
     enc.commitRow();
-    const c = raw(address);
-    c.socket.write(hello());
-    await eventually(() => c.frames.some((f) => f.type === FrameType.SESSION) || c.socket.destroyed, 15_000, 'SESSION');
+    const c = await withSession(address);
     for (const part of encodeBatchFrame(TABLE_CODES.transactions, 0, enc.finish())) c.socket.write(part);
     await withDeadline(c.closed, 10_000, 'crafted batch refused');
     assert.equal(errorCode(c.frames), 'ERR_BATCH_MALFORMED', `transaction_id of ${id.length} bytes`);
@@ -380,13 +385,9 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
 
 test('a session whose client stays connected outlives the idle timeout while the system keeps it waiting (finding 11)', async () => {
   const [address] = tc.cluster.gateways();
-  const c = raw(address);
+  const c = await withSession(address);
+  const { session, token } = c;
   try {
-    c.socket.write(hello());
-    await eventually(() => c.frames.some((f) => f.type === FrameType.SESSION) || c.socket.destroyed, 15_000, 'SESSION');
-    const accepted = c.frames.find((f) => f.type === FrameType.SESSION);
-    assert.ok(accepted, `no SESSION (${errorCode(c.frames)})`);
-    const { session, token } = JSON.parse(accepted.body.toString('utf8')) as { session: string; token: string };
     // One batch: the session is in use (an unused one may expire while connected, on purpose).
     for (const part of encodeBatchFrame(TABLE_CODES.stores, 0, encodeRows('stores', [{ storeId: 1, storeName: 'S' }])))
       c.socket.write(part);
