@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { runClient } from '../client/client.js';
-import { FrameDecoder, FrameType, encodeJsonFrame, frameHeader, type Frame } from '../protocol/wire/frames.js';
+import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, frameHeader, type Frame } from '../protocol/wire/frames.js';
 import { PROTOCOL_VERSION, encodeBatchFrame } from '../protocol/wire/messages.js';
 import { encodeRows } from '../testing/batch-rows.js';
 import { TABLE_CODES } from '../dataset/tables.js';
@@ -34,6 +34,8 @@ const RSS_CAP: Record<string, number> = {
 const RSS_CAP_WORKER = 320 << 20;
 const UNUSED_TIMEOUT_MS = 3000;
 const SESSION_IDLE_MS = 6000;
+const ABORT_MAX = 12;
+const ABORT_WINDOW_MS = 5000;
 let tc: TestCluster;
 
 before(async () => {
@@ -47,6 +49,9 @@ before(async () => {
       // which sessions have a client connected.
       COFFEE__SESSION__IDLE_TIMEOUT: String(SESSION_IDLE_MS),
       COFFEE__ALIVE_INTERVAL: '1000',
+      // Finding 16: a small abort limit with a short window, so the test can wait it out.
+      COFFEE__ABORT_LIMIT__MAX: String(ABORT_MAX),
+      COFFEE__ABORT_LIMIT__WINDOW: String(ABORT_WINDOW_MS),
     },
   });
 });
@@ -405,4 +410,24 @@ test('a session whose client stays connected outlives the idle timeout while the
   } finally {
     c.socket.destroy();
   }
+});
+
+test('a loop of HELLO, SESSION, protocol violation from one address is refused past the abort limit, then served again (finding 16)', async () => {
+  const [address] = tc.cluster.gateways();
+  // Earlier tests' aborts have left the window by now.
+  await new Promise((r) => setTimeout(r, ABORT_WINDOW_MS));
+  for (let i = 0; i < ABORT_MAX; i++) {
+    const c = await withSession(address);
+    c.socket.write(encodeFrame(FrameType.DONE, Buffer.alloc(0))); // DONE before COMPLETE
+    await withDeadline(c.closed, 10_000, 'abort');
+    assert.equal(errorCode(c.frames), 'ERR_FRAME_UNEXPECTED');
+  }
+  const refused = raw(address);
+  refused.socket.write(hello());
+  await withDeadline(refused.closed, 10_000, 'refused');
+  assert.equal(errorCode(refused.frames), 'ERR_BUSY');
+  assert.match(refused.frames.map((f) => f.body.toString('utf8')).join(''), /protocol errors/);
+  // Once the window has moved on the address is served again.
+  const again = await withSession(address, 4 * ABORT_WINDOW_MS);
+  again.socket.destroy();
 });

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../node/log.js';
 import { FrameType, encodeJsonFrame } from '../protocol/wire/frames.js';
-import { ErrorCode } from '../node/errors.js';
+import { ErrorCode, ProtocolError } from '../node/errors.js';
+import { AbortLimiter } from './abort-limiter.js';
 import { FramedConnection, type ConnectionLimits } from './framed-connection.js';
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ControllerLink } from './controller-link.js';
@@ -11,6 +12,9 @@ export type ClientManagerOptions = ClientSessionOptions &
     maxConnections: number;
     /** ms between `alive` notices for each connected session (alive_interval). */
     aliveIntervalMs: number;
+    /** Sessions of one source address aborted by protocol errors within `abortWindowMs` before it is refused (abort_limit). */
+    maxAbortsPerSource: number;
+    abortWindowMs: number;
   };
 
 /** All client sessions of this gateway: creates them per connection, drains them on shutdown. */
@@ -20,6 +24,7 @@ export class ClientManager {
   /** Connections open now, counted from accept to close (sessions or not). */
   private connections = 0;
   private readonly aliveTimer: NodeJS.Timeout;
+  private readonly aborts: AbortLimiter;
 
   constructor(
     private readonly controller: ControllerLink,
@@ -30,6 +35,7 @@ export class ClientManager {
     // system (a broker or stage outage) keeps it waiting longer than the idle timeout.
     this.aliveTimer = setInterval(() => this.notifyAlive(), options.aliveIntervalMs);
     this.aliveTimer.unref();
+    this.aborts = new AbortLimiter(options.maxAbortsPerSource, options.abortWindowMs);
   }
 
   private notifyAlive(): void {
@@ -49,6 +55,19 @@ export class ClientManager {
       setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
       return;
     }
+    const source = socket.remoteAddress ?? '';
+    const blockedMs = this.aborts.blockedFor(source);
+    if (blockedMs > 0) {
+      socket.on('error', () => undefined);
+      socket.end(
+        encodeJsonFrame(FrameType.ERROR, {
+          code: ErrorCode.BUSY,
+          message: `too many sessions from your address ended in protocol errors: retry in ${Math.ceil(blockedMs / 1000)} s`,
+        }),
+      );
+      setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
+      return;
+    }
     this.connections++;
     socket.once('close', () => this.connections--);
     const conn = new FramedConnection(socket, this.options, this.log);
@@ -59,6 +78,10 @@ export class ClientManager {
       this.bySession.set(s.session, s);
     });
     this.live.add(session);
+    // A session opened and then lost to a protocol error counts against its source address.
+    conn.onFail((err) => {
+      if (err instanceof ProtocolError && session.session !== '') this.aborts.record(source);
+    });
     conn.onClose(() => {
       this.live.delete(session);
       if (this.bySession.get(session.session) === session) this.bySession.delete(session.session);

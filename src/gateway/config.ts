@@ -43,6 +43,8 @@ export const GatewayConfigSchema = z.object({
   bind: z.string().optional(),
   /** ms between the `alive` notices a gateway sends its controllers for each connected session. */
   alive_interval: z.number().int().min(100).default(60_000),
+  /** Sessions of one source address aborted by protocol errors per `window` ms before its connections are refused (ERR_BUSY). */
+  abort_limit: z.object({ max: z.number().int().min(1).default(30), window: z.number().int().min(1000).default(60_000) }).prefault({}),
   /** Largest control frame (every type but BATCH/RESULT), and largest frame of any type before HELLO. */
   max_control_frame_bytes: z
     .number()

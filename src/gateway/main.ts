@@ -38,6 +38,8 @@ export async function main(ctx: NodeContext): Promise<void> {
       maxControlBytes: config.max_control_frame_bytes,
       maxConnections: config.max_connections,
       aliveIntervalMs: config.alive_interval,
+      maxAbortsPerSource: config.abort_limit.max,
+      abortWindowMs: config.abort_limit.window,
       helloTimeoutMs: config.hello_timeout,
       idleTimeoutMs: config.idle_timeout,
       keepAliveMs: config.keepalive,
