@@ -17,32 +17,56 @@ const MAX_ID = 0x7fffffff;
 export function validateBatchValues(batch: DecodedBatch): string | null {
   const spec: TableSpec = TABLE_SPEC[batch.table];
   const cols = batch as unknown as Record<string, Uint32Array | Int32Array | Buffer | number | string>;
+  const n = batch.count;
+  // One tight, monomorphic loop per checked column (this runs on every batch: a hot path).
   for (const c of spec.numeric) {
-    const values = cols[c.field] as Uint32Array | Int32Array;
-    for (let i = 0; i < batch.count; i++) {
-      const v = values[i];
-      if (c.parse === 'id' && v > MAX_ID) return `row ${i}: ${c.csv} ${v} is out of range (0..${MAX_ID})`;
-      if (c.parse === 'id-or-guest' && v < -1) return `row ${i}: ${c.csv} ${v} is out of range (-1 for a guest, or 0..${MAX_ID})`;
+    if (c.parse === 'id') {
+      const bad = firstAbove(cols[c.field] as Uint32Array, n, MAX_ID);
+      if (bad >= 0) return `row ${bad}: ${c.csv} ${(cols[c.field] as Uint32Array)[bad]} is out of range (0..${MAX_ID})`;
+    } else if (c.parse === 'id-or-guest') {
+      const bad = firstBelow(cols[c.field] as Int32Array, n, -1);
+      if (bad >= 0) return `row ${bad}: ${c.csv} ${(cols[c.field] as Int32Array)[bad]} is out of range (-1 for a guest, or 0..${MAX_ID})`;
     }
   }
   if (spec.text === null) return null;
   const offsets = cols[`${spec.text.batchField}Offsets`] as Uint32Array;
   const heap = cols[`${spec.text.batchField}Heap`] as Buffer;
-  const recordId = spec.text.parse === 'record-id';
-  for (let i = 0; i < batch.count; i++) {
-    const len = offsets[i + 1] - offsets[i];
-    if (recordId && (len === 0 || len > MAX_TRANSACTION_ID_BYTES))
-      return `row ${i}: ${spec.text.csv} of ${len} bytes (must be 1..${MAX_TRANSACTION_ID_BYTES})`;
+  if (spec.text.parse === 'record-id') {
+    const bad = firstBadLength(offsets, n, 1, MAX_TRANSACTION_ID_BYTES);
+    if (bad >= 0)
+      return `row ${bad}: ${spec.text.csv} of ${offsets[bad + 1] - offsets[bad]} bytes (must be 1..${MAX_TRANSACTION_ID_BYTES})`;
   }
-  // Whole heap first (fast); per row only if needed: a row boundary must not split a character.
+  // Whole heap first (fast); then a row boundary must not split a character: a row starting with
+  // a continuation byte means the previous row ended mid-character.
   if (!isUtf8(heap)) return `${spec.text.csv}: not valid UTF-8`;
-  for (let i = 0; i < batch.count; i++) {
-    const s = offsets[i];
-    const e = offsets[i + 1];
-    if (s === e) continue;
-    // A row starting with a continuation byte means the previous row ended mid-character.
-    if ((heap[s] & 0xc0) === 0x80) return `row ${i}: ${spec.text.csv}: not valid UTF-8`;
-    if (e < heap.length && (heap[e] & 0xc0) === 0x80) return `row ${i}: ${spec.text.csv}: not valid UTF-8`;
-  }
+  const bad = firstSplitCharacter(offsets, heap, n);
+  if (bad >= 0) return `row ${bad}: ${spec.text.csv}: not valid UTF-8`;
   return null;
+}
+
+function firstAbove(values: Uint32Array, n: number, max: number): number {
+  for (let i = 0; i < n; i++) if (values[i] > max) return i;
+  return -1;
+}
+
+function firstBelow(values: Int32Array, n: number, min: number): number {
+  for (let i = 0; i < n; i++) if (values[i] < min) return i;
+  return -1;
+}
+
+function firstBadLength(offsets: Uint32Array, n: number, min: number, max: number): number {
+  for (let i = 0; i < n; i++) {
+    const len = offsets[i + 1] - offsets[i];
+    if (len < min || len > max) return i;
+  }
+  return -1;
+}
+
+function firstSplitCharacter(offsets: Uint32Array, heap: Buffer, n: number): number {
+  const end = heap.length;
+  for (let i = 1; i < n; i++) {
+    const s = offsets[i];
+    if (s < end && s !== offsets[i + 1] && (heap[s] & 0xc0) === 0x80) return i;
+  }
+  return -1;
 }
