@@ -1,8 +1,9 @@
 import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import { DEFAULT_MAX_FRAME_BYTES, FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
 import {
   PROTOCOL_VERSION,
+  BATCH_HEAD_BYTES,
   decodeBatchAck,
   decodeComplete,
   decodeErrorBody,
@@ -13,7 +14,7 @@ import {
 import { CoffeeError, NoGatewayError, UsageError, BusyError, ErrorCode, isRetryable } from '../node/errors.js';
 import { TABLES, isTableName } from '../dataset/tables.js';
 import { readTableBatches, validateDataset } from '../dataset/reader.js';
-import { Link, shuffled } from './link.js';
+import { Link, loadCa, shuffled } from './link.js';
 import { ResultCollector } from './results.js';
 import { writeCollectedReports } from './report-writer.js';
 import { RejectsFile } from './rejects.js';
@@ -21,6 +22,9 @@ import { UploadProgress } from './progress.js';
 import { resolveClientOptions, type ClientOptions, type ClientSummary, type ResolvedClientOptions } from './options.js';
 import { Uploader } from './uploader.js';
 import { writeHtmlReport } from '../queries/report-html.js';
+
+/** The largest batch payload a gateway takes (its default frame limit, less the frame's heads). */
+const MAX_BATCH_PAYLOAD_BYTES = DEFAULT_MAX_FRAME_BYTES - 1 - BATCH_HEAD_BYTES;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -55,6 +59,9 @@ export class CoffeeClient {
   /** A link that sent HELLO and waits for SESSION: the upload must not use it yet. */
   private pending: { link: Link; hello: Deferred<string> } | undefined;
   private session: string | undefined;
+  /** The session's resume token (from SESSION): a secret, never logged or printed. */
+  private resumeToken: string | undefined;
+  private readonly tls: { ca?: Buffer } | undefined;
   private readonly opts: ResolvedClientOptions;
   private readonly uploader: Uploader;
   private readonly collector: ResultCollector;
@@ -66,6 +73,7 @@ export class CoffeeClient {
 
   constructor(options: ClientOptions) {
     this.opts = resolveClientOptions(options);
+    this.tls = this.opts.tls ? { ca: loadCa(this.opts.tls.ca) } : undefined;
     this.uploader = new Uploader(this.opts.window, this.opts.sendEachBatchTwice);
     this.collector = new ResultCollector(path.join(this.opts.out, `.spool-${process.pid}-${Date.now()}`));
     // The run's outcome is awaited in run(); a failure before then must not be unhandled.
@@ -88,7 +96,11 @@ export class CoffeeClient {
       for (const table of TABLES) {
         let seq = 0;
         rows[table] = 0;
-        for await (const b of readTableBatches(data, table, { maxBatchBytes })) {
+        for await (const b of readTableBatches(data, table, {
+          maxBatchBytes,
+          maxRecordBytes: this.opts.maxRecordBytes,
+          maxRowBytes: MAX_BATCH_PAYLOAD_BYTES,
+        })) {
           rejects.add(b.rejects);
           inputBytes += b.inputBytes;
           progress.update(b.inputBytes, table, rejects.count, b.rows);
@@ -152,7 +164,7 @@ export class CoffeeClient {
       for (const address of shuffled(this.opts.gateways)) {
         let link: Link;
         try {
-          link = await Link.connect(address);
+          link = await Link.connect(address, 3000, this.tls);
         } catch {
           continue;
         }
@@ -164,7 +176,13 @@ export class CoffeeClient {
           (f) => this.onFrame(f),
           (reason) => this.onLinkClosed(link, reason),
         );
-        link.send(encodeJsonFrame(FrameType.HELLO, resume ? { version: PROTOCOL_VERSION, resume } : { version: PROTOCOL_VERSION }));
+        const auth = this.opts.authToken !== undefined ? { auth: this.opts.authToken } : {};
+        link.send(
+          encodeJsonFrame(
+            FrameType.HELLO,
+            resume ? { version: PROTOCOL_VERSION, resume, token: this.resumeToken, ...auth } : { version: PROTOCOL_VERSION, ...auth },
+          ),
+        );
         try {
           const session = await hello.promise;
           this.link = link;
@@ -198,7 +216,10 @@ export class CoffeeClient {
     try {
       switch (f.type) {
         case FrameType.SESSION: {
-          this.pending?.hello.resolve(decodeSessionAccepted(f).session);
+          const accepted = decodeSessionAccepted(f);
+          // A resume answers without a token: the client keeps the one its session was opened with.
+          if (accepted.token !== undefined) this.resumeToken = accepted.token;
+          this.pending?.hello.resolve(accepted.session);
           return;
         }
         case FrameType.BATCH_ACK: {
@@ -232,6 +253,9 @@ export class CoffeeClient {
           const err = new CoffeeError(body.code, `gateway: ${body.message}`);
           // An answer to HELLO is the connect loop's to judge (retry elsewhere or give up).
           if (this.pending) this.pending.hello.reject(err);
+          // A transient failure of the gateway (its broker) ends this connection, not the run:
+          // the link closes and the session is resumed, on this or another gateway.
+          else if (isRetryable(err) && this.phase === 'open') this.link?.close();
           else this.fail(err);
           return;
         }

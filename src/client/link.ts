@@ -1,9 +1,34 @@
 import net from 'node:net';
-import { FrameDecoder, type Frame } from '../protocol/wire/frames.js';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, type Frame } from '../protocol/wire/frames.js';
+import { UsageError } from '../node/errors.js';
 
-/** A framed TCP connection to one gateway. */
+/** TLS to the gateway: the CA file to trust (default: the system's CAs). */
+export interface LinkTls {
+  ca?: string;
+}
+
+/** Reads the CA file once per run (a missing file is a usage error, not a connection failure). */
+export function loadCa(file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`cannot read the CA file ${file} (--ca): ${(err as Error).message}`);
+  }
+}
+
+/**
+ * With an explicit CA file (--ca) the certificate is pinned to that CA, so the host name is not
+ * checked as well: a test's or a local cluster's self-signed certificate names no address.
+ */
+const PINNED: tls.ConnectionOptions = { checkServerIdentity: () => undefined };
+
+/** A framed TCP (or TLS) connection to one gateway. */
 export class Link {
-  private readonly decoder = new FrameDecoder();
+  // ERROR and COMPLETE bodies are small, but a gateway's message may quote a value: 64 KiB.
+  private readonly decoder = new FrameDecoder({ maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxControlBytes: 64 * 1024 });
   private closedFlag = false;
 
   private constructor(
@@ -11,20 +36,23 @@ export class Link {
     readonly address: string,
   ) {}
 
-  static connect(address: string, timeoutMs = 3000): Promise<Link> {
+  static connect(address: string, timeoutMs = 3000, secure?: { ca?: Buffer }): Promise<Link> {
     const [host, portStr] = splitHostPort(address);
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port: Number(portStr) });
+      const port = Number(portStr);
+      const socket = secure
+        ? tls.connect({ host, port, ca: secure.ca, servername: net.isIP(host) ? undefined : host, ...(secure.ca ? PINNED : {}) })
+        : net.connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`timeout connecting to ${address}`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
         resolve(new Link(socket, address));
       });
-      socket.once('error', (err) => {
+      socket.once('error', (err: Error) => {
         clearTimeout(timer);
         reject(err);
       });

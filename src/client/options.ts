@@ -28,6 +28,12 @@ export interface ClientOptions {
   sendEachBatchTwice?: boolean;
   /** Also write report.html next to the CSV files (default true; the benchmark skips it). */
   htmlReport?: boolean;
+  /** TLS to the gateways; `ca`: PEM file of the CA (or self-signed certificate) to trust. */
+  tls?: { ca?: string };
+  /** Client token, when the gateways require one (gateway `auth.token`). A secret: never logged. */
+  authToken?: string;
+  /** Largest CSV record in bytes; a longer one fails the run naming file and line. */
+  maxRecordBytes?: number;
 }
 
 export type ClientEvent =
@@ -39,10 +45,11 @@ export const CLIENT_DEFAULTS = {
   maxBatchBytes: 2 * 1024 * 1024,
   window: 8,
   retryForMs: 60_000,
+  maxRecordBytes: 1024 * 1024,
 } as const;
 
 /** The options with every default applied: resolved once, at the start of a run. */
-export type ResolvedClientOptions = Required<ClientOptions>;
+export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'authToken'>> & Pick<ClientOptions, 'tls' | 'authToken'>;
 
 export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions {
   return {
@@ -57,6 +64,9 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
     onEvent: opts.onEvent ?? (() => undefined),
     sendEachBatchTwice: opts.sendEachBatchTwice ?? false,
     htmlReport: opts.htmlReport ?? true,
+    tls: opts.tls,
+    authToken: opts.authToken,
+    maxRecordBytes: opts.maxRecordBytes ?? CLIENT_DEFAULTS.maxRecordBytes,
   };
 }
 

@@ -16,6 +16,8 @@ export const ControllerConfigSchema = z.object({
     .object({
       /** A session with no open/counter activity for this long (its client vanished) is cleaned up. */
       idle_timeout: z.number().int().min(1000).default(600_000),
+      /** A session that never got a batch (HELLO and vanish) is cleaned up after this long. */
+      unused_timeout: z.number().int().min(1000).default(30_000),
     })
     .prefault({}),
   storage: z.object({ path: z.string().default('') }).prefault({}),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InMessage, OutMessage } from '../node/middleware/broker.js';
@@ -11,6 +11,7 @@ import { createLogger } from '../node/log.js';
 import { encodeCounterReport, type CounterReport } from '../protocol/internal/counters.js';
 import { Coordinator } from './coordinator.js';
 import { SessionStore } from './session-store.js';
+import { encodeJsonBody } from '../protocol/internal/messages.js';
 
 const topology = new Topology(ClusterConfigSchema.parse({})); // every stage: 2 partitions
 const log = createLogger('coordinator-test', 'silent');
@@ -36,13 +37,13 @@ function setup(
 }
 
 let seq = 0;
-function openMsg(session: string): InMessage {
+function openMsg(session: string, opts: { resume?: boolean; token?: string } = {}): InMessage {
   return {
     type: 'open',
     id: `open:${session}`,
     session,
     headers: {},
-    body: Buffer.alloc(0),
+    body: encodeJsonBody({ resume: opts.resume ?? false, token: opts.token ?? `token-of-${session}` }),
     redelivered: false,
     replyTo: 'coffee.gateway.0',
     correlationId: `c${seq++}`,
@@ -304,4 +305,67 @@ test('expireIdle cleans up sessions idle longer than the timeout only', async (t
   assert.equal(broker.ofType('cleanup').length, 2 * 2 * PARTITIONED.length);
   const restarted = setup(t, 16, dir);
   assert.equal(await restarted.coord.recover(), 0);
+});
+
+test('resume of a session nobody opened is ERR_SESSION_UNKNOWN and creates nothing', async (t) => {
+  const { broker, coord } = setup(t);
+  await coord.handle(openMsg(S1, { resume: true }));
+  assert.equal(reply(broker.ofType('open-reply')[0]).code, 'ERR_SESSION_UNKNOWN');
+  assert.equal(coord.active, 0);
+  assert.deepEqual(broker.declared, []);
+});
+
+test('resume needs the session token; a wrong one is refused and does not keep the session alive', async (t) => {
+  const { broker, coord, dir } = setup(t);
+  await coord.handle(openMsg(S1, { token: 'secret-1' }));
+  await coord.handle(openMsg(S1, { resume: true, token: 'guess' }));
+  assert.equal(reply(broker.ofType('open-reply')[1]).code, 'ERR_SESSION_TOKEN');
+  await coord.handle(openMsg(S1, { resume: true, token: 'secret-1' }));
+  assert.equal(reply(broker.ofType('open-reply')[2]).ok, true);
+  // The log holds a hash, never the token itself; a restarted controller still checks it.
+  const restarted = setup(t, 16, dir);
+  await restarted.coord.recover();
+  await restarted.coord.handle(openMsg(S1, { resume: true, token: 'guess' }));
+  assert.equal(reply(restarted.broker.ofType('open-reply')[0]).code, 'ERR_SESSION_TOKEN');
+  await restarted.coord.handle(openMsg(S1, { resume: true, token: 'secret-1' }));
+  assert.equal(reply(restarted.broker.ofType('open-reply')[1]).ok, true);
+  const logged = readdirSync(path.join(dir, 'sessions'))
+    .map((f) => readFileSync(path.join(dir, 'sessions', f), 'latin1'))
+    .join('');
+  assert.ok(!logged.includes('secret-1'), 'the resume token is not on disk');
+});
+
+test('a session that never got a batch expires after the unused timeout; a used one only after the idle timeout', async (t) => {
+  const { coord } = setup(t);
+  await coord.handle(openMsg(S1));
+  await coord.handle(openMsg(S2));
+  await coord.handle(counterMsg(S2, SOURCE));
+  await coord.expireIdle(60_000, 0);
+  assert.equal(coord.active, 1, 'only the unused session S1 is cleaned up');
+  await coord.handle(openMsg(S1, { resume: true }));
+  await coord.expireIdle(60_000, 0);
+  assert.equal(coord.active, 1);
+});
+
+test('an alive notice (client still connected) keeps a used session from expiring; not one that never got a batch', async (t) => {
+  const { broker, coord } = setup(t);
+  await coord.handle(openMsg(S1));
+  await coord.handle(openMsg(S2));
+  await coord.handle(counterMsg(S2, SOURCE));
+  const alive = (session: string): InMessage => ({
+    type: 'alive',
+    id: `alive:${session}:${seq++}`,
+    session,
+    headers: {},
+    body: Buffer.alloc(0),
+    redelivered: false,
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  await coord.handle(alive(S1));
+  await coord.handle(alive(S2));
+  // Idle longer than 20 ms except for the notice just received: only S2 (used, alive) stays.
+  await coord.expireIdle(20, 20);
+  assert.equal(coord.active, 1);
+  await coord.handle(openMsg(S2, { resume: true }));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).ok, true);
 });

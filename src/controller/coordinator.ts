@@ -6,7 +6,8 @@ import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import { cleanupId, completeId, eosId, openReplyId } from '../protocol/internal/ids.js';
-import { encodeJsonBody, type OpenReply } from '../protocol/internal/messages.js';
+import { decodeOpenRequest, encodeJsonBody, type OpenReply } from '../protocol/internal/messages.js';
+import { hashToken, tokenMatches } from './resume-token.js';
 import { SessionProgress } from './progress.js';
 import { describeSession, type SessionStatus } from './session-status.js';
 import type { SessionStore } from './session-store.js';
@@ -19,6 +20,10 @@ interface Session {
   lastActivity: number;
   eosSent: Set<WorkerKind>;
   completeSent: boolean;
+  /** Hash of the resume token (undefined for a session logged before tokens existed). */
+  tokenHash: string | undefined;
+  /** Whether any counter report arrived: a session that never got a batch expires early. */
+  used: boolean;
 }
 
 /**
@@ -70,30 +75,62 @@ export class Coordinator {
         return this.counter(msg);
       case 'delivered':
         return this.delivered(msg.session);
+      case 'alive':
+        return this.alive(msg.session);
       default:
         this.log.warn({ type: msg.type }, 'ignoring unknown control message');
     }
   }
 
-  /** Cleans up sessions idle for longer than `idleMs` (their client is gone for good). */
-  async expireIdle(idleMs: number): Promise<void> {
+  /**
+   * Cleans up sessions idle for longer than `idleMs` (their client is gone for good), and
+   * sessions that never got a batch after `unusedMs` (HELLO and vanish must not hold a slot).
+   */
+  async expireIdle(idleMs: number, unusedMs = idleMs): Promise<void> {
     const now = performance.now();
     for (const [id, s] of this.sessions) {
-      if (now - s.lastActivity < idleMs) continue;
-      this.log.warn({ session: id, idleMs }, 'session abandoned: cleaning it up');
+      const limit = s.used ? idleMs : Math.min(idleMs, unusedMs);
+      if (now - s.lastActivity < limit) continue;
+      this.log.warn({ session: id, idleMs: limit, used: s.used }, 'session abandoned: cleaning it up');
       await this.delivered(id);
     }
+  }
+
+  /**
+   * A gateway says the session's client is connected: that is activity. Only for a session that
+   * got batches: a connection that opened a session and sends nothing must not hold a slot.
+   */
+  private alive(session: string): Promise<void> {
+    const s = this.sessions.get(session);
+    if (s?.used) s.lastActivity = performance.now();
+    return Promise.resolve();
   }
 
   private async open(msg: InMessage): Promise<void> {
     const session = msg.session;
     const existing = this.sessions.get(session);
-    if (existing) existing.lastActivity = performance.now();
+    const request = decodeOpenRequest(msg.body);
     let reply: OpenReply;
     if (!isSessionId(session)) reply = { ok: false, code: ErrorCode.SESSION_ID, message: 'invalid session id' };
+    else if (!request) reply = { ok: false, code: ErrorCode.REFUSED, message: 'malformed open request' };
     else if (this.store.finished.has(session))
       reply = { ok: false, code: ErrorCode.SESSION_FINISHED, message: `session ${session} already finished` };
-    else if (this.sessions.has(session)) reply = { ok: true };
+    else if (existing) {
+      // A resume (or a redelivered open) must hold the token; only then does it count as activity,
+      // so knowing a session id is not enough to keep it alive, read its reports or end it.
+      if (existing.tokenHash !== undefined && !tokenMatches(request.token, existing.tokenHash))
+        reply = { ok: false, code: ErrorCode.SESSION_TOKEN, message: `wrong resume token for session ${session}` };
+      else {
+        existing.lastActivity = performance.now();
+        reply = { ok: true };
+      }
+    } else if (request.resume)
+      // Resuming a session nobody opened would let a client pick its own id and take a slot.
+      reply = {
+        ok: false,
+        code: ErrorCode.SESSION_UNKNOWN,
+        message: `session ${session} is unknown (expired or never opened): start a new run`,
+      };
     else if (this.sessions.size >= this.maxClients)
       reply = {
         ok: false,
@@ -102,8 +139,9 @@ export class Coordinator {
       };
     else {
       await this.broker.declareQueues([this.topology.resultsQueue(session)]);
-      this.sessions.set(session, this.newSession());
-      await this.store.append(session, { k: 'open' });
+      const tokenHash = hashToken(request.token);
+      this.sessions.set(session, { ...this.newSession(), tokenHash });
+      await this.store.append(session, { k: 'open', t: tokenHash });
       this.log.info({ session, active: this.sessions.size }, 'session opened');
       reply = { ok: true };
     }
@@ -123,6 +161,7 @@ export class Coordinator {
     const s = this.sessions.get(msg.session);
     if (!s) return; // a late report of a finished (or never opened) session
     s.lastActivity = performance.now();
+    s.used = true;
     const report = decodeCounterReport(msg.body);
     if (!report) {
       this.log.warn({ id: msg.id }, 'ignoring malformed counter report');
@@ -179,12 +218,17 @@ export class Coordinator {
       lastActivity: performance.now(),
       eosSent: new Set(),
       completeSent: false,
+      tokenHash: undefined,
+      used: false,
     };
   }
 
   private replay(s: Session, rec: SessionRecord): void {
-    if (rec.k === 'counter') s.progress.apply(rec.r);
-    else if (rec.k === 'eos') s.eosSent.add(rec.stage);
+    if (rec.k === 'open') s.tokenHash = rec.t;
+    else if (rec.k === 'counter') {
+      s.progress.apply(rec.r);
+      s.used = true;
+    } else if (rec.k === 'eos') s.eosSent.add(rec.stage);
     else if (rec.k === 'complete') s.completeSent = true;
   }
 }

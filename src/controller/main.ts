@@ -31,9 +31,10 @@ export async function main(ctx: NodeContext): Promise<void> {
     (msg) => coordinator.handle(msg),
   );
   const idle = config.session.idle_timeout;
+  const unused = config.session.unused_timeout;
   const expiry = setInterval(
-    () => void coordinator.expireIdle(idle).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')),
-    Math.max(250, idle / 4),
+    () => void coordinator.expireIdle(idle, unused).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')),
+    Math.max(250, Math.min(idle, unused) / 4),
   );
   ctx.onShutdown(() => clearInterval(expiry));
   ctx.onShutdown(publishSessionStatus(ctx, coordinator));

@@ -7,7 +7,9 @@ import type { CounterReport } from '../protocol/internal/counters.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 
 /** One record of a session's log: how the controller's view of it changed. */
-export type SessionRecord = { k: 'open' } | { k: 'counter'; r: CounterReport } | { k: 'eos'; stage: WorkerKind } | { k: 'complete' };
+/** `open.t`: SHA-256 of the session's resume token (absent in logs written before tokens). */
+export type SessionRecord =
+  { k: 'open'; t?: string } | { k: 'counter'; r: CounterReport } | { k: 'eos'; stage: WorkerKind } | { k: 'complete' };
 
 /**
  * The controller's durable state: one append-only log per session (`sessions/<id>.wal`),

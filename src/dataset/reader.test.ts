@@ -172,3 +172,41 @@ test('readTableBatches: UUID ids packed per batch, a batch with one other id kep
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a row larger than one batch may be is an ordinary rejected row (file and line), the rest is read', async () => {
+  const dir = tmp();
+  try {
+    mkdirSync(path.join(dir, 'stores'));
+    const huge = 'x'.repeat(64 * 1024);
+    writeFileSync(path.join(dir, 'stores', 'a.csv'), `store_id,store_name\n1,one\n2,${huge}\n3,three\n`);
+    const batches = [];
+    for await (const b of readTableBatches(dir, 'stores', { maxRowBytes: 16 * 1024, maxRecordBytes: 1 << 20 })) batches.push(b);
+    const rows: unknown[] = batches.flatMap((b): unknown[] => (b.payload.length > 0 ? decodeRows(b.payload).rows : []));
+    assert.deepEqual(
+      rows.map((r) => (r as { storeId: number }).storeId),
+      [1, 3],
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.rejects),
+      [{ file: 'stores/a.csv', line: 3, reason: 'row too large: one batch holds at most 16384 bytes' }],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a record over the maximum record size fails the read naming file and line', async () => {
+  const dir = tmp();
+  try {
+    mkdirSync(path.join(dir, 'stores'));
+    writeFileSync(path.join(dir, 'stores', 'a.csv'), `store_id,store_name\n1,one\n2,"${'x'.repeat(256 * 1024)}\n`);
+    await assert.rejects(
+      (async () => {
+        for await (const b of readTableBatches(dir, 'stores', { maxRecordBytes: 64 * 1024 })) void b;
+      })(),
+      (err: unknown) => (err as { code?: string }).code === 'ERR_RECORD_TOO_LARGE' && /a\.csv: the record at line 3/.test(String(err)),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { CsvParser } from './csv/parser.js';
 import { CSV_READ_CHUNK, forEachCsvRecord } from './csv/file.js';
 import type { CsvRecord } from './csv/record.js';
-import { DatasetError } from '../node/errors.js';
-import { BatchEncoder } from './batch-codec.js';
+import { DatasetError, RecordTooLargeError } from '../node/errors.js';
+import { BatchEncoder, BATCH_HEADER_BYTES } from './batch-codec.js';
 import { listTableFiles, type TableFile } from './files.js';
 import { RowParser, type RejectedRow } from './rows.js';
 import { TABLES, type RowView, type TableName } from './tables.js';
@@ -41,9 +41,12 @@ function encodeRecord(rp: RowParser, enc: BatchEncoder, rec: CsvRecord): void {
 export async function* readTableBatches(
   dataDir: string,
   table: TableName,
-  options: { maxBatchBytes?: number } = {},
+  options: { maxBatchBytes?: number; maxRecordBytes?: number; maxRowBytes?: number } = {},
 ): AsyncGenerator<TableBatch> {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  // A row that alone exceeds what one batch may carry (the frame limit) is rejected like any
+  // invalid row, naming it, rather than failing the whole run at the gateway.
+  const maxRowBytes = options.maxRowBytes ?? Infinity;
   const files = await listTableFiles(dataDir, table);
   const enc = new BatchEncoder(table, 4096);
   let rejects: RejectedRow[] = [];
@@ -61,7 +64,7 @@ export async function* readTableBatches(
   };
 
   for (const f of files) {
-    const parser = new CsvParser();
+    const parser = new CsvParser(options.maxRecordBytes);
     let rp: RowParser | null = null;
     let fileBytes = 0;
     const drain = (): void => {
@@ -77,10 +80,13 @@ export async function* readTableBatches(
           if (rejects.length >= MAX_REJECTS_PER_BATCH) cut(doneBytes + rec.byteEnd);
           continue;
         }
-        if (pendingRows > 0) {
-          const strBytes = rp.textField >= 0 ? rec.ends[rp.textField] - rec.starts[rp.textField] : 0;
-          if (enc.byteLength + enc.rowBytes(strBytes) > maxBytes) cut(doneBytes + rec.byteStart);
+        const strBytes = rp.textField >= 0 ? rec.ends[rp.textField] - rec.starts[rp.textField] : 0;
+        if (BATCH_HEADER_BYTES + 4 + enc.rowBytes(strBytes) > maxRowBytes) {
+          rejects.push({ file: f.name, line: rec.line, reason: `row too large: one batch holds at most ${maxRowBytes} bytes` });
+          if (rejects.length >= MAX_REJECTS_PER_BATCH) cut(doneBytes + rec.byteEnd);
+          continue;
         }
+        if (pendingRows > 0 && enc.byteLength + enc.rowBytes(strBytes) > maxBytes) cut(doneBytes + rec.byteStart);
         encodeRecord(rp, enc, rec);
         pendingRows++;
       }
@@ -89,15 +95,17 @@ export async function* readTableBatches(
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         fileBytes += chunk.length;
-        parser.feed(chunk);
-        drain();
+        inFile(f.name, () => {
+          parser.feed(chunk);
+          drain();
+        });
         while (ready.length > 1) yield ready.shift()!;
       }
     } finally {
       stream.destroy();
     }
     parser.end();
-    drain();
+    inFile(f.name, drain);
     if (rp === null) throw emptyFile(f);
     doneBytes += fileBytes;
     while (ready.length > 1) yield ready.shift()!;
@@ -105,6 +113,15 @@ export async function* readTableBatches(
   if (pendingRows > 0 || rejects.length > 0) cut(doneBytes);
   else if (ready.length > 0) ready[ready.length - 1].inputBytes += doneBytes - cutAt;
   while (ready.length > 0) yield ready.shift()!;
+}
+
+/** Runs `step`, naming `file` in a RecordTooLargeError it throws. */
+function inFile(file: string, step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    throw err instanceof RecordTooLargeError ? err.inFile(file) : err;
+  }
 }
 
 /**

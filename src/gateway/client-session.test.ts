@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { FrameDecoder, FrameType, encodeJsonFrame, parseJsonBody, type Frame } from '../protocol/wire/frames.js';
 import { PROTOCOL_VERSION, decodeBatchAck, decodeResultFrame, encodeBatchFrame } from '../protocol/wire/messages.js';
 import { encodeRows } from '../testing/batch-rows.js';
+import { BatchEncoder } from '../dataset/batch-codec.js';
 import { TABLE_CODES, type TableName } from '../dataset/tables.js';
 import { isCoffeeError } from '../node/errors.js';
 import type { InMessage } from '../node/middleware/broker.js';
 import type { ConsumerHandle } from '../node/middleware/port.js';
 import { createLogger } from '../node/log.js';
 import { FakeConsumer } from '../testing/fake-broker.js';
-import { ClientSession, type SessionConnection, type SessionController } from './client-session.js';
-import type { OpenReply } from '../protocol/internal/messages.js';
+import { ClientSession, type ClientSessionOptions, type SessionConnection, type SessionController } from './client-session.js';
+import type { OpenReply, OpenRequest } from '../protocol/internal/messages.js';
 
 const log = createLogger('client-session-test', 'silent');
 const SESSION = '5e5e5e5e-0000-4000-8000-000000000001';
@@ -21,6 +22,9 @@ class FakeConnection implements SessionConnection {
   /** Every frame the session sent to the client, in order. */
   readonly sent: Frame[] = [];
   ended = false;
+  dataFramesAllowed = false;
+  readonly paused = new Set<string>();
+  waitingOnClient: () => boolean = () => false;
   private closed = false;
   private readonly decoder = new FrameDecoder();
   private onFrame: ((frame: Frame) => void) | undefined;
@@ -39,6 +43,18 @@ class FakeConnection implements SessionConnection {
   }
   onFail(handler: (err: unknown) => void): void {
     this.failHandlers.push(handler);
+  }
+  allowDataFrames(): void {
+    this.dataFramesAllowed = true;
+  }
+  setWaitingOnClient(check: () => boolean): void {
+    this.waitingOnClient = check;
+  }
+  pause(reason: 'batches' | 'writes'): void {
+    this.paused.add(reason);
+  }
+  resume(reason: 'batches' | 'writes'): void {
+    this.paused.delete(reason);
   }
   send(parts: Buffer | Buffer[]): void {
     if (this.closed) return;
@@ -101,14 +117,16 @@ interface Forwarded {
 class FakeController implements SessionController {
   reply: OpenReply = { ok: true };
   readonly opened: string[] = [];
+  readonly requests: OpenRequest[] = [];
   readonly forwarded: Forwarded[] = [];
   readonly tableEnds: Array<{ session: string; table: TableName; batches: number }> = [];
   readonly finished: string[] = [];
   results: FakeConsumer | undefined;
   stopped = 0;
 
-  openSession(session: string): Promise<OpenReply> {
+  openSession(session: string, request: OpenRequest): Promise<OpenReply> {
     this.opened.push(session);
+    this.requests.push(request);
     return Promise.resolve(this.reply);
   }
   forwardBatch(session: string, table: TableName, seq: number): Promise<void> {
@@ -138,11 +156,24 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   assert.ok(cond(), `timed out waiting for: ${what}`);
 }
 
-function setup(): { conn: FakeConnection; controller: FakeController; established: ClientSession[] } {
+const OPTIONS: ClientSessionOptions = {
+  controllerTimeoutMs: 1000,
+  resultsPrefetch: 4,
+  helloTimeoutMs: 10_000,
+  maxBatchesInFlight: 3,
+  maxUnknownResultAcks: 2,
+  authToken: '',
+};
+
+function setup(options: Partial<ClientSessionOptions> = {}): {
+  conn: FakeConnection;
+  controller: FakeController;
+  established: ClientSession[];
+} {
   const conn = new FakeConnection();
   const controller = new FakeController();
   const established: ClientSession[] = [];
-  new ClientSession(conn, controller, { controllerTimeoutMs: 1000, resultsPrefetch: 4 }, log, (s) => established.push(s));
+  new ClientSession(conn, controller, { ...OPTIONS, ...options }, log, (s) => established.push(s));
   return { conn, controller, established };
 }
 
@@ -245,13 +276,16 @@ test('batches are acked once confirmed, in the order they came, even if confirme
   );
 });
 
-test('a batch the middleware cannot take closes the connection without an ack', async () => {
+test('a batch the middleware cannot take closes the connection without an ack, and keeps the session for a resume', async () => {
   const { conn, controller } = await opened();
   conn.receive(storesBatch(0));
   controller.forwarded[0].refuse(new Error('broker gone'));
   await until(() => conn.isClosed, 'connection closed');
-  assert.equal(conn.errorCode(), 'ERR_INTERNAL');
+  // Retryable (errors.ts RETRYABLE): the client resumes; the session is not thrown away.
+  assert.equal(conn.errorCode(), 'ERR_BROKER');
   assert.equal(conn.ofType(FrameType.BATCH_ACK).length, 0);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(controller.finished, [], 'not aborted');
 });
 
 test('a BATCH whose rows are of another table is ERR_BATCH_MALFORMED', async () => {
@@ -341,3 +375,104 @@ test('a client that disconnects keeps its session: un-acked results go back to t
   next.conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.1' }));
   await redelivered;
 });
+
+test('a result delivered twice inside the prefetch window settles both deliveries with one ack', async () => {
+  const { conn, controller } = await opened();
+  const first = controller.results!.handler(resultMsg('r:q3.0.2'));
+  const second = controller.results!.handler(resultMsg('r:q3.0.2'));
+  assert.equal(conn.ofType(FrameType.RESULT).length, 1, 'the client is sent it once');
+  conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.2' }));
+  await first;
+  await second;
+});
+
+test('a COMPLETE delivered twice is sent once and both settle on DONE: the client gets BYE', async () => {
+  const { conn, controller } = await opened();
+  const a = controller.results!.handler(completeMsg(0));
+  const b = controller.results!.handler(completeMsg(0));
+  assert.equal(conn.ofType(FrameType.COMPLETE).length, 1);
+  conn.receive(encodeJsonFrame(FrameType.DONE, {}));
+  await a;
+  await b;
+  await until(() => conn.ended, 'connection ended');
+  assert.equal(conn.sent.at(-1)?.type, FrameType.BYE);
+  assert.equal(conn.errorCode(), undefined);
+});
+
+test('RESULT_ACKs for no result in flight close the connection after the limit', async () => {
+  const { conn } = await opened();
+  for (let i = 0; i < 2; i++) conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: `nope${i}` }));
+  assert.equal(conn.isClosed, false, 'a few are tolerated');
+  conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'nope-again' }));
+  assert.equal(conn.errorCode(), 'ERR_FRAME_UNEXPECTED');
+});
+
+test('at max batches in flight reading pauses, and resumes as they are confirmed', async () => {
+  const { conn, controller } = await opened();
+  conn.receive([...storesBatch(0), ...storesBatch(1)]);
+  assert.equal(conn.paused.has('batches'), false);
+  conn.receive(storesBatch(2));
+  assert.equal(conn.paused.has('batches'), true);
+  controller.forwarded[0].confirm();
+  await until(() => !conn.paused.has('batches'), 'reading resumed');
+});
+
+test('SESSION carries a fresh resume token; a resume forwards the token the client presents', async () => {
+  const { conn, controller } = setup();
+  conn.receive(hello());
+  await until(() => conn.ofType(FrameType.SESSION).length === 1, 'SESSION');
+  const { token } = parseJsonBody(conn.ofType(FrameType.SESSION)[0]) as { token: string };
+  assert.match(token, /^[0-9a-f]{32}$/);
+  assert.deepEqual(controller.requests, [{ resume: false, token }]);
+  assert.equal(conn.dataFramesAllowed, true, 'large frames only once the session is open');
+  const next = setup();
+  next.conn.receive(encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, resume: SESSION, token }));
+  await until(() => next.conn.ofType(FrameType.SESSION).length === 1, 'SESSION on resume');
+  assert.deepEqual(next.controller.requests, [{ resume: true, token }]);
+});
+
+test('with a client token configured, a HELLO without it (or with a wrong one) is ERR_AUTH', async () => {
+  for (const auth of [undefined, 'wrong']) {
+    const { conn, controller } = setup({ authToken: 's3cret' });
+    conn.receive(encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, auth }));
+    assert.equal(conn.errorCode(), 'ERR_AUTH');
+    assert.deepEqual(controller.opened, []);
+  }
+  const { conn } = setup({ authToken: 's3cret' });
+  conn.receive(encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, auth: 's3cret' }));
+  await until(() => conn.ofType(FrameType.SESSION).length === 1, 'SESSION');
+});
+
+test('a batch with a transaction_id over 255 bytes or invalid UTF-8 is ERR_BATCH_MALFORMED at the gateway', async () => {
+  const tx = (id: string | Buffer): Buffer[] =>
+    encodeBatchFrame(TABLE_CODES.transactions, 0, encodeRawTransaction(typeof id === 'string' ? Buffer.from(id) : id));
+  for (const bad of ['x'.repeat(256), Buffer.from([0x41, 0xff, 0x42]), '']) {
+    const { conn, controller } = await opened();
+    conn.receive(tx(bad));
+    assert.equal(conn.errorCode(), 'ERR_BATCH_MALFORMED', String(bad));
+    assert.equal(controller.forwarded.length, 0);
+  }
+  const { conn, controller } = await opened();
+  conn.receive(tx('x'.repeat(255)));
+  assert.equal(conn.errorCode(), undefined);
+  assert.equal(controller.forwarded.length, 1);
+});
+
+test('the connection waits on the client while results are unacked (its idle timeout applies), not while the system works', async () => {
+  const { conn, controller } = await opened();
+  assert.equal(conn.waitingOnClient(), false);
+  const r = controller.results!.handler(resultMsg('r:q3.0.3'));
+  assert.equal(conn.waitingOnClient(), true);
+  conn.receive(encodeJsonFrame(FrameType.RESULT_ACK, { id: 'r:q3.0.3' }));
+  await r;
+  assert.equal(conn.waitingOnClient(), false);
+});
+
+/** A one-row transactions batch whose transaction_id bytes are exactly `id` (bypassing the client's checks). */
+function encodeRawTransaction(id: Buffer): Buffer {
+  const enc = new BatchEncoder('transactions');
+  for (let c = 0; c < 4; c++) enc.setNum(c, 1);
+  enc.setStringBytes(id, 0, id.length);
+  enc.commitRow();
+  return enc.finish();
+}

@@ -9,9 +9,11 @@ import {
   encodeResultFrame,
   type SessionAccepted,
 } from '../protocol/wire/messages.js';
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
 import { ProtocolError, CoffeeError, ErrorCode } from '../node/errors.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
+import { validateBatchValues } from '../dataset/batch-validate.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
 import type { ConsumerHandle } from '../node/middleware/port.js';
@@ -23,7 +25,21 @@ import { recordSessionRows } from './session-rows.js';
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
 /** What a session uses of its connection (a FramedConnection; a fake in the unit test). */
-export type SessionConnection = Pick<FramedConnection, 'remote' | 'isClosed' | 'onFrames' | 'onClose' | 'onFail' | 'send' | 'fail' | 'end'>;
+export type SessionConnection = Pick<
+  FramedConnection,
+  | 'remote'
+  | 'isClosed'
+  | 'onFrames'
+  | 'onClose'
+  | 'onFail'
+  | 'send'
+  | 'fail'
+  | 'end'
+  | 'allowDataFrames'
+  | 'setWaitingOnClient'
+  | 'pause'
+  | 'resume'
+>;
 
 /** What a session uses of the middleware side (the ControllerLink; a fake in the unit test). */
 export type SessionController = Pick<
@@ -34,6 +50,23 @@ export type SessionController = Pick<
 export interface ClientSessionOptions {
   controllerTimeoutMs: number;
   resultsPrefetch: number;
+  /** ms from connect to an open session (hello_timeout). */
+  helloTimeoutMs: number;
+  /** Batches being published at once; at the cap reading pauses (max_batches_in_flight). */
+  maxBatchesInFlight: number;
+  /** RESULT_ACKs for nothing in flight before the connection is closed (max_unknown_result_acks). */
+  maxUnknownResultAcks: number;
+  /** Client token HELLO must carry; empty: none (auth.token). */
+  authToken: string;
+}
+
+type Waiter = { resolve: () => void; reject: (e: Error) => void };
+
+/** Constant-time comparison of a presented client token with the configured one. */
+function tokenEquals(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }
 
 /**
@@ -47,9 +80,17 @@ export class ClientSession {
   session = '';
   private chain: Promise<void> = Promise.resolve();
   private results: ConsumerHandle | undefined;
-  private readonly awaitingAck = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
-  private complete: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /**
+   * Results sent and not yet acked, by id. A list per id: the same result may be delivered twice
+   * inside the prefetch window (a crash re-sent it), and every delivery must settle.
+   */
+  private readonly awaitingAck = new Map<string, Waiter[]>();
+  /** COMPLETE deliveries waiting for DONE (more than one if it was re-sent). */
+  private readonly complete: Waiter[] = [];
   private readonly seen = new Map<TableName, { count: number; max: number }>();
+  private batchesInFlight = 0;
+  private unknownAcks = 0;
+  private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
     private readonly conn: SessionConnection,
@@ -60,7 +101,17 @@ export class ClientSession {
   ) {
     conn.onFrames((frame) => this.onFrame(frame));
     conn.onClose(() => void this.onClose());
-    conn.onFail(() => void this.abort());
+    // Only a protocol violation costs the session; an internal failure (the broker) closes the
+    // connection and the client resumes (ERR_INTERNAL and ERR_BROKER are retryable).
+    conn.onFail((err) => {
+      if (err instanceof ProtocolError) void this.abort();
+    });
+    conn.setWaitingOnClient(() => this.phase === 'hello' || this.awaitingAck.size > 0 || this.complete.length > 0);
+    this.helloTimer = setTimeout(() => {
+      if (this.phase === 'hello' || this.phase === 'opening')
+        conn.fail(new CoffeeError(ErrorCode.CONNECTION_TIMEOUT, `no session within ${options.helloTimeoutMs} ms of connecting`));
+    }, options.helloTimeoutMs);
+    this.helloTimer.unref();
   }
 
   /**
@@ -112,17 +163,24 @@ export class ClientSession {
         ErrorCode.FRAME_MALFORMED,
         `unsupported protocol version ${String(body.version)} (this gateway speaks ${PROTOCOL_VERSION})`,
       );
-    const session = body.resume === undefined ? newSessionId() : assertSessionId(body.resume);
+    if (this.options.authToken !== '' && !tokenEquals(body.auth ?? '', this.options.authToken))
+      throw new CoffeeError(ErrorCode.AUTH, 'this gateway requires a client token: pass --token (or COFFEE_TOKEN) with the right value');
+    const resume = body.resume !== undefined;
+    const session = resume ? assertSessionId(body.resume) : newSessionId();
+    // 128 random bits; the controller keeps a hash, only this client learns the token.
+    const token = resume ? (body.token ?? '') : randomBytes(16).toString('hex');
     this.phase = 'opening';
     this.enqueue(async () => {
-      const reply = await this.controller.openSession(session, this.options.controllerTimeoutMs);
+      const reply = await this.controller.openSession(session, { resume, token }, this.options.controllerTimeoutMs);
       if (!reply.ok) throw new CoffeeError(reply.code ?? ErrorCode.REFUSED, reply.message ?? 'session refused');
       // The client may have gone while the controller answered: its session waits for a resume.
       if (this.conn.isClosed) return;
+      clearTimeout(this.helloTimer);
       this.session = session;
       this.phase = 'open';
+      this.conn.allowDataFrames();
       this.onEstablished(this);
-      const accepted: SessionAccepted = { session };
+      const accepted: SessionAccepted = { session, token };
       this.conn.send(encodeJsonFrame(FrameType.SESSION, accepted));
       this.log.info({ session, remote: this.conn.remote, resumed: body.resume !== undefined }, 'session established');
       this.results = this.controller.consumeResults(session, this.options.resultsPrefetch, (msg) => this.forwardResult(msg));
@@ -144,17 +202,30 @@ export class ClientSession {
     }
     if (decoded.table !== table)
       throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `batch ${seq} announced as ${table} holds ${decoded.table} rows`);
+    // The client's limits are not trusted: ranges, lengths and UTF-8 are checked again here.
+    const invalid = validateBatchValues(decoded);
+    if (invalid !== null) throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `${table} batch ${seq}: ${invalid}`);
     recordSessionRows(this.session, table, decoded.count);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
     s.max = Math.max(s.max, seq);
     this.seen.set(table, s);
     const forwarded = this.controller.forwardBatch(this.session, table, seq, payload);
-    // Awaited in order below; until then a failure must not count as an unhandled rejection.
-    forwarded.catch(() => undefined);
+    // Bounded publishing per connection: at the cap, stop reading until one is confirmed.
+    if (++this.batchesInFlight >= this.options.maxBatchesInFlight) this.conn.pause('batches');
+    const settled = (): void => {
+      if (--this.batchesInFlight < this.options.maxBatchesInFlight) this.conn.resume('batches');
+    };
+    forwarded.then(settled, settled);
     // Publishing runs concurrently; acks leave in order, each once its batch is confirmed.
     this.enqueue(async () => {
-      await forwarded;
+      try {
+        await forwarded;
+      } catch (err) {
+        throw new CoffeeError(ErrorCode.BROKER, `could not forward ${table} batch ${seq}: ${String(err)}; resume the session`, {
+          cause: err,
+        });
+      }
       this.conn.send(encodeBatchAck(tableCode, seq));
     });
   }
@@ -176,33 +247,48 @@ export class ClientSession {
   private async forwardResult(msg: InMessage): Promise<void> {
     if (this.conn.isClosed) throw new Error('client gone');
     if (msg.type === 'complete') {
-      const done = new Promise<void>((resolve, reject) => (this.complete = { resolve, reject }));
-      this.conn.send(encodeJsonFrame(FrameType.COMPLETE, JSON.parse(msg.body.toString('utf8')) as object));
+      // A re-sent COMPLETE waits for the same DONE: the client is told once.
+      const first = this.complete.length === 0;
+      const done = new Promise<void>((resolve, reject) => this.complete.push({ resolve, reject }));
+      if (first) this.conn.send(encodeJsonFrame(FrameType.COMPLETE, JSON.parse(msg.body.toString('utf8')) as object));
       return done;
     }
     const q = msg.headers.q;
     const meta = { id: msg.id, q: typeof q === 'string' ? q : '', p: Number(msg.headers.p ?? 0), k: Number(msg.headers.k ?? 0) };
-    const acked = new Promise<void>((resolve, reject) => this.awaitingAck.set(msg.id, { resolve, reject }));
-    this.conn.send(encodeResultFrame(meta, msg.body));
+    const waiting = this.awaitingAck.get(msg.id);
+    const acked = new Promise<void>((resolve, reject) => {
+      if (waiting) waiting.push({ resolve, reject });
+      else this.awaitingAck.set(msg.id, [{ resolve, reject }]);
+    });
+    // A duplicate inside the window is settled by the client's one ack of the first copy.
+    if (!waiting) this.conn.send(encodeResultFrame(meta, msg.body));
     return acked;
   }
 
   private resultAck(frame: Frame): void {
     this.requirePhase('open', 'RESULT_ACK');
     const { id } = decodeResultAck(frame);
-    const w = this.awaitingAck.get(id);
-    if (!w) return; // an ack for a redelivered duplicate already settled
+    const waiters = this.awaitingAck.get(id);
+    if (!waiters) {
+      // A few are honest (an ack racing a resume); a stream of them is a client wasting our time.
+      if (++this.unknownAcks > this.options.maxUnknownResultAcks)
+        throw new ProtocolError(
+          ErrorCode.FRAME_UNEXPECTED,
+          `more than ${this.options.maxUnknownResultAcks} RESULT_ACKs for no result in flight`,
+        );
+      return;
+    }
     this.awaitingAck.delete(id);
-    w.resolve();
+    for (const w of waiters) w.resolve();
   }
 
   private done(): void {
     this.requirePhase('open', 'DONE');
-    if (!this.complete) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, 'DONE before COMPLETE');
+    if (this.complete.length === 0) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, 'DONE before COMPLETE');
     this.phase = 'done';
-    const complete = this.complete;
+    const complete = this.complete.splice(0);
     this.enqueue(async () => {
-      complete.resolve();
+      for (const c of complete) c.resolve();
       if (this.results) await this.controller.stopResults(this.results);
       this.results = undefined;
       await this.controller.finishSession(this.session);
@@ -213,10 +299,11 @@ export class ClientSession {
 
   /** Connection gone: un-acked results go back to the queue for the client's next gateway. */
   private async onClose(): Promise<void> {
+    clearTimeout(this.helloTimer);
     const err = new Error('client disconnected');
-    for (const w of this.awaitingAck.values()) w.reject(err);
+    for (const waiters of this.awaitingAck.values()) for (const w of waiters) w.reject(err);
     this.awaitingAck.clear();
-    if (this.phase !== 'done') this.complete?.reject(err);
+    if (this.phase !== 'done') for (const c of this.complete.splice(0)) c.reject(err);
     if (this.results) await this.controller.stopResults(this.results).catch(() => undefined);
     this.results = undefined;
   }

@@ -39,6 +39,46 @@ export const GatewayConfigSchema = z.object({
     .default(8 * 1024 * 1024),
   controller_timeout: z.number().int().min(100).default(10_000),
   results_prefetch: z.number().int().min(1).default(32),
+  /** Address to listen on (client port and /ping). Unset: the cluster's `bind` (loopback by default). */
+  bind: z.string().optional(),
+  /** ms between the `alive` notices a gateway sends its controllers for each connected session. */
+  alive_interval: z.number().int().min(100).default(60_000),
+  /** Sessions of one source address aborted by protocol errors per `window` ms before its connections are refused (ERR_BUSY). */
+  abort_limit: z.object({ max: z.number().int().min(1).default(30), window: z.number().int().min(1000).default(60_000) }).prefault({}),
+  /** Largest control frame (every type but BATCH/RESULT), and largest frame of any type before HELLO. */
+  max_control_frame_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(1024 * 1024)
+    .default(4096),
+  /** Client connections open at once; one more is told ERR_BUSY and closed. */
+  max_connections: z.number().int().min(1).default(256),
+  /** ms a new connection has to send HELLO (and get its session) before it is closed. */
+  hello_timeout: z.number().int().min(100).default(10_000),
+  /**
+   * ms a connection may keep the gateway waiting on the client (results sent but not acked, or
+   * part of a frame received) without sending a byte; then it is closed and its results released.
+   */
+  idle_timeout: z.number().int().min(100).default(60_000),
+  /** ms of silence before TCP keepalive probes start (detects peers that vanished without FIN). */
+  keepalive: z.number().int().min(1000).default(30_000),
+  /** ms after `end()` before a socket whose peer never closes is destroyed. */
+  close_grace: z.number().int().min(10).default(5_000),
+  /** Batches of one connection being published at once; at the cap the socket is paused (backpressure). */
+  max_batches_in_flight: z.number().int().min(1).default(64),
+  /** RESULT_ACKs naming no result in flight tolerated per connection (a few follow a resume). */
+  max_unknown_result_acks: z.number().int().min(0).default(64),
+  /** TLS on the client port: PEM certificate and key files. Both empty: plain TCP. */
+  tls: z.object({ cert: z.string().default(''), key: z.string().default('') }).prefault({}),
+  /** Client token every HELLO must carry (`auth`); empty: no client authentication. A secret: never logged. */
+  auth: z.object({ token: z.string().default('') }).prefault({}),
+  /** Gateway memory cap the attack suite checks against (`<run_dir>/stats/<id>.json` maxRssBytes). */
+  max_rss_bytes: z
+    .number()
+    .int()
+    .min(16 * 1024 * 1024)
+    .default(512 * 1024 * 1024),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
@@ -49,6 +89,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonl
 /** The gateway's effective cluster-wide settings: its own override where set, else the cluster's. */
 export interface GatewaySettings {
   port: number;
+  /** Address the client port and /ping listen on. */
+  bind: string;
   healthcheckPort: number;
   brokerAddress: string;
   /** Undefined: the cluster's level, already applied by the node runtime. */
@@ -63,6 +105,7 @@ export function resolveGatewaySettings(config: GatewayConfig, cluster: ClusterCo
   const ownHeartbeat = hb.host !== undefined || hb.port !== undefined || hb.interval !== undefined;
   return {
     port: config.port ?? ports.port,
+    bind: config.bind ?? cluster.bind,
     healthcheckPort: config.healthcheck.port ?? ports.healthcheck,
     brokerAddress: config.middleware.address ?? cluster.middleware.address,
     logLevel: config.log.level,

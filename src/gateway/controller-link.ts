@@ -5,8 +5,8 @@ import type { Stage, Topology } from '../node/middleware/topology.js';
 import type { WorkerKind } from '../node/config/cluster.js';
 import type { TableName } from '../dataset/tables.js';
 import { CounterReporter } from '../node/counters-reporter.js';
-import { deliveredId, openId, routedId, sourceId } from '../protocol/internal/ids.js';
-import type { OpenReply } from '../protocol/internal/messages.js';
+import { aliveId, deliveredId, openId, routedId, sourceId } from '../protocol/internal/ids.js';
+import { encodeJsonBody, type OpenReply, type OpenRequest } from '../protocol/internal/messages.js';
 import { ErrorCode } from '../node/errors.js';
 
 /** Where each table's batches go: one competing queue, or a broadcast to every partition. */
@@ -53,8 +53,8 @@ export class ControllerLink {
     });
   }
 
-  /** Asks the session's controller to admit it (or re-admit it, on resume). */
-  openSession(session: string, timeoutMs: number): Promise<OpenReply> {
+  /** Asks the session's controller to admit it (or re-admit it, on resume, checking its token). */
+  openSession(session: string, request: OpenRequest, timeoutMs: number): Promise<OpenReply> {
     const correlationId = randomUUID();
     return new Promise<OpenReply>((resolve) => {
       const timer = setTimeout(() => {
@@ -74,7 +74,7 @@ export class ControllerLink {
           session,
           replyTo: this.replyQueue,
           correlationId,
-          body: Buffer.alloc(0),
+          body: encodeJsonBody(request),
         })
         .catch((err: unknown) => {
           clearTimeout(timer);
@@ -112,6 +112,12 @@ export class ControllerLink {
 
   stopResults(consumer: ConsumerHandle): Promise<void> {
     return this.broker.stopConsumer(consumer);
+  }
+
+  /** The session's client is still connected to this gateway: its controller must not expire it. */
+  async sessionAlive(session: string): Promise<void> {
+    const queue = this.topology.controllerQueue(this.topology.controllerFor(session));
+    await this.broker.publish({ queue, type: 'alive', id: aliveId(session, Date.now()), session, body: Buffer.alloc(0) });
   }
 
   /** The client has its reports (or the session is abandoned): the controller cleans up. */

@@ -31,13 +31,30 @@ export async function main(ctx: NodeContext): Promise<void> {
 
   const manager = new ClientManager(
     controller,
-    { controllerTimeoutMs: config.controller_timeout, resultsPrefetch: config.results_prefetch, maxFrameBytes: config.max_frame_bytes },
+    {
+      controllerTimeoutMs: config.controller_timeout,
+      resultsPrefetch: config.results_prefetch,
+      maxFrameBytes: config.max_frame_bytes,
+      maxControlBytes: config.max_control_frame_bytes,
+      maxConnections: config.max_connections,
+      aliveIntervalMs: config.alive_interval,
+      maxAbortsPerSource: config.abort_limit.max,
+      abortWindowMs: config.abort_limit.window,
+      helloTimeoutMs: config.hello_timeout,
+      idleTimeoutMs: config.idle_timeout,
+      keepAliveMs: config.keepalive,
+      closeGraceMs: config.close_grace,
+      maxBatchesInFlight: config.max_batches_in_flight,
+      maxUnknownResultAcks: config.max_unknown_result_acks,
+      authToken: config.auth.token,
+    },
     ctx.log,
   );
-  const server = new GatewayServer(manager);
-  const port = await server.listen(settings.port);
-  const healthcheck = new HealthcheckServer();
-  const healthcheckPort = await healthcheck.listen(settings.healthcheckPort);
+  const useTls = config.tls.cert !== '' || config.tls.key !== '';
+  const server = new GatewayServer(manager, useTls ? config.tls : undefined);
+  const port = await server.listen(settings.port, settings.bind);
+  const healthcheck = new HealthcheckServer(() => broker.connected);
+  const healthcheckPort = await healthcheck.listen(settings.healthcheckPort, settings.bind);
 
   // Shutdown runs in reverse: stop accepting, drain clients, close the broker, stop /ping last.
   ctx.onShutdown(() => healthcheck.close());
@@ -47,5 +64,8 @@ export async function main(ctx: NodeContext): Promise<void> {
     await manager.drainAll();
   });
   ctx.onShutdown(publishSessionRows(ctx));
-  ctx.log.info({ port, healthcheck: healthcheckPort }, 'gateway ready');
+  ctx.log.info(
+    { port, healthcheck: healthcheckPort, bind: settings.bind, tls: useTls, clientAuth: config.auth.token !== '' },
+    'gateway ready',
+  );
 }

@@ -33,8 +33,20 @@ export const ErrorCode = {
   REFUSED: 'ERR_REFUSED',
   /** A resumed session was already delivered and cleaned up. */
   SESSION_FINISHED: 'ERR_SESSION_FINISHED',
-  /** The system is at capacity (max.clients). */
+  /** The system is at capacity (max.clients, or the gateway's max_connections). */
   BUSY: 'ERR_BUSY',
+  /** A resume named a session the controller does not know (never opened, or expired). */
+  SESSION_UNKNOWN: 'ERR_SESSION_UNKNOWN',
+  /** A resume without the session's resume token, or with a wrong one. */
+  SESSION_TOKEN: 'ERR_SESSION_TOKEN',
+  /** The gateway requires a client token and HELLO had none, or a wrong one. */
+  AUTH: 'ERR_AUTH',
+  /** The gateway closed a connection that kept it waiting too long (no HELLO, unacked results, a stalled frame). */
+  CONNECTION_TIMEOUT: 'ERR_CONNECTION_TIMEOUT',
+  /** A message its handler kept failing on was moved to `<queue>.dead-letter` after bounded deliveries. */
+  POISON: 'ERR_POISON_MESSAGE',
+  /** Client side: a CSV record exceeds the maximum record size. */
+  RECORD_TOO_LARGE: 'ERR_RECORD_TOO_LARGE',
   /** Client side: no gateway accepted a connection. */
   NO_GATEWAY: 'ERR_NO_GATEWAY',
   /** Client side: the gateway sent an ERROR frame without a known code. */
@@ -88,6 +100,12 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_REFUSED: false,
   ERR_SESSION_FINISHED: false,
   ERR_BUSY: true,
+  ERR_SESSION_UNKNOWN: false,
+  ERR_SESSION_TOKEN: false,
+  ERR_AUTH: false,
+  ERR_CONNECTION_TIMEOUT: true,
+  ERR_RECORD_TOO_LARGE: false,
+  ERR_POISON_MESSAGE: false,
   ERR_NO_GATEWAY: false,
   ERR_GATEWAY: false,
   ERR_LINK: true,
@@ -274,5 +292,28 @@ export class DatasetError extends CoffeeError {
 export class DockerError extends CoffeeError {
   constructor(message: string, cause?: unknown) {
     super(ErrorCode.DOCKER, message, { cause });
+  }
+}
+
+/**
+ * A CSV record longer than the maximum record size (client `--max-record-kb`). Thrown by the
+ * parser with the line; the reader names the file (`inFile`).
+ */
+export class RecordTooLargeError extends CoffeeError {
+  constructor(
+    readonly line: number,
+    readonly bytes: number,
+    readonly maxBytes: number,
+    readonly file?: string,
+  ) {
+    super(
+      ErrorCode.RECORD_TOO_LARGE,
+      `${file === undefined ? '' : `${file}: `}the record at line ${line} is longer than ${maxBytes} bytes (${bytes} so far): ` +
+        'an unterminated quote or a missing line break? (raise the limit with --max-record-kb)',
+    );
+  }
+
+  inFile(file: string): RecordTooLargeError {
+    return new RecordTooLargeError(this.line, this.bytes, this.maxBytes, file);
   }
 }

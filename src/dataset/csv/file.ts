@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import { CsvParser } from './parser.js';
+import { RecordTooLargeError } from '../../node/errors.js';
 import type { CsvRecord } from './record.js';
 
 /** Read chunk size: large chunks keep the per-chunk overhead (and boundary copies) negligible. */
@@ -33,6 +35,8 @@ export async function forEachCsvRecord(
       records++;
       if (onRecord(parser.record) === false) break;
     }
+  } catch (err) {
+    throw err instanceof RecordTooLargeError ? err.inFile(basename(path)) : err;
   } finally {
     stream.destroy();
   }

@@ -1,4 +1,5 @@
 import { CsvRecord, FIELD_ESCAPES, FIELD_QUOTED } from './record.js';
+import { RecordTooLargeError } from '../../node/errors.js';
 
 /**
  * Incremental RFC 4180 parser over Buffer chunks (pull style, allocation-light):
@@ -12,12 +13,18 @@ import { CsvRecord, FIELD_ESCAPES, FIELD_QUOTED } from './record.js';
  * across chunks, and skips blank lines. Malformed quoting is reported on the record
  * (`record.error`), never thrown. A record that does not complete in the current buffer is
  * kept (from its first byte) and re-parsed once the next chunk arrives.
+ *
+ * A record longer than `maxRecordBytes` throws RecordTooLargeError (with its line): without a
+ * cap, an unterminated quote or a file without line breaks is held whole and re-parsed per
+ * chunk.
  */
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/** Default cap on one record (the client's `--max-record-kb`). */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 export class CsvParser {
   /** The current record; valid until the next `next()` / `feed()` call. */
@@ -35,6 +42,8 @@ export class CsvParser {
   private head = 0;
   private bridged = 0;
 
+  constructor(private readonly maxRecordBytes = DEFAULT_MAX_RECORD_BYTES) {}
+
   /**
    * Adds a chunk. Call only after `next()` returned false (the previous buffer is used up).
    *
@@ -47,6 +56,7 @@ export class CsvParser {
   feed(chunk: Buffer): void {
     if (this.eof) throw new Error('CsvParser.feed after end()');
     const leftover = this.buf.length - this.pos;
+    if (leftover > this.maxRecordBytes) throw this.tooLarge(leftover);
     this.base += this.pos;
     if (leftover === 0) {
       this.buf = chunk;
@@ -71,6 +81,10 @@ export class CsvParser {
     this.pos = 0;
     this.head = head.length;
     this.bridged = to - from;
+  }
+
+  private tooLarge(bytes: number): RecordTooLargeError {
+    return new RecordTooLargeError(this.lineNo, bytes, this.maxRecordBytes);
   }
 
   /** Marks the end of input: the pending bytes become the last record(s). */
@@ -110,6 +124,8 @@ export class CsvParser {
         return false;
       }
       // Bridge again from the unfinished record (what came before it is consumed and counted).
+      const unfinished = this.buf.length - this.pos;
+      if (unfinished > this.maxRecordBytes) throw this.tooLarge(unfinished);
       this.base += this.pos;
       this.afterStart += this.bridged;
       this.bridge(this.buf.subarray(this.pos));
@@ -299,6 +315,7 @@ export class CsvParser {
       }
       break;
     }
+    if (next - recStart > this.maxRecordBytes) throw this.tooLarge(next - recStart);
     rec.buf = buf;
     rec.fieldCount = n;
     rec.error = err;

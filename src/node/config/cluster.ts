@@ -132,6 +132,11 @@ export const ClusterConfigSchema = z.object({
       replay_window: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
+  /**
+   * Address the gateways listen on (client port and /ping). Loopback by default, so a local
+   * cluster is not reachable from the network; container deployments set 0.0.0.0 on purpose.
+   */
+  bind: z.string().default('127.0.0.1'),
   /** pino level of every node (`development` is an alias of `debug`). */
   log: z.object({ level: z.string().default('info') }).prefault({}),
 });

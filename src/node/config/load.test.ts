@@ -196,6 +196,7 @@ test('gateway: cluster-wide settings come from the cluster; the seed keys overri
   const plain = resolveGatewaySettings(GatewayConfigSchema.parse({}), cluster, 1);
   assert.deepEqual(plain, {
     port: 9002,
+    bind: '127.0.0.1',
     healthcheckPort: 9003,
     brokerAddress: 'amqp://cluster/',
     logLevel: undefined,

@@ -1,12 +1,13 @@
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type Publisher } from 'rabbitmq-client';
 import { AMQPError } from 'rabbitmq-client';
-import { BrokerUnreachableError, PublishNotConfirmedError, QueueMismatchError } from '../errors.js';
+import { BrokerUnreachableError, ErrorCode, PublishNotConfirmedError, QueueMismatchError } from '../errors.js';
 import { PublishGaveUp, publishWithRetry } from './publish-retry.js';
 import { parseBrokerAddress } from './address.js';
 import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { BrokerPort, ConsumerHandle } from './port.js';
 import { recordConsume, recordPublish } from './broker-metrics.js';
+import { PoisonGuard, deadLetterQueue, isMessageFault, type PoisonLimits } from './poison.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -49,6 +50,9 @@ export interface ConsumeOptions {
   passive?: boolean;
 }
 
+/** Where a poison message goes, and why (headers of the dead-lettered copy). */
+const DEAD_LETTER_HEADERS = { error: 'x-coffee-error', deliveries: 'x-coffee-failed-deliveries', queue: 'x-coffee-queue' } as const;
+
 /** How durable queues are declared: see `middleware.queue_type` in config/cluster.ts. */
 export type QueueType = 'classic' | 'quorum';
 
@@ -69,6 +73,8 @@ export interface BrokerOptions {
   singleConsumer?: ReadonlySet<string>;
   /** Called once when the connection has been down for longer than patienceMs. */
   onPatienceExhausted?: (err: BrokerUnreachableError) => void;
+  /** Bounded deliveries of a message its handler keeps failing on (default DEFAULT_POISON_LIMITS). */
+  poison?: PoisonLimits;
 }
 
 /**
@@ -81,6 +87,8 @@ export class Broker implements BrokerPort {
   private publisher: Publisher;
   private readonly consumers = new Set<ConsumerHandle>();
   private readonly declared = new Set<string>();
+  /** Failed deliveries per message: a poison message is retried with back-off, then dead-lettered. */
+  private poison = new PoisonGuard();
   private readonly watchdog: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -128,7 +136,7 @@ export class Broker implements BrokerPort {
       throw new BrokerUnreachableError(address, err);
     }
     if (hosts.length > 1) connection.on('connection', () => log.info({ hosts: hosts.length }, 'broker (re)connected'));
-    return new Broker(
+    const broker = new Broker(
       connection,
       log,
       address,
@@ -137,6 +145,8 @@ export class Broker implements BrokerPort {
       options.singleConsumer ?? new Set(),
       options.onPatienceExhausted,
     );
+    if (options.poison) broker.poison = new PoisonGuard(options.poison);
+    return broker;
   }
 
   /** Checks that the broker answers (fails fast, in one line, with BrokerUnreachableError). */
@@ -181,6 +191,11 @@ export class Broker implements BrokerPort {
     if (err instanceof AMQPError && err.code === 'PRECONDITION_FAILED') return new QueueMismatchError(queue, this.queueType, err.message);
     if (err instanceof AMQPError && !this.connection.ready) return new BrokerUnreachableError(this.address, err, this.patienceMs);
     return err;
+  }
+
+  /** Whether the broker connection is up right now (health checks report it). */
+  get connected(): boolean {
+    return this.connection.ready;
   }
 
   /** Declares durable queues (idempotent; cached per process). */
@@ -306,7 +321,30 @@ export class Broker implements BrokerPort {
       },
       async (raw: AsyncMessage) => {
         const done = recordConsume(raw);
-        await handler(toInMessage(raw));
+        const msg = toInMessage(raw);
+        // Reply and results queues requeue on purpose (a client gone): only durable work queues
+        // are guarded against poison.
+        if (options.temporary || options.passive) {
+          await handler(msg);
+          done?.();
+          return ConsumerStatus.ACK;
+        }
+        const key = PoisonGuard.key(options.queue, msg.id, msg.body);
+        try {
+          await handler(msg);
+        } catch (err) {
+          const failures = this.poison.failed(key);
+          if (isMessageFault(err, this.connection.ready) && this.poison.shouldDeadLetter(failures)) {
+            await this.deadLetter(options.queue, msg, err, failures);
+            this.poison.settled(key);
+            done?.();
+            return ConsumerStatus.ACK;
+          }
+          // Requeue after a pause that doubles per failure: no hot loop of instant redeliveries.
+          await new Promise((r) => setTimeout(r, this.poison.backoffMs(failures)));
+          throw err;
+        }
+        this.poison.settled(key);
         done?.();
         return ConsumerStatus.ACK;
       },
@@ -318,6 +356,32 @@ export class Broker implements BrokerPort {
     });
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  /**
+   * Moves a message its handler failed on `failures` times to `<queue>.dead-letter` (kept for
+   * inspection, with the error), and says so once, naming the session.
+   */
+  private async deadLetter(queue: string, msg: InMessage, err: unknown, failures: number): Promise<void> {
+    const dlq = deadLetterQueue(queue);
+    await this.declareQueues([dlq]);
+    await this.publish({
+      queue: dlq,
+      type: msg.type as InternalMessageType,
+      id: msg.id,
+      session: msg.session,
+      headers: {
+        ...msg.headers,
+        [DEAD_LETTER_HEADERS.error]: String(err).slice(0, 1000),
+        [DEAD_LETTER_HEADERS.deliveries]: failures,
+        [DEAD_LETTER_HEADERS.queue]: queue,
+      },
+      body: msg.body,
+    });
+    this.log.error(
+      { code: ErrorCode.POISON, queue, deadLetter: dlq, id: msg.id, type: msg.type, session: msg.session, failures, err: String(err) },
+      `a message failed ${failures} times: moved to ${dlq} for inspection`,
+    );
   }
 
   async stopConsumer(consumer: ConsumerHandle): Promise<void> {

@@ -55,6 +55,11 @@ export function resultId(q: string, p: number, k: number): string {
   return `r:${q}.${p}.${k}`;
 }
 
+/** An `alive` notice (never de-duplicated: each one only refreshes the session's activity). */
+export function aliveId(session: string, at: number): string {
+  return `alive:${session}:${at}`;
+}
+
 export function openId(session: string, correlationId: string): string {
   return `open:${session}:${correlationId}`;
 }

@@ -28,14 +28,29 @@ export type InternalMessageType =
   | 'result'
   /** controller → the session's results queue: JSON `CompleteBody`. */
   | 'complete'
-  /** gateway → controller, request/reply: admit a session; empty body. */
+  /** gateway → controller, request/reply: admit a session; JSON `OpenRequest`. */
   | 'open'
   /** controller → gateway reply queue: JSON `OpenReply`. */
   | 'open-reply'
   /** every stage → controller: JSON `CounterReport` (`counters.ts`). */
   | 'counter'
   /** gateway → controller: the client has its reports; empty body. */
-  | 'delivered';
+  | 'delivered'
+  /**
+   * gateway → controller, every `alive_interval`: the session's client is still connected (a
+   * live connection counts as activity, so an outage of the broker or a stage longer than the
+   * idle timeout does not wipe sessions whose clients wait); empty body.
+   */
+  | 'alive';
+
+/**
+ * Body of `open`. `token` is the session's resume token: a new session's is stored (as a hash)
+ * by the controller, a resume must present the same one. A secret: never logged.
+ */
+export interface OpenRequest {
+  resume: boolean;
+  token: string;
+}
 
 /** The controller's answer to `open`. */
 export interface OpenReply {
@@ -49,6 +64,19 @@ export interface CompleteBody {
   results: number;
 }
 
-export function encodeJsonBody(body: OpenReply | CompleteBody): Buffer {
+export function encodeJsonBody(body: OpenReply | CompleteBody | OpenRequest): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** Parses an `open` body; undefined when it is not a well-formed OpenRequest. */
+export function decodeOpenRequest(body: Buffer): OpenRequest | undefined {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null) return undefined;
+    const { resume, token } = v as Record<string, unknown>;
+    if (typeof resume !== 'boolean' || typeof token !== 'string') return undefined;
+    return { resume, token };
+  } catch {
+    return undefined;
+  }
 }

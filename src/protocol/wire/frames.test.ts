@@ -159,3 +159,39 @@ test('parseJsonBody returns objects and rejects invalid JSON and non-objects', (
     );
   }
 });
+
+test('a control frame over the control cap is refused from its header, before its body is buffered', () => {
+  const d = new FrameDecoder({ maxFrameBytes: 1 << 20, maxControlBytes: 4096 });
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(8 * 1024, 0);
+  head[4] = FrameType.RESULT_ACK;
+  throwsCode(() => d.push(head), 'ERR_FRAME_TOO_LARGE');
+  // The same length is fine for a data frame, and a control frame at the cap is fine.
+  const big = new FrameDecoder({ maxFrameBytes: 1 << 20, maxControlBytes: 4096 });
+  assert.equal(big.push(encodeFrame(FrameType.BATCH, Buffer.alloc(8 * 1024)))[0].body.length, 8 * 1024);
+  assert.equal(big.push(encodeFrame(FrameType.HELLO, Buffer.alloc(4095)))[0].type, FrameType.HELLO);
+});
+
+test('while data frames are not allowed (before HELLO) every frame has the control cap', () => {
+  const d = new FrameDecoder({ maxFrameBytes: 1 << 20, maxControlBytes: 4096 });
+  d.dataFramesAllowed = false;
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(4097, 0);
+  head[4] = FrameType.BATCH;
+  throwsCode(() => d.push(head), 'ERR_FRAME_TOO_LARGE');
+});
+
+test('an unknown type is refused from the header, without waiting for the announced body', () => {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(1 << 20, 0);
+  head[4] = 0x7e;
+  throwsCode(() => new FrameDecoder().push(head), 'ERR_FRAME_UNKNOWN_TYPE');
+});
+
+test('the decoder releases its buffer once a large frame has been consumed', () => {
+  const d = new FrameDecoder();
+  const frame = encodeFrame(FrameType.BATCH, Buffer.alloc(2 * 1024 * 1024));
+  for (let i = 0; i < frame.length; i += 65536) d.push(frame.subarray(i, i + 65536));
+  assert.equal(d.buffered, 0);
+  assert.ok(d.bufferCapacity <= 256 * 1024, `buffer kept ${d.bufferCapacity} bytes`);
+});

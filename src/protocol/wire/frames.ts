@@ -30,6 +30,16 @@ export interface Frame {
 
 /** Default cap on one frame: a 2 MiB batch (the client default) fits with room to spare. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/**
+ * Default cap on a control frame (every type but BATCH and RESULT, whose bodies are row data).
+ * Control bodies are a few dozen bytes of JSON; a small cap checked on the header keeps a
+ * hostile peer from making the other side buffer, then parse, megabytes of nested JSON.
+ */
+export const DEFAULT_MAX_CONTROL_BYTES = 4096;
+/** The frame types that carry row data and may be large. */
+const DATA_FRAMES = new Set<number>([FrameType.BATCH, FrameType.RESULT]);
+/** Above this, an emptied decoder buffer is released (one large frame must not pin its memory). */
+const SHRINK_ABOVE_BYTES = 256 * 1024;
 
 export function encodeFrame(type: FrameTypeCode, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
@@ -51,36 +61,52 @@ export function encodeJsonFrame(type: FrameTypeCode, value: unknown): Buffer {
   return encodeFrame(type, Buffer.from(JSON.stringify(value), 'utf8'));
 }
 
+export interface FrameLimits {
+  /** Largest frame of any type (length field: type byte + body). */
+  maxFrameBytes: number;
+  /** Largest control frame, and largest frame of any type while `dataFramesAllowed` is false. */
+  maxControlBytes: number;
+}
+
 /**
  * Incremental decoder: feed socket chunks, get whole frames. Throws ProtocolError on a frame
  * that is oversized, empty or of an unknown type; the caller answers with an ERROR frame and
- * closes the connection.
+ * closes the connection. Length and type are checked as soon as the 5-byte header is in, before
+ * any of the body is kept, so a peer cannot make the decoder hold more than one allowed frame.
  */
 export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(0);
   private start = 0;
   private end = 0;
+  private readonly limits: FrameLimits;
+  /**
+   * Whether BATCH and RESULT frames may exceed the control cap. The gateway sets it once a
+   * session is open: before HELLO, nothing a peer sends may be large.
+   */
+  dataFramesAllowed = true;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(limits: number | Partial<FrameLimits> = {}) {
+    const l = typeof limits === 'number' ? { maxFrameBytes: limits } : limits;
+    const maxFrameBytes = l.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.limits = { maxFrameBytes, maxControlBytes: Math.min(l.maxControlBytes ?? DEFAULT_MAX_CONTROL_BYTES, maxFrameBytes) };
+  }
 
   push(chunk: Buffer): Frame[] {
     this.append(chunk);
     const frames: Frame[] = [];
     while (this.end - this.start >= 4) {
-      const len = this.buf.readUInt32BE(this.start);
-      if (len === 0) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, 'frame with length 0 (a frame holds at least its type byte)');
-      if (len > this.maxFrameBytes)
-        throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of ${len} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
-      if (this.end - this.start < 4 + len) break;
-      const type = this.buf[this.start + 4];
-      if (!KNOWN.has(type))
-        throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+      const len = this.checkHeader();
+      if (len < 0 || this.end - this.start < 4 + len) break;
+      const type = this.buf[this.start + 4] as FrameTypeCode;
       // Copy the body out: the internal buffer is reused.
       const body = Buffer.from(this.buf.subarray(this.start + 5, this.start + 4 + len));
-      frames.push({ type: type as FrameTypeCode, body });
+      frames.push({ type, body });
       this.start += 4 + len;
     }
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      if (this.buf.length > SHRINK_ABOVE_BYTES) this.buf = Buffer.alloc(0);
+    }
     return frames;
   }
 
@@ -89,11 +115,41 @@ export class FrameDecoder {
     return this.end - this.start;
   }
 
+  /** Bytes the decoder holds allocated (for tests of its memory bound). */
+  get bufferCapacity(): number {
+    return this.buf.length;
+  }
+
+  /**
+   * Validates the header at `start` (length, type, the type's cap) as far as it is in and
+   * returns the length, or -1 while the type byte is still missing.
+   */
+  private checkHeader(): number {
+    const len = this.buf.readUInt32BE(this.start);
+    if (len === 0) throw new ProtocolError(ErrorCode.FRAME_MALFORMED, 'frame with length 0 (a frame holds at least its type byte)');
+    if (len > this.limits.maxFrameBytes)
+      throw new ProtocolError(ErrorCode.FRAME_TOO_LARGE, `frame of ${len} bytes exceeds the limit of ${this.limits.maxFrameBytes} bytes`);
+    if (this.end - this.start < 5) return -1;
+    const type = this.buf[this.start + 4];
+    if (!KNOWN.has(type))
+      throw new ProtocolError(ErrorCode.FRAME_UNKNOWN_TYPE, `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+    const large = this.dataFramesAllowed && DATA_FRAMES.has(type);
+    const cap = large ? this.limits.maxFrameBytes : this.limits.maxControlBytes;
+    if (len > cap)
+      throw new ProtocolError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `${FRAME_NAMES[type]} frame of ${len} bytes exceeds the limit of ${cap} bytes${large ? '' : ' for a control frame'}`,
+      );
+    return len;
+  }
+
   private append(chunk: Buffer): void {
     if (this.end + chunk.length > this.buf.length) {
       const live = this.end - this.start;
-      const size = Math.max(live + chunk.length, this.buf.length * 2, 64 * 1024);
-      const next = size > this.buf.length ? Buffer.allocUnsafe(size) : this.buf;
+      // Room for what is live plus this chunk; doubling amortises growth, but never beyond what
+      // one allowed frame and one chunk need.
+      const want = Math.max(live + chunk.length, Math.min(this.buf.length * 2, this.limits.maxFrameBytes + 4 + chunk.length), 64 * 1024);
+      const next = want > this.buf.length ? Buffer.allocUnsafe(want) : this.buf;
       this.buf.copy(next, 0, this.start, this.end);
       this.buf = next;
       this.start = 0;

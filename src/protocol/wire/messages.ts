@@ -14,11 +14,19 @@ export const PROTOCOL_VERSION = 1;
 const HelloSchema = z.object({
   version: z.number(),
   /** Resume this session (after a gateway failover) instead of opening a new one. */
-  resume: z.string().optional(),
+  resume: z.string().max(64).optional(),
+  /** With `resume`: the session's resume token, as SESSION gave it. A secret: never logged. */
+  token: z.string().max(128).optional(),
+  /** The client token, when the gateway requires one (gateway `auth.token`). A secret: never logged. */
+  auth: z.string().max(1024).optional(),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 
-const SessionAcceptedSchema = z.object({ session: z.string() });
+const SessionAcceptedSchema = z.object({
+  session: z.string(),
+  /** The secret a resume must present (128 random bits, hex). Only this client learns it. */
+  token: z.string().optional(),
+});
 export type SessionAccepted = z.infer<typeof SessionAcceptedSchema>;
 
 const TableEndSchema = z.object({
@@ -41,7 +49,7 @@ const ResultMetaSchema = z.object({
 });
 export type ResultMeta = z.infer<typeof ResultMetaSchema>;
 
-const ResultAckSchema = z.object({ id: z.string() });
+const ResultAckSchema = z.object({ id: z.string().max(512) });
 export type ResultAck = z.infer<typeof ResultAckSchema>;
 
 const CompleteSchema = z.object({

@@ -13,6 +13,9 @@ const USAGE =
   '  --batch-kb N      largest batch in KiB (default 2048)\n' +
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
+  '  --max-record-kb N  largest CSV record in KiB (default 1024); a longer one fails naming file and line\n' +
+  '  --tls             connect with TLS; --ca FILE trusts that CA (or self-signed certificate)\n' +
+  '  --token T         client token, when the gateways require one (or env COFFEE_TOKEN)\n' +
   '  --progress / --no-progress   progress bar on stderr (default: when it is a terminal)\n' +
   '  --summary-json FILE          also write the run summary as JSON\n' +
   '  --no-html                    only the CSV files, no report.html';
@@ -54,6 +57,10 @@ export async function run(argv: string[]): Promise<number> {
         'no-html': { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
         'summary-json': { type: 'string' },
+        'max-record-kb': { type: 'string' },
+        tls: { type: 'boolean', default: false },
+        ca: { type: 'string' },
+        token: { type: 'string' },
       },
     },
     USAGE,
@@ -82,6 +89,10 @@ export async function run(argv: string[]): Promise<number> {
     progress: values['no-progress'] ? false : values.progress ? true : undefined,
     htmlReport: !values['no-html'],
     onNotice: (line) => process.stderr.write(`${line}\n`),
+    maxRecordBytes:
+      num(values['max-record-kb'], 'max-record-kb') !== undefined ? num(values['max-record-kb'], 'max-record-kb')! * 1024 : undefined,
+    tls: values.tls || values.ca !== undefined ? { ca: values.ca } : undefined,
+    authToken: values.token ?? process.env.COFFEE_TOKEN,
   });
   printSummary(summary, values.out);
   if (values['summary-json']) {

@@ -178,7 +178,11 @@ export function composeFile(opts: ComposeOptions): Record<string, unknown> {
         // A short interval so clients start soon after the gateway is up; a generous timeout and
         // start period for loaded hosts (failures during start_period do not count).
         svc.healthcheck = { test: ['CMD', 'bash', '-c', PING_CHECK], interval: '2s', timeout: '10s', retries: 5, start_period: '300s' };
-        if (!opts.hostNetwork) svc.ports = [`${port}:${port}`, `${port + 1}:${port + 1}`];
+        if (!opts.hostNetwork) {
+          svc.ports = [`${port}:${port}`, `${port + 1}:${port + 1}`];
+          // Published ports reach the container's own interface, not its loopback: bind all on purpose.
+          env.COFFEE__BIND = '0.0.0.0';
+        }
         gateways.push(opts.hostNetwork ? `127.0.0.1:${port}` : `${name}:${port}`);
       }
       // Only gateways have a health endpoint: no periodic check process in the others.
