@@ -215,6 +215,8 @@ test(
       }
       throw err;
     } finally {
+      // The Egg of Life first: it would restart the containers `down` stops.
+      await sh('docker', ['kill', c('egg-of-life-0'), c('egg-of-life-1')]).catch(() => undefined);
       await compose('down', '-v', '--timeout', '5').catch((err: unknown) => process.stderr.write(`compose down failed: ${String(err)}\n`));
       await deleteSharedQueues(ClusterConfigSchema.parse({ name, middleware: { address: AMQP_URL } })).catch(() => undefined);
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
