@@ -22,7 +22,9 @@
 # Usage: docker/make-base-image.sh            (needs root, a running dockerd)
 # Env:   IMAGE (default node:20-bookworm-slim), SUITE (default bookworm),
 #        MIRROR (default: found in apt sources), TRY_PULL (default 1),
-#        FORCE=1 to rebuild even when the image exists,
+#        FORCE=1 to rebuild even when the image exists (and ignore the cache),
+#        COFFEE_CACHE_DIR (default /var/cache/coffee-analysis): where the rootfs
+#        tarball is kept, so a machine runs debootstrap once,
 #        INCLUDE_HEADERS=1 to add Node's C headers (/usr/local/include/node,
 #        54 MB; the official image has them, our deps need none),
 #        EXTRA_CA=0 not to copy this machine's /usr/local/share/ca-certificates
@@ -110,9 +112,23 @@ done
 COREPACK_DIR="$(dirname "$NPM_DIR")/corepack"
 log "node $NODE_VERSION from $NODE_BIN; npm $("$NODE_BIN" -p "require('$NPM_DIR/package.json').version") from $NPM_DIR"
 
+# The rootfs tarball is cached per machine (debootstrap is most of the cost): keyed by suite,
+# Node and npm versions and the extra CAs, so a new Node or CA makes a new one.
+CACHE_DIR="${COFFEE_CACHE_DIR:-/var/cache/coffee-analysis}"
+NPM_VERSION="$("$NODE_BIN" -p "require('$NPM_DIR/package.json').version")"
+ca_sum=none
+if [ "$EXTRA_CA" = 1 ] && compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  ca_sum="$(cat /usr/local/share/ca-certificates/*.crt | sha256sum | cut -c1-12)"
+fi
+CACHE_TAR="$CACHE_DIR/node-base-$SUITE-node$NODE_VERSION-npm$NPM_VERSION-ca$ca_sum-h$INCLUDE_HEADERS.tar"
+
 start=$(date +%s)
+# (not indented: the heredocs below end at column 0)
+build_rootfs() {
 ROOTFS="$(mktemp -d /tmp/node-base-rootfs.XXXXXX)"
-cleanup() { 
+# global: the EXIT trap removes it
+cleanup() {
+  [ -n "${ROOTFS:-}" ] || return 0
   # debootstrap may leave /proc, /sys mounted on failure
   for m in proc sys dev/pts dev; do mountpoint -q "$ROOTFS/$m" 2>/dev/null && umount -l "$ROOTFS/$m" || true; done
   rm -rf --one-file-system "$ROOTFS"
@@ -226,17 +242,27 @@ find "$ROOTFS/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || t
 rm -rf "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* "$ROOTFS"/usr/share/lintian/*
 find "$ROOTFS/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 : >"$ROOTFS/etc/hostname"; rm -f "$ROOTFS/etc/resolv.conf"; : >"$ROOTFS/etc/resolv.conf"
+}
+
+if [ "$FORCE" != 1 ] && [ -s "$CACHE_TAR" ]; then
+  log "rootfs from this machine's cache: $CACHE_TAR"
+else
+  build_rootfs
+  mkdir -p "$CACHE_DIR"
+  tar --numeric-owner -C "$ROOTFS" -cf "$CACHE_TAR.tmp.$$" . && mv -f "$CACHE_TAR.tmp.$$" "$CACHE_TAR"
+  log "rootfs cached at $CACHE_TAR ($(du -h "$CACHE_TAR" | cut -f1))"
+fi
 
 log "importing $IMAGE"
 ca_env=()
-[ "$extra_ca" -gt 0 ] && ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt')
-tar --numeric-owner -C "$ROOTFS" -c . | docker import "${ca_env[@]}" \
+[ "$ca_sum" != none ] && ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt')
+docker import "${ca_env[@]}" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change "ENV NODE_VERSION=$NODE_VERSION" \
   --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
   --change 'CMD ["node"]' \
   --message "local equivalent of $IMAGE: debootstrap minbase $SUITE + node $NODE_VERSION" \
-  - "$IMAGE" >/dev/null
+  "$CACHE_TAR" "$IMAGE" >/dev/null
 
 docker run --rm --network host "$IMAGE" node -e 'console.log("node", process.version, "npm ok")' >/dev/null \
   || die "imported image does not run node"

@@ -45,6 +45,7 @@ fi
 
 # A dockerd may be running but not answering yet (e.g. started seconds ago);
 # only start one when none is running.
+started_pid=""
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   mkdir -p "$(dirname "$DOCKERD_LOG")"
   # A stale pid file from a killed daemon makes dockerd refuse to start.
@@ -52,7 +53,12 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
     rm -f /var/run/docker.pid
   fi
   echo "start-dockerd: starting dockerd (log: $DOCKERD_LOG)"
-  nohup dockerd --bridge=none --iptables=false >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  # Close every inherited descriptor above stderr: a daemon must not keep a caller's lock or
+  # pipe open for its whole life (e.g. `flock LOCK -c start-dockerd.sh` would never release).
+  (
+    for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true; done
+    exec nohup dockerd --bridge=none --iptables=false >>"$DOCKERD_LOG" 2>&1 </dev/null
+  ) &
   disown || true
 fi
 
@@ -61,7 +67,8 @@ until docker info >/dev/null 2>&1; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     die "dockerd did not answer within ${DOCKERD_WAIT_SECS}s; last log lines: $(tail -n 3 "$DOCKERD_LOG" 2>/dev/null | tr '\n' ' ')"
   fi
-  if ! pgrep -x dockerd >/dev/null 2>&1; then
+  # The pid we started (not `pgrep -x dockerd`: right after the fork the child may not be named dockerd yet).
+  if { [ -n "$started_pid" ] && ! kill -0 "$started_pid" 2>/dev/null; } || { [ -z "$started_pid" ] && ! pgrep -x dockerd >/dev/null 2>&1; }; then
     die "dockerd exited; last log lines: $(tail -n 3 "$DOCKERD_LOG" 2>/dev/null | tr '\n' ' ')"
   fi
   sleep 0.5

@@ -142,6 +142,12 @@ export class Monitor {
     }
     st.pids.set(hb.pid, now);
     if (st.deadSince !== undefined) this.o.log.debug({ id: hb.id, pid: hb.pid }, 'node is back');
+    // Info, not debug: "how long until a restarted node heartbeats again" is read from this line.
+    if (st.awaitingFirst && st.lastStartAt !== undefined)
+      this.o.log.info(
+        { id: hb.id, pid: hb.pid, sinceStartMs: Math.round(now - st.lastStartAt) },
+        `${hb.id} heartbeats again ${Math.round(now - st.lastStartAt)} ms after its restart`,
+      );
     st.deadSince = undefined;
     // The grace only covers the wait for a first heartbeat: from now on silence counts.
     st.graceUntil = 0;

@@ -31,6 +31,7 @@ interface Svc {
   command: string[];
   environment?: Record<string, string>;
   volumes: string[];
+  env_file?: string[];
   network_mode?: string;
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -64,6 +65,8 @@ test('compose: every node is a service named by kind and index, format 2.4, stat
       assert.equal(s.network_mode, 'host');
       assert.equal(s.environment?.AMQP_URL, 'amqp://guest:guest@127.0.0.1:5672/');
       assert.equal(s.restart, 'no');
+      // One secret for all (heartbeats are signed): a node generating its own is never heard.
+      assert.deepEqual(s.env_file, ['./cluster.env']);
     }
   }
   // --broker-url: no broker service.

@@ -31,6 +31,12 @@ export interface ComposeOptions {
 
 /** Where the generated cluster config is mounted in every node container. */
 export const CLUSTER_CONFIG_IN_CONTAINER = '/etc/coffee/cluster.yaml';
+/**
+ * The env file (next to the compose file, mode 0600) giving every node the one cluster secret
+ * (COFFEE_CLUSTER_SECRET): heartbeats and election messages are signed with it, and a node
+ * left to generate its own under its run dir would sign with a key nobody else has.
+ */
+export const SECRET_ENV_FILE = 'cluster.env';
 const AMQP_PORT = 5672;
 
 type Service = Record<string, unknown>;
@@ -164,6 +170,7 @@ export function composeFile(opts: ComposeOptions): Record<string, unknown> {
         container_name: containerName(opts, name),
         command: ['node', kind, '--index', String(i)],
         environment: env,
+        env_file: [`./${SECRET_ENV_FILE}`],
         // The whole run dir: pid file, state (WAL, sessions) and logs survive a restart of the container.
         volumes: [`${name}-state:/app/.run`, `./cluster.yaml:${CLUSTER_CONFIG_IN_CONTAINER}:ro`],
         // Not Docker's restart policy: the Egg of Life restarts dead nodes (and a paused one,
