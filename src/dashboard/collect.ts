@@ -135,11 +135,15 @@ export class ClusterObserver {
     }
   }
 
-  /** Live processes per node id: the pid file's if it is that node, else one found in /proc. */
-  livePids(): Map<string, number> {
+  /**
+   * Live processes per node id: the pid file's if it is that node, else one found in /proc.
+   * The /proc scan (every process's command line) is only made while some node has no live pid
+   * file: it is most of what a tick costs, and with every pid file valid it finds nothing new.
+   */
+  livePids(ids: ReadonlyArray<{ id: string }> = this.nodeIds()): Map<string, number> {
     const pids = new Map<string, number>();
     for (const e of listPidFiles(this.config)) if (isNodeProcess(e.pid, e.id)) pids.set(e.id, e.pid);
-    for (const p of findClusterProcesses(this.configFile)) if (!pids.has(p.id)) pids.set(p.id, p.pid);
+    if (ids.some((n) => !pids.has(n.id))) for (const p of findClusterProcesses(this.configFile)) if (!pids.has(p.id)) pids.set(p.id, p.pid);
     return pids;
   }
 
@@ -148,10 +152,10 @@ export class ClusterObserver {
     const elapsed = this.prev.at === 0 ? 0 : now - this.prev.at;
     const dir = this.runDir;
     const bootUptime = Number(readText('/proc/uptime').split(' ')[0]) || 0;
-    const pids = this.livePids();
+    const ids = this.nodeIds();
+    const pids = this.livePids(ids);
     const events = readEvents(dir);
     const restarts = countRestarts(events);
-    const ids = this.nodeIds();
 
     const procs = new Map<string, ProcessSample>();
     for (const [id, pid] of pids) {

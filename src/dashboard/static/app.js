@@ -97,23 +97,46 @@ function renderTimeline(entries) {
   $('#timeline').replaceChildren(...items);
 }
 
+// What each section last showed: a section whose data did not change is not rebuilt, so an idle
+// cluster costs the browser (and the machine it shares with the pipeline) next to nothing.
+const shown = new Map();
+function update(name, data, draw) {
+  const key = JSON.stringify(data);
+  if (shown.get(name) === key) return;
+  shown.set(name, key);
+  draw(data);
+}
+
 function render(snap) {
   $('#cluster-name').textContent = `· ${snap.name}`;
   $('#leader').textContent = snap.leader ?? 'none';
-  renderGraph($('#graph'), snap.stages);
-  renderNodes(snap.nodes);
-  renderSessions(snap.sessions);
-  renderQueues(snap.queues);
-  renderTimeline(snap.timeline);
+  update('graph', snap.stages, (stages) => renderGraph($('#graph'), stages));
+  update('nodes', snap.nodes, renderNodes);
+  update('sessions', snap.sessions, renderSessions);
+  update('queues', snap.queues, renderQueues);
+  update('timeline', snap.timeline, renderTimeline);
 }
 
-const source = new EventSource('/events');
-source.onopen = () => {
-  $('#conn').textContent = 'live';
-  $('#conn').className = 'conn on';
-};
-source.onerror = () => {
-  $('#conn').textContent = 'reconnecting…';
-  $('#conn').className = 'conn off';
-};
-source.onmessage = (ev) => render(JSON.parse(ev.data));
+// A tab in the background does not listen: the server stops collecting once no page listens.
+let source = null;
+function listen() {
+  source = new EventSource('/events');
+  source.onopen = () => {
+    $('#conn').textContent = 'live';
+    $('#conn').className = 'conn on';
+  };
+  source.onerror = () => {
+    $('#conn').textContent = 'reconnecting…';
+    $('#conn').className = 'conn off';
+  };
+  source.onmessage = (ev) => render(JSON.parse(ev.data));
+}
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') {
+    source?.close();
+    source = null;
+    $('#conn').textContent = 'paused (tab hidden)';
+    $('#conn').className = 'conn off';
+  } else if (source === null) listen();
+});
+listen();
