@@ -65,6 +65,10 @@ export async function startTestCluster(
     const cluster = await startLocalCluster({ configFile, output: 'silent', env: { AMQP_URL: opts.amqpUrl ?? AMQP_URL, ...opts.env } });
     try {
       await cluster.waitReady(30_000);
+      // Ready means the gateways answer; the other nodes boot in parallel and may not have written
+      // their pid files yet. Tests that remember pids (to tell a restart) need every node listed.
+      const total = Object.values(cluster.config.replicas).reduce((a, n) => a + n, 0);
+      await eventually(() => cluster.nodes().length === total, 30_000, `all ${total} nodes of the test cluster to be running`);
     } catch (err) {
       await cluster.stop();
       throw err;
