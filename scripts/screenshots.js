@@ -27,9 +27,8 @@ log(`dataset ${data.dir}`);
 const bc = await startBenchCluster(tmp);
 let browser;
 try {
-  const nodes = bc.cluster.nodes().length;
   // The viewer serves the dashboard; a second, larger browser window takes the picture.
-  const viewer = await openDashboardViewer({ config: bc.config, configFile: bc.cluster.configFile, nodes });
+  const viewer = await openDashboardViewer({ config: bc.config, configFile: bc.cluster.configFile });
   browser = await launchChromium({ width: 1400, height: 1000 });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(viewer.url);

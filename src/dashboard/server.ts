@@ -107,6 +107,9 @@ export async function startDashboard(opts: {
       }
     }
     switch (url.pathname) {
+      case '/favicon.ico':
+        // No icon: answered, so a browser's automatic request is not a 404 in its console.
+        return void res.writeHead(204).end();
       case '/events':
         return watch(res);
       case '/api/state':

@@ -13,16 +13,18 @@ const READY_MS = 60_000;
 
 /**
  * Serves the bench cluster's dashboard and opens it in headless chromium; resolves once the page
- * lists all `nodes` as alive (so the run is measured with the live page already streaming updates).
+ * lists every node of the config as alive (so the run is measured with the live page already
+ * streaming updates).
  */
-export async function openDashboardViewer(opts: { config: ClusterConfig; configFile: string; nodes: number }): Promise<DashboardViewer> {
+export async function openDashboardViewer(opts: { config: ClusterConfig; configFile: string }): Promise<DashboardViewer> {
+  const nodes = Object.values(opts.config.replicas).reduce((a, n) => a + n, 0);
   const dashboard = await startDashboard({ config: opts.config, configFile: opts.configFile });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
     browser = await launchChromium();
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(dashboard.url);
-    await page.waitForFunction((n) => document.querySelectorAll('#nodes tr[data-state="alive"]').length === n, opts.nodes, {
+    await page.waitForFunction((n) => document.querySelectorAll('#nodes tr[data-state="alive"]').length === n, nodes, {
       timeout: READY_MS,
     });
   } catch (err) {

@@ -93,7 +93,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       const ids = bc.cluster.nodes().map((n) => n.id);
       const before = await waitFreshStats(statsDir, ids, Date.now(), STATS_WAIT_MS);
       if (args.dashboard) {
-        viewer = await openDashboardViewer({ config: bc.config, configFile: bc.cluster.configFile, nodes: ids.length });
+        viewer = await openDashboardViewer({ config: bc.config, configFile: bc.cluster.configFile });
         log(`dashboard open in headless chromium at ${viewer.url}`);
       }
 
