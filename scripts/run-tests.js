@@ -5,7 +5,7 @@
 //   node scripts/run-tests.js open      only the tests of open issues that are not green yet
 //   node scripts/run-tests.js docker    only the Docker suite (DOCKER_SUITE below), which `all` leaves out:
 //                                       it builds the image and runs the compose deployment (`npm run test:docker`,
-//                                       run by .ci/run after npm test, which installs its Debian packages first)
+//                                       run by .ci/run before npm test, which installs its Debian packages first)
 // scripts/tests-not-yet-green.json lists test files of open issues that `npm test` does not run
 // yet, each with its reason (printed at every run, so nothing is skipped silently).
 // Files run one at a time: integration tests start real clusters on fixed local ports.
