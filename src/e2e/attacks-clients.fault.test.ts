@@ -279,24 +279,6 @@ function listeningAddresses(port: number): string[] {
   return out;
 }
 
-function pidsOf(kind: string): Map<string, number> {
-  return new Map(
-    tc.cluster
-      .nodes()
-      .filter((n) => n.kind === kind)
-      .map((n) => [n.id, n.pid]),
-  );
-}
-
-function gatewayPids(): Map<string, number> {
-  return new Map(
-    tc.cluster
-      .nodes()
-      .filter((n) => n.kind === 'gateway')
-      .map((n) => [n.id, n.pid]),
-  );
-}
-
 /** Peak RSS of every node, from `<run_dir>/stats/<id>.json` (rewritten every second). */
 function peakRss(): Map<string, { kind: string; rss: number; at: number }> {
   const dir = path.join(runDir(tc.cluster.config), 'stats');
@@ -314,8 +296,8 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
   const data = await dataset({ scale: 0.002, seed: 41, hardCases: true });
   const out = tempDir('coffee-out-');
   const gateways = tc.cluster.gateways();
-  const gatewaysBefore = gatewayPids();
-  const eggsBefore = pidsOf('egg-of-life');
+  const gatewaysBefore = tc.pidsOf('gateway');
+  const eggsBefore = tc.pidsOf('egg-of-life');
   const allBefore = new Map(tc.cluster.nodes().map((n) => [n.id, n.pid]));
   assert.equal(gatewaysBefore.size, gateways.length);
 
@@ -342,7 +324,7 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
   await honest;
   await assertMatchesReference(data, out);
 
-  assert.deepEqual(gatewayPids(), gatewaysBefore, 'no gateway was restarted');
+  assert.deepEqual(tc.pidsOf('gateway'), gatewaysBefore, 'no gateway was restarted');
   // Every poisoned queue is drained (each poison handled or dead-lettered), none loops for ever.
   const inspector = await Broker.connect(AMQP_URL, createLogger('inspector', 'silent'), 'attack-inspector');
   try {
@@ -366,7 +348,7 @@ test('under client attacks an honest client gets exact reports, no gateway or eg
   } finally {
     await inspector.close();
   }
-  assert.deepEqual(pidsOf('egg-of-life'), eggsBefore, 'no Egg of Life replica was restarted');
+  assert.deepEqual(tc.pidsOf('egg-of-life'), eggsBefore, 'no Egg of Life replica was restarted');
   // Stats are rewritten every second: wait for a write after the attacks, then check the peaks.
   const mark = Date.now();
   await eventually(

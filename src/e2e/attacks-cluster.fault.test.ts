@@ -31,15 +31,6 @@ after(async () => {
   await tc?.stop();
 });
 
-function pidsOf(kind: string): Map<string, number> {
-  return new Map(
-    tc.cluster
-      .nodes()
-      .filter((n) => n.kind === kind)
-      .map((n) => [n.id, n.pid]),
-  );
-}
-
 /** One line to an election server; resolves with the reply ('' when refused). */
 function electionRequest(port: number, line: string): Promise<string> {
   return new Promise((resolve) => {
@@ -60,8 +51,8 @@ test('forged and replayed heartbeats and election messages: honest run exact, no
   const election = Array.from({ length: eggs }, (_, i) => eggPorts(config, i).election);
   const secret = loadClusterSecret(config);
   const wrongKey = randomBytes(32);
-  const eggPids = pidsOf('egg-of-life');
-  const gatewayPids = pidsOf('gateway');
+  const eggPids = tc.pidsOf('egg-of-life');
+  const gatewayPids = tc.pidsOf('gateway');
   const logs = path.join(runDir(config), 'logs');
   const leaderLines = (): number =>
     readdirSync(logs)
@@ -137,8 +128,8 @@ test('forged and replayed heartbeats and election messages: honest run exact, no
   }
   assert.ok(sent > 1000, `only ${sent} forged datagrams sent`);
 
-  assert.deepEqual(pidsOf('egg-of-life'), eggPids, 'an Egg of Life replica was restarted');
-  assert.deepEqual(pidsOf('gateway'), gatewayPids, 'a gateway was restarted');
+  assert.deepEqual(tc.pidsOf('egg-of-life'), eggPids, 'an Egg of Life replica was restarted');
+  assert.deepEqual(tc.pidsOf('gateway'), gatewayPids, 'a gateway was restarted');
   // Forged election messages never changed the leader.
   assert.equal(leaderLines(), leadersBefore, 'forged election messages steered the election');
 

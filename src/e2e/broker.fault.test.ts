@@ -7,7 +7,15 @@ import type { ClientEvent } from '../client/options.js';
 import { runChaos, type ChaosKill } from '../tools/chaos/chaos.js';
 import { NODE_KINDS } from '../node/config/cluster.js';
 import { startLocalBroker, type LocalBroker } from '../tools/cluster/private-broker.js';
-import { startTestCluster, dataset, assertMatchesReference, eventually, tempDir, type TestCluster } from '../testing/harness.js';
+import {
+  startTestCluster,
+  dataset,
+  assertMatchesReference,
+  eventually,
+  tempDir,
+  runClientsAtOnce,
+  type TestCluster,
+} from '../testing/harness.js';
 import { startRabbitCluster, canRunRabbitCluster, type RabbitCluster } from '../testing/rabbit-cluster.js';
 
 /**
@@ -76,20 +84,7 @@ describe('quorum queues on a 3-node RabbitMQ cluster', { skip, timeout: BOOT_MS 
       listNodes: () => tc.cluster.nodes().filter((n) => n.kind === kindsCycle[round++ % kindsCycle.length]),
     });
     try {
-      const outs = datas.map(() => tempDir('coffee-out-'));
-      await Promise.all(
-        datas.map((data, i) =>
-          runClient({
-            data,
-            out: outs[i],
-            gateways: tc.cluster.gateways(),
-            progress: false,
-            retryForMs: 120_000,
-            maxBatchBytes: 128 * 1024,
-          }),
-        ),
-      );
-      for (let i = 0; i < 3; i++) await assertMatchesReference(datas[i], outs[i]);
+      await runClientsAtOnce(tc, datas);
     } finally {
       abort.abort();
       await chaos;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { startLocalCluster, type LocalCluster } from '../tools/cluster/local-cluster.js';
 import { waitFor } from '../node/processes.js';
-import { ClusterConfigSchema, loadClusterConfig } from '../node/config/cluster.js';
+import { ClusterConfigSchema, loadClusterConfig, nodeCount } from '../node/config/cluster.js';
 import { deleteSharedQueues, writeIsolatedClusterConfig } from '../tools/cluster/isolated.js';
 import { Broker } from '../node/middleware/broker.js';
 import { Topology } from '../node/middleware/topology.js';
@@ -12,6 +12,8 @@ import { createLogger } from '../node/log.js';
 import { generateDataset } from '../tools/generator/index.js';
 import { computeReference } from '../tools/reference/compute.js';
 import { REPORT_FILES } from '../queries/report-format.js';
+import { runClient } from '../client/client.js';
+import type { ClientOptions, ClientSummary } from '../client/options.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
 
@@ -26,6 +28,8 @@ export interface TestCluster {
   crashAndRestart(): Promise<void>;
   /** The gateway node id serving `host:port`. */
   gatewayNodeOf(address: string): string;
+  /** Pid of every running node of `kind`, by node id (a restart shows as a changed pid). */
+  pidsOf(kind: string): Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -67,7 +71,7 @@ export async function startTestCluster(
       await cluster.waitReady(30_000);
       // Ready means the gateways answer; the other nodes boot in parallel and may not have written
       // their pid files yet. Tests that remember pids (to tell a restart) need every node listed.
-      const total = Object.values(cluster.config.replicas).reduce((a, n) => a + n, 0);
+      const total = nodeCount(cluster.config);
       await eventually(() => cluster.nodes().length === total, 30_000, `all ${total} nodes of the test cluster to be running`);
     } catch (err) {
       await cluster.stop();
@@ -84,6 +88,13 @@ export async function startTestCluster(
       await eventually(() => tc.cluster.nodes().length === 0, 10_000, 'every node to be dead');
       tc.cluster = await start();
     },
+    pidsOf: (kind) =>
+      new Map(
+        tc.cluster
+          .nodes()
+          .filter((n) => n.kind === kind)
+          .map((n) => [n.id, n.pid]),
+      ),
     gatewayNodeOf: (address) => {
       const i = tc.cluster.gateways().indexOf(address);
       assert.ok(i >= 0, `${address} is not a gateway of the test cluster`);
@@ -151,6 +162,30 @@ export async function resultsQueueExists(tc: TestCluster, session: string): Prom
 /** Polls a condition until true or the deadline (never a fixed sleep). */
 export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   if (!(await waitFor(cond, timeoutMs, 50))) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * One client per dataset, all at once, on the test cluster's gateways, patient enough to ride out
+ * chaos (small batches: more messages in flight, so kills land mid-stream); every report checked
+ * against the reference. Returns the summaries, in dataset order.
+ */
+export async function runClientsAtOnce(tc: TestCluster, datas: string[], opts: Partial<ClientOptions> = {}): Promise<ClientSummary[]> {
+  const outs = datas.map(() => tempDir('coffee-out-'));
+  const summaries = await Promise.all(
+    datas.map((data, i) =>
+      runClient({
+        data,
+        out: outs[i],
+        gateways: tc.cluster.gateways(),
+        progress: false,
+        retryForMs: 120_000,
+        maxBatchBytes: 128 * 1024,
+        ...opts,
+      }),
+    ),
+  );
+  for (let i = 0; i < datas.length; i++) await assertMatchesReference(datas[i], outs[i]);
+  return summaries;
 }
 
 export function tempDir(prefix: string): string {

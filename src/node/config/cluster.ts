@@ -165,6 +165,11 @@ export function clusterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
+/** How many nodes the cluster runs: every kind's replicas. */
+export function nodeCount(cluster: ClusterConfig): number {
+  return NODE_KINDS.reduce((a, kind) => a + cluster.replicas[kind], 0);
+}
+
 export function nodeId(kind: NodeKind, index: number): string {
   return `${kind}-${index}`;
 }

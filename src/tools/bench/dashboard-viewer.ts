@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../../node/config/cluster.js';
+import { nodeCount, type ClusterConfig } from '../../node/config/cluster.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { launchChromium } from '../browser/chromium.js';
 
@@ -17,7 +17,7 @@ const READY_MS = 60_000;
  * streaming updates).
  */
 export async function openDashboardViewer(opts: { config: ClusterConfig; configFile: string }): Promise<DashboardViewer> {
-  const nodes = Object.values(opts.config.replicas).reduce((a, n) => a + n, 0);
+  const nodes = nodeCount(opts.config);
   const dashboard = await startDashboard({ config: opts.config, configFile: opts.configFile });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
