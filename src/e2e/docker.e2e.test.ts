@@ -8,6 +8,7 @@ import { REPO_ROOT, CLI_BIN } from '../node/config/paths.js';
 import { ClusterConfigSchema } from '../node/config/cluster.js';
 import { deleteSharedQueues } from '../tools/cluster/isolated.js';
 import { AMQP_URL, assertMatchesReference, dataset, eventually, tempDir } from '../testing/harness.js';
+import { freePortBlock } from '../testing/ports.js';
 
 /**
  * The deployment as users run it, for real: the image built from the repo's Dockerfile, a compose
@@ -92,7 +93,7 @@ test(
     // Unique name (queue prefix, project, containers) and ports, as the local test clusters do.
     const name = `dk${process.pid % 100000}`;
     currentName = name;
-    const base = 20000 + ((process.pid * 13) % 9000);
+    const base = await freePortBlock(100);
     const replicas = {
       'egg-of-life': 2,
       controller: 1,

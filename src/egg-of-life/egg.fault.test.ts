@@ -11,6 +11,7 @@ import { ReplayGuard } from '../node/heartbeat/auth.js';
 import { startLocalCluster, type LocalCluster } from '../tools/cluster/local-cluster.js';
 import { buildNodeSpecs, type NodeSpec } from './restart/node-spec.js';
 import { isAlive, liveNodes, waitFor } from '../node/processes.js';
+import { freePortBlock } from '../testing/ports.js';
 
 /**
  * Real processes: 3 Egg of Life replicas + 2 dummy nodes, own run dir and ports. The test
@@ -18,7 +19,7 @@ import { isAlive, liveNodes, waitFor } from '../node/processes.js';
  * ours; the eggs are told their 3 election peers explicitly, so the slot never takes part).
  */
 const DUMMY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'fixtures', 'dummy-node.js');
-const BASE = 20000 + (process.pid % 400) * 50;
+const BASE = await freePortBlock(40);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'egg-fault-'));
 const configFile = path.join(tmp, 'cluster.yaml');
 // The test reads the heartbeats itself, so it holds the cluster secret too.

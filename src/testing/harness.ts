@@ -14,6 +14,7 @@ import { computeReference } from '../tools/reference/compute.js';
 import { REPORT_FILES } from '../queries/report-format.js';
 import { runClient } from '../client/client.js';
 import type { ClientOptions, ClientSummary } from '../client/options.js';
+import { freePortBlock } from './ports.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
 
@@ -51,8 +52,7 @@ export async function startTestCluster(
 ): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
   const name = `t${process.pid}x${portBlock}`;
-  // Below Linux's ephemeral range (32768+), so an outgoing connection never holds one of them.
-  const base = 10000 + ((process.pid * 7 + portBlock * 100) % 20000);
+  const base = await freePortBlock(100, process.pid + portBlock * 101);
   portBlock++;
   const configFile = path.join(dir, 'cluster.yaml');
   const defaults = ClusterConfigSchema.parse({

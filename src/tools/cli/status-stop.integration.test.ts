@@ -10,6 +10,7 @@ import { findClusterProcesses } from '../../node/discover.js';
 import { signal } from '../../node/processes.js';
 import { deleteSharedQueues, writeIsolatedClusterConfig } from '../cluster/isolated.js';
 import { eventually } from '../../testing/harness.js';
+import { freePortBlock } from '../../testing/ports.js';
 
 /**
  * `status` and `stop` as an operator uses them: a real cluster started by `coffee-analysis
@@ -19,7 +20,7 @@ import { eventually } from '../../testing/harness.js';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672/';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-stop-'));
 const configFile = path.join(dir, 'cluster.yaml');
-const base = 10000 + ((process.pid * 11) % 20000);
+const base = await freePortBlock(100);
 const config = writeIsolatedClusterConfig(configFile, ClusterConfigSchema.parse({ middleware: { address: AMQP_URL } }), {
   name: `st${process.pid}`,
   runDir: path.join(dir, 'run'),

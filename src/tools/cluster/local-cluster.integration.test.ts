@@ -12,10 +12,11 @@ import { readRegistry, registryFile } from '../../egg-of-life/restart/registry.j
 import { runChaos, seededRandom } from '../chaos/chaos.js';
 import { loadClusterConfig, type ClusterConfig } from '../../node/config/cluster.js';
 import { CLI_BIN } from '../../node/config/paths.js';
+import { freePortBlock } from '../../testing/ports.js';
 
 /** Dummy nodes only (no Egg of Life): start order, registry, readiness, chaos, stop. */
 const DUMMY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'testing', 'fixtures', 'dummy-node.js');
-const BASE = 40000 + (process.pid % 400) * 50;
+const BASE = await freePortBlock(30);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'local-cluster-'));
 const run = path.join(tmp, 'run');
 const configFile = path.join(tmp, 'cluster.yaml');

@@ -8,6 +8,7 @@ import { writeIsolatedClusterConfig } from './isolated.js';
 import { portAnswers } from './private-broker.js';
 import { dataset, assertMatchesReference, tempDir } from '../../testing/harness.js';
 import { canRunRabbitCluster } from '../../testing/rabbit-cluster.js';
+import { freePortBlock } from '../../testing/ports.js';
 
 /**
  * `npm start` on a machine whose broker is not running (issue 8 item 7, first path): the
@@ -25,7 +26,7 @@ test(
     });
     const port = 5960 + (process.pid % 9) * 3;
     assert.equal(await portAnswers(port), false, `port ${port} must be free for this test`);
-    const base = 12000 + ((process.pid * 13) % 8000);
+    const base = await freePortBlock(100);
     const configFile = path.join(dir, 'cluster.yaml');
     writeIsolatedClusterConfig(
       configFile,
