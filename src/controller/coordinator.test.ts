@@ -292,7 +292,7 @@ test('recover re-sends what the log shows as due but not marked sent (crash befo
   assert.deepEqual(again.broker.published, []);
 });
 
-test('expireIdle cleans up sessions idle longer than the timeout only', async (t) => {
+test('expireIdle fails sessions idle longer than the timeout (state deleted, client told), then forgets them', async (t) => {
   const { broker, coord, dir } = setup(t);
   await coord.handle(openMsg(S1));
   await coord.handle(openMsg(S2));
@@ -300,11 +300,74 @@ test('expireIdle cleans up sessions idle longer than the timeout only', async (t
   assert.equal(coord.active, 2);
   assert.equal(broker.ofType('cleanup').length, 0);
   await coord.expireIdle(0);
-  assert.equal(coord.active, 0);
+  assert.equal(coord.active, 0, 'expired sessions hold no slot');
+  assert.equal(broker.ofType('cleanup').length, 2 * 2 * PARTITIONED.length, 'every partition deletes their state at once');
+  const failed = broker.ofType('failed');
+  assert.deepEqual(failed.map((m) => m.queue).sort(), [topology.resultsQueue(S1), topology.resultsQueue(S2)].sort());
+  assert.equal((JSON.parse(failed[0].body.toString()) as { code: string }).code, 'ERR_SESSION_EXPIRED');
+  assert.deepEqual(broker.deleted, [], 'the results queue stays until the client could be told');
+  // A resume in between is told why, not "unknown".
+  await coord.handle(openMsg(S1, { resume: true }));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).code, 'ERR_SESSION_EXPIRED');
+  await coord.expireIdle(0);
   assert.deepEqual(broker.deleted.sort(), [topology.resultsQueue(S1), topology.resultsQueue(S2)].sort());
-  assert.equal(broker.ofType('cleanup').length, 2 * 2 * PARTITIONED.length);
   const restarted = setup(t, 16, dir);
   assert.equal(await restarted.coord.recover(), 0);
+});
+
+function faultMsg(session: string, code: string, node = 'q4-count-1'): InMessage {
+  return {
+    type: 'fault',
+    id: `fault:${node}:${code}`,
+    session,
+    headers: {},
+    body: encodeJsonBody({ code: code as never, message: 'the disk is full', node }),
+    redelivered: false,
+  };
+}
+
+test('a node fault fails the session once: state deleted everywhere, the client told the cause, the slot freed', async (t) => {
+  const { broker, coord, dir } = setup(t, 1);
+  await coord.handle(openMsg(S1, { token: 'tok' }));
+  await coord.handle(counterMsg(S1, SOURCE));
+  await coord.handle(faultMsg(S1, 'ERR_STORAGE_FULL'));
+  await coord.handle(faultMsg(S1, 'ERR_STORAGE_FULL', 'q4-count-0'));
+  const failed = broker.ofType('failed');
+  assert.equal(failed.length, 1, 'failed once, whatever the number of faults');
+  assert.equal(failed[0].queue, topology.resultsQueue(S1));
+  const body = JSON.parse(failed[0].body.toString()) as { code: string; message: string };
+  assert.equal(body.code, 'ERR_STORAGE_FULL');
+  assert.match(body.message, /q4-count-1: the disk is full/);
+  assert.equal(broker.ofType('cleanup').length, 2 * PARTITIONED.length);
+  // Late counters change nothing (no EOS for a failed session); the slot is free for another client.
+  for (const r of [...FILTERS, ...AGG_INPUTS]) await coord.handle(counterMsg(S1, r));
+  assert.equal(broker.ofType('eos').length, 0);
+  await coord.handle(openMsg(S2));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).ok, true);
+  // A resume with the token is told the cause; without it, only that the token is wrong.
+  await coord.handle(openMsg(S1, { resume: true, token: 'tok' }));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).code, 'ERR_STORAGE_FULL');
+  await coord.handle(openMsg(S1, { resume: true, token: 'guess' }));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).code, 'ERR_SESSION_TOKEN');
+  // A restarted controller knows the failure and re-sends it (same ids: receivers drop copies).
+  const restarted = setup(t, 1, dir);
+  await restarted.coord.recover();
+  assert.equal(restarted.broker.ofType('failed').length, 1);
+  assert.equal(restarted.broker.ofType('failed')[0].id, failed[0].id);
+  assert.equal(restarted.coord.active, 1, 'only S2 holds a slot');
+});
+
+test('a fault after completion is ignored; a malformed one too', async (t) => {
+  const { broker, coord } = setup(t);
+  await coord.handle(openMsg(S1));
+  await coord.handle(openMsg(S2));
+  await coord.handle({ ...faultMsg(S2, 'ERR_QUOTA'), body: Buffer.from('{"code":"nope","message":"x","node":"n"}') });
+  await coord.handle({ ...faultMsg(S2, 'ERR_QUOTA'), body: Buffer.from('not json') });
+  assert.equal(broker.ofType('failed').length, 0, 'malformed faults are ignored');
+  for (const r of [SOURCE, ...FILTERS, ...AGG_INPUTS, Q4_TOP_INPUTS, Q4_COUNT_FIN, ...RESULT_FINS]) await coord.handle(counterMsg(S1, r));
+  assert.equal(broker.ofType('complete').length, 1);
+  await coord.handle(faultMsg(S1, 'ERR_QUOTA'));
+  assert.equal(broker.ofType('failed').length, 0, 'every report is already on its way to the client');
 });
 
 test('resume of a session nobody opened is ERR_SESSION_UNKNOWN and creates nothing', async (t) => {

@@ -5,8 +5,8 @@ import type { WorkerKind } from '../node/config/cluster.js';
 import type { Logger } from '../node/log.js';
 import { decodeCounterReport } from '../protocol/internal/counters.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
-import { cleanupId, completeId, eosId, openReplyId } from '../protocol/internal/ids.js';
-import { decodeOpenRequest, encodeJsonBody, type OpenReply } from '../protocol/internal/messages.js';
+import { cleanupId, completeId, eosId, failedId, openReplyId } from '../protocol/internal/ids.js';
+import { decodeFaultBody, decodeOpenRequest, encodeJsonBody, type FailedBody, type OpenReply } from '../protocol/internal/messages.js';
 import { hashToken, tokenMatches } from './resume-token.js';
 import { SessionProgress } from './progress.js';
 import { describeSession, type SessionStatus } from './session-status.js';
@@ -24,6 +24,12 @@ interface Session {
   tokenHash: string | undefined;
   /** Whether any counter report arrived: a session that never got a batch expires early. */
   used: boolean;
+  /**
+   * Set once the session failed (a node's fault, expiry): its state is deleted everywhere, its
+   * client is told through the results queue, and a resume gets the same answer. The record
+   * stays until the session expires once more, then it is finished like a delivered one.
+   */
+  failed: FailedBody | undefined;
 }
 
 /**
@@ -60,11 +66,14 @@ export class Coordinator {
 
   /** Every running session's progress, for the dashboard and `status`. */
   describe(): SessionStatus[] {
-    return [...this.sessions].map(([id, s]) => describeSession(id, s.progress, s.completeSent));
+    return [...this.sessions].map(([id, s]) => describeSession(id, s.progress, s.completeSent, s.failed?.code));
   }
 
+  /** Sessions that hold a slot: a failed one only waits to tell its client why. */
   get active(): number {
-    return this.sessions.size;
+    let n = 0;
+    for (const s of this.sessions.values()) if (!s.failed) n++;
+    return n;
   }
 
   async handle(msg: InMessage): Promise<void> {
@@ -77,6 +86,8 @@ export class Coordinator {
         return this.delivered(msg.session);
       case 'alive':
         return this.alive(msg.session);
+      case 'fault':
+        return this.fault(msg);
       default:
         this.log.warn({ type: msg.type }, 'ignoring unknown control message');
     }
@@ -91,9 +102,63 @@ export class Coordinator {
     for (const [id, s] of this.sessions) {
       const limit = s.used ? idleMs : Math.min(idleMs, unusedMs);
       if (now - s.lastActivity < limit) continue;
+      if (s.failed) {
+        // Its client was told, or had `limit` ms to resume and be told: forget it.
+        await this.delivered(id);
+        continue;
+      }
       this.log.warn({ session: id, idleMs: limit, used: s.used }, 'session abandoned: cleaning it up');
-      await this.delivered(id);
+      // Failed rather than dropped: a client still connected (its gateway's notices stopped, e.g.
+      // behind a broker outage) or resuming later is told why, instead of waiting forever.
+      await this.fail(id, s, {
+        code: ErrorCode.SESSION_EXPIRED,
+        message: `session ${id} expired: no activity for ${Math.round(limit / 1000)} s (the controller's session idle timeout); start a new run`,
+      });
     }
+  }
+
+  /** A node cannot go on with a session (full disk, quota, poison message): fail it. */
+  private async fault(msg: InMessage): Promise<void> {
+    const s = this.sessions.get(msg.session);
+    if (!s) return; // finished already, or never opened
+    const body = decodeFaultBody(msg.body);
+    if (!body) {
+      this.log.warn({ id: msg.id, session: msg.session }, 'ignoring malformed fault report');
+      return;
+    }
+    if (s.completeSent) {
+      // Every report is in the results queue already: the client gets them, the fault changes nothing.
+      this.log.warn({ session: msg.session, node: body.node, code: body.code }, 'fault reported after completion: ignored');
+      return;
+    }
+    await this.fail(msg.session, s, { code: body.code, message: `${body.node}: ${body.message}` });
+  }
+
+  /**
+   * Fails a session once: the failure is logged to disk first (a restart re-sends what follows),
+   * then every partition deletes the session's state and its client is told.
+   */
+  private async fail(session: string, s: Session, failure: FailedBody): Promise<void> {
+    if (s.failed) return;
+    s.failed = failure;
+    s.lastActivity = performance.now();
+    await this.store.append(session, { k: 'failed', code: failure.code, message: failure.message });
+    this.log.warn({ session, code: failure.code, reason: failure.message }, 'session failed');
+    await this.driveFailed(session);
+  }
+
+  /** Idempotent: cleanups and `failed` carry fixed ids, receivers drop what they already have. */
+  private async driveFailed(session: string): Promise<void> {
+    const s = this.sessions.get(session);
+    if (!s?.failed) return;
+    await this.broker.publishAll(this.cleanups(session));
+    await this.broker.publish({
+      queue: this.topology.resultsQueue(session),
+      type: 'failed',
+      id: failedId(session),
+      session,
+      body: encodeJsonBody(s.failed),
+    });
   }
 
   /**
@@ -102,7 +167,7 @@ export class Coordinator {
    */
   private alive(session: string): Promise<void> {
     const s = this.sessions.get(session);
-    if (s?.used) s.lastActivity = performance.now();
+    if (s?.used && !s.failed) s.lastActivity = performance.now();
     return Promise.resolve();
   }
 
@@ -120,6 +185,7 @@ export class Coordinator {
       // so knowing a session id is not enough to keep it alive, read its reports or end it.
       if (existing.tokenHash !== undefined && !tokenMatches(request.token, existing.tokenHash))
         reply = { ok: false, code: ErrorCode.SESSION_TOKEN, message: `wrong resume token for session ${session}` };
+      else if (existing.failed) reply = { ok: false, code: existing.failed.code, message: existing.failed.message };
       else {
         existing.lastActivity = performance.now();
         reply = { ok: true };
@@ -131,7 +197,7 @@ export class Coordinator {
         code: ErrorCode.SESSION_UNKNOWN,
         message: `session ${session} is unknown (expired or never opened): start a new run`,
       };
-    else if (this.sessions.size >= this.maxClients)
+    else if (this.active >= this.maxClients)
       reply = {
         ok: false,
         code: ErrorCode.BUSY,
@@ -159,7 +225,7 @@ export class Coordinator {
 
   private async counter(msg: InMessage): Promise<void> {
     const s = this.sessions.get(msg.session);
-    if (!s) return; // a late report of a finished (or never opened) session
+    if (!s || s.failed) return; // a late report of a finished, failed (or never opened) session
     s.lastActivity = performance.now();
     s.used = true;
     const report = decodeCounterReport(msg.body);
@@ -174,6 +240,7 @@ export class Coordinator {
 
   /** Sends whatever the counters now allow: EOS to stages whose inputs are complete, then completion. */
   private async drive(session: string, s: Session): Promise<void> {
+    if (s.failed) return this.driveFailed(session);
     for (const stage of s.progress.readyForEos()) {
       if (s.eosSent.has(stage)) continue;
       s.eosSent.add(stage);
@@ -200,16 +267,20 @@ export class Coordinator {
   /** The client has its reports: delete everything the session left anywhere. */
   private async delivered(session: string): Promise<void> {
     if (!this.sessions.has(session)) return;
-    const cleanups = WORKER_STAGES.filter((st) => STAGES[st].partitioned).flatMap((stage) =>
-      this.topology
-        .stageQueues(stage)
-        .map((queue, p): OutMessage => ({ queue, type: 'cleanup', id: cleanupId(stage, p), session, body: Buffer.alloc(0) })),
-    );
-    await this.broker.publishAll(cleanups);
+    await this.broker.publishAll(this.cleanups(session));
     await this.broker.deleteQueue(this.topology.resultsQueue(session)).catch(() => undefined);
     await this.store.finish(session);
     this.sessions.delete(session);
     this.log.info({ session, active: this.sessions.size }, 'session cleaned up');
+  }
+
+  /** A `cleanup` to every partition of every stateful stage: each deletes the session's state. */
+  private cleanups(session: string): OutMessage[] {
+    return WORKER_STAGES.filter((st) => STAGES[st].partitioned).flatMap((stage) =>
+      this.topology
+        .stageQueues(stage)
+        .map((queue, p): OutMessage => ({ queue, type: 'cleanup', id: cleanupId(stage, p), session, body: Buffer.alloc(0) })),
+    );
   }
 
   private newSession(): Session {
@@ -220,6 +291,7 @@ export class Coordinator {
       completeSent: false,
       tokenHash: undefined,
       used: false,
+      failed: undefined,
     };
   }
 
@@ -230,5 +302,6 @@ export class Coordinator {
       s.used = true;
     } else if (rec.k === 'eos') s.eosSent.add(rec.stage);
     else if (rec.k === 'complete') s.completeSent = true;
+    else if (rec.k === 'failed') s.failed = { code: rec.code, message: rec.message };
   }
 }

@@ -16,10 +16,12 @@ export interface SessionStatus {
   id: string;
   stages: Partial<Record<Stage, StageStatus>>;
   complete: boolean;
+  /** Set once the session failed: the code its client is told. */
+  failed?: string;
 }
 
 /** Describes a session's progress by the controller's own counters (pure: no I/O). */
-export function describeSession(id: string, p: SessionProgress, complete: boolean): SessionStatus {
+export function describeSession(id: string, p: SessionProgress, complete: boolean, failed?: string): SessionStatus {
   const stages: Partial<Record<Stage, StageStatus>> = {};
   const sourceTotal = p.sourceTotal();
   const sourceClosed = p.sourceClosed();
@@ -42,5 +44,5 @@ export function describeSession(id: string, p: SessionProgress, complete: boolea
     }
     stages[stage] = { received, expected, closed, waitingFor };
   }
-  return { id, stages, complete };
+  return failed === undefined ? { id, stages, complete } : { id, stages, complete, failed };
 }

@@ -5,11 +5,17 @@ import { Tombstones } from '../node/storage/tombstones.js';
 import { isSessionId } from '../protocol/wire/session-id.js';
 import type { CounterReport } from '../protocol/internal/counters.js';
 import type { WorkerKind } from '../node/config/cluster.js';
+import type { ErrorCode } from '../node/errors.js';
 
 /** One record of a session's log: how the controller's view of it changed. */
 /** `open.t`: SHA-256 of the session's resume token (absent in logs written before tokens). */
+/** `failed`: the session was failed (a node's fault, or expiry) with what its client is told. */
 export type SessionRecord =
-  { k: 'open'; t?: string } | { k: 'counter'; r: CounterReport } | { k: 'eos'; stage: WorkerKind } | { k: 'complete' };
+  | { k: 'open'; t?: string }
+  | { k: 'counter'; r: CounterReport }
+  | { k: 'eos'; stage: WorkerKind }
+  | { k: 'complete' }
+  | { k: 'failed'; code: ErrorCode; message: string };
 
 /**
  * The controller's durable state: one append-only log per session (`sessions/<id>.wal`),

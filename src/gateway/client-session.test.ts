@@ -350,6 +350,24 @@ test('COMPLETE then DONE: results stop, the session is finished, BYE ends the co
   assert.equal(conn.sent.at(-1)?.type, FrameType.BYE);
 });
 
+test('a FAILED session (a node fault, expiry) is an ERROR frame with its code and message, now; nothing is finished here', async () => {
+  const { conn, controller } = await opened();
+  const failed: InMessage = {
+    type: 'failed',
+    id: `failed:${SESSION}`,
+    session: SESSION,
+    headers: {},
+    body: Buffer.from(JSON.stringify({ code: 'ERR_STORAGE_FULL', message: 'q4-count-0: the disk is full' })),
+    redelivered: false,
+  };
+  await controller.results!.handler(failed);
+  assert.equal(conn.errorCode(), 'ERR_STORAGE_FULL');
+  assert.match(String(parseJsonBody(conn.ofType(FrameType.ERROR)[0]).message), /q4-count-0: the disk is full/);
+  assert.ok(conn.isClosed);
+  // The controller keeps the failure so a resume is told the same; the gateway does not finish it.
+  assert.deepEqual(controller.finished, []);
+});
+
 test('DONE before COMPLETE is ERR_FRAME_UNEXPECTED', async () => {
   const { conn } = await opened();
   conn.receive(encodeJsonFrame(FrameType.DONE, {}));

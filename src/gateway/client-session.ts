@@ -21,6 +21,7 @@ import type { Logger } from '../node/log.js';
 import type { FramedConnection } from './framed-connection.js';
 import type { ControllerLink } from './controller-link.js';
 import { recordSessionRows } from './session-rows.js';
+import { decodeFailedBody } from '../protocol/internal/messages.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
@@ -246,6 +247,15 @@ export class ClientSession {
   /** Sends one result message to the client; the broker message is acked once the client acks. */
   private async forwardResult(msg: InMessage): Promise<void> {
     if (this.conn.isClosed) throw new Error('client gone');
+    if (msg.type === 'failed') {
+      // The controller failed the session (a node's full disk, a quota, a poison message, expiry):
+      // the client is told why, now. Acked once sent; a resume gets the same answer from the controller.
+      const body = decodeFailedBody(msg.body) ?? { code: ErrorCode.INTERNAL, message: 'the session failed; run it again' };
+      this.phase = 'done';
+      this.log.warn({ session: this.session, code: body.code }, 'session failed: telling the client');
+      this.conn.fail(new CoffeeError(body.code, body.message));
+      return;
+    }
     if (msg.type === 'complete') {
       // A re-sent COMPLETE waits for the same DONE: the client is told once.
       const first = this.complete.length === 0;

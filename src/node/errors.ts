@@ -45,6 +45,17 @@ export const ErrorCode = {
   CONNECTION_TIMEOUT: 'ERR_CONNECTION_TIMEOUT',
   /** A message its handler kept failing on was moved to `<queue>.dead-letter` after bounded deliveries. */
   POISON: 'ERR_POISON_MESSAGE',
+  /**
+   * A node could not store the session's data: its disk (state folder) is full. The session is
+   * failed (its partial state deleted, which frees the space); run it again once there is room.
+   */
+  STORAGE_FULL: 'ERR_STORAGE_FULL',
+  /** The session went over one of its per-session quotas (rows, bytes, keys): it is failed. */
+  QUOTA: 'ERR_QUOTA',
+  /** The session saw no activity for longer than the controller's idle timeout: it was cleaned up. */
+  SESSION_EXPIRED: 'ERR_SESSION_EXPIRED',
+  /** Client side: the run made no progress (nothing received from any gateway) for longer than its inactivity timeout. */
+  CLIENT_TIMEOUT: 'ERR_CLIENT_TIMEOUT',
   /** Client side: a CSV record exceeds the maximum record size. */
   RECORD_TOO_LARGE: 'ERR_RECORD_TOO_LARGE',
   /** Client side: no gateway accepted a connection. */
@@ -105,6 +116,10 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   ERR_AUTH: false,
   ERR_CONNECTION_TIMEOUT: true,
   ERR_RECORD_TOO_LARGE: false,
+  ERR_STORAGE_FULL: false,
+  ERR_QUOTA: false,
+  ERR_SESSION_EXPIRED: false,
+  ERR_CLIENT_TIMEOUT: false,
   ERR_POISON_MESSAGE: false,
   ERR_NO_GATEWAY: false,
   ERR_GATEWAY: false,
@@ -256,6 +271,16 @@ export class StorageError extends CoffeeError {
   constructor(message: string, cause?: unknown) {
     super(ErrorCode.STORAGE, message, { cause });
   }
+}
+
+/** Whether `err` (or what caused it) is a full disk or an exhausted quota of the file system. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

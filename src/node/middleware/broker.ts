@@ -75,6 +75,20 @@ export interface BrokerOptions {
   onPatienceExhausted?: (err: BrokerUnreachableError) => void;
   /** Bounded deliveries of a message its handler keeps failing on (default DEFAULT_POISON_LIMITS). */
   poison?: PoisonLimits;
+  /**
+   * Called after a message was dead-lettered (nodes tell the session's controller, which fails
+   * the session with a clear error to its client); a failure here is logged, never retried.
+   */
+  onDeadLetter?: (dead: DeadLetter) => Promise<void>;
+}
+
+/** A message moved to `<queue>.dead-letter`, and why. */
+export interface DeadLetter {
+  queue: string;
+  deadLetterQueue: string;
+  msg: InMessage;
+  error: string;
+  failures: number;
 }
 
 /**
@@ -89,6 +103,7 @@ export class Broker implements BrokerPort {
   private readonly declared = new Set<string>();
   /** Failed deliveries per message: a poison message is retried with back-off, then dead-lettered. */
   private poison = new PoisonGuard();
+  private onDeadLetter: BrokerOptions['onDeadLetter'];
   private readonly watchdog: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -146,6 +161,7 @@ export class Broker implements BrokerPort {
       options.onPatienceExhausted,
     );
     if (options.poison) broker.poison = new PoisonGuard(options.poison);
+    broker.onDeadLetter = options.onDeadLetter;
     return broker;
   }
 
@@ -381,6 +397,9 @@ export class Broker implements BrokerPort {
     this.log.error(
       { code: ErrorCode.POISON, queue, deadLetter: dlq, id: msg.id, type: msg.type, session: msg.session, failures, err: String(err) },
       `a message failed ${failures} times: moved to ${dlq} for inspection`,
+    );
+    await this.onDeadLetter?.({ queue, deadLetterQueue: dlq, msg, error: String(err), failures }).catch((e: unknown) =>
+      this.log.error({ err: String(e), session: msg.session }, 'could not report the dead-lettered message to its controller'),
     );
   }
 

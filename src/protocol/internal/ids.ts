@@ -72,6 +72,15 @@ export function completeId(session: string): string {
   return `complete:${session}`;
 }
 
+/** A node's fault report for a session: one per node and code (the controller fails a session once). */
+export function faultId(nodeId: string, code: string): string {
+  return `fault:${nodeId}:${code}`;
+}
+
+export function failedId(session: string): string {
+  return `failed:${session}`;
+}
+
 export function deliveredId(session: string): string {
   return `delivered:${session}`;
 }

@@ -5,7 +5,7 @@
  * codec of `protocol/payloads` (named per type below) or one of the JSON bodies of this file.
  */
 
-import type { ErrorCode } from '../../node/errors.js';
+import { isErrorCode, type ErrorCode } from '../../node/errors.js';
 
 export type InternalMessageType =
   /** gateway → filters (competing) and → partitioned stages (broadcast reference tables): a client batch, `dataset/batch-codec`. */
@@ -41,7 +41,14 @@ export type InternalMessageType =
    * live connection counts as activity, so an outage of the broker or a stage longer than the
    * idle timeout does not wipe sessions whose clients wait); empty body.
    */
-  | 'alive';
+  | 'alive'
+  /**
+   * any node → the session's controller: something the session needs failed for good (a full
+   * disk, a quota, a poison message); the controller fails the session. JSON `FaultBody`.
+   */
+  | 'fault'
+  /** controller → the session's results queue, instead of `complete`: the session failed. JSON `FailedBody`. */
+  | 'failed';
 
 /**
  * Body of `open`. `token` is the session's resume token: a new session's is stored (as a hash)
@@ -64,7 +71,21 @@ export interface CompleteBody {
   results: number;
 }
 
-export function encodeJsonBody(body: OpenReply | CompleteBody | OpenRequest): Buffer {
+/** Body of `fault`: why a node cannot go on with a session, in words its client can act on. */
+export interface FaultBody {
+  code: ErrorCode;
+  message: string;
+  /** The reporting node's id (e.g. `q4-count-0`). */
+  node: string;
+}
+
+/** Body of `failed`: what the session's client is told (an ERROR frame with these). */
+export interface FailedBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export function encodeJsonBody(body: OpenReply | CompleteBody | OpenRequest | FaultBody | FailedBody): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
@@ -79,4 +100,28 @@ export function decodeOpenRequest(body: Buffer): OpenRequest | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Parses a `fault` (or, without `node`, a `failed`) body; undefined when malformed. */
+function decodeCodeAndMessage(body: Buffer): { code: ErrorCode; message: string; rest: Record<string, unknown> } | undefined {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null) return undefined;
+    const rest = v as Record<string, unknown>;
+    if (!isErrorCode(rest.code) || typeof rest.message !== 'string') return undefined;
+    return { code: rest.code, message: rest.message.slice(0, 2000), rest };
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeFaultBody(body: Buffer): FaultBody | undefined {
+  const v = decodeCodeAndMessage(body);
+  if (!v || typeof v.rest.node !== 'string') return undefined;
+  return { code: v.code, message: v.message, node: v.rest.node.slice(0, 200) };
+}
+
+export function decodeFailedBody(body: Buffer): FailedBody | undefined {
+  const v = decodeCodeAndMessage(body);
+  return v && { code: v.code, message: v.message };
 }

@@ -12,6 +12,8 @@ import { createLogger } from '../../node/log.js';
 import { WorkerConfigSchema } from './config.js';
 import { PartitionedWorker, type PartitionedLogic } from './partitioned.js';
 import type { Emit } from './emit.js';
+import { WriteAheadLog } from '../../node/storage/wal.js';
+import { StorageError } from '../../node/errors.js';
 
 const topology = new Topology(ClusterConfigSchema.parse({}));
 const config = WorkerConfigSchema.parse({});
@@ -207,4 +209,46 @@ test('messages without a valid session id are dropped', async (t) => {
   await w.send({ ...data('a', 1), session: '' });
   assert.equal(w.broker.published.length, 0);
   assert.deepEqual(readdirSync(path.join(dir, 'sessions')), []);
+});
+
+test('a full disk fails the session (fault to its controller, files deleted, no exit); other sessions go on', async (t) => {
+  const dir = tempDir(t);
+  const w = worker(dir);
+  await w.send(data('a', 1));
+  await w.send(data('z', 9, S2));
+  // The file system refuses S1's next record as a full disk does (ENOSPC under the StorageError).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, called with its own `this`
+  const original = WriteAheadLog.prototype.append;
+  WriteAheadLog.prototype.append = function (this: WriteAheadLog, rec: Buffer) {
+    if (this.file.includes(S1)) {
+      const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return Promise.reject(new StorageError(`cannot write ${this.file}: ${enospc.message}`, enospc));
+    }
+    return original.call(this, rec);
+  };
+  t.after(() => {
+    WriteAheadLog.prototype.append = original;
+  });
+  await w.send(data('b', 2)); // resolves (acked): exiting would only restart into the same full disk
+  const faults = w.broker.ofType('fault');
+  assert.equal(faults.length, 1);
+  assert.equal(faults[0].queue, topology.controllerQueue(topology.controllerFor(S1)));
+  assert.equal(faults[0].session, S1);
+  const body = JSON.parse(faults[0].body.toString()) as { code: string; message: string; node: string };
+  assert.equal(body.code, 'ERR_STORAGE_FULL');
+  assert.equal(body.node, 'q3-agg-1');
+  assert.match(body.message, /full/);
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false, "the session's files are deleted at once");
+  // Later messages of S1 are dropped (no state, no reports) until the cleanup; S2 is untouched.
+  const reported = w.broker.entries().length;
+  await w.send(data('c', 3));
+  await w.send(eos());
+  assert.equal(w.broker.entries().length, reported);
+  assert.equal(resultState(w.broker).length, 0);
+  await w.send(eos(S2));
+  assert.deepEqual(resultState(w.broker, S2), [{ sum: 9, applied: 1 }]);
+  WriteAheadLog.prototype.append = original;
+  await w.send(cleanup());
+  await w.send(data('d', 4));
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false, 'finished for good after the cleanup');
 });

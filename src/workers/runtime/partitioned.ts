@@ -14,6 +14,8 @@ import { consumeExclusively } from '../../node/middleware/exclusive-consumer.js'
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
+import { ErrorCode, isDiskFull } from '../../node/errors.js';
+import { reportSessionFault } from '../../node/session-fault.js';
 
 /** What a partitioned (stateful) stage computes; the runtime handles durability and EOS. */
 export interface PartitionedLogic<S> {
@@ -56,6 +58,12 @@ export class PartitionedWorker<S> {
   private readonly sessionsDir: string;
   private readonly tombstones: Tombstones;
   private readonly reporter: CounterReporter;
+  /**
+   * Sessions this process gave up because their state could not be stored (full disk): their
+   * files are deleted and later messages dropped until the controller's cleanup tombstones them
+   * (memory only: after a restart the session simply starts from nothing and is cleaned up).
+   */
+  private readonly failed = new Set<string>();
 
   constructor(
     private readonly opts: {
@@ -123,6 +131,7 @@ export class PartitionedWorker<S> {
       return;
     }
     if (this.tombstones.has(session)) return;
+    if (this.failed.has(session) && msg.type !== 'cleanup') return;
     switch (msg.type) {
       case 'cleanup':
         return this.cleanup(session);
@@ -148,12 +157,31 @@ export class PartitionedWorker<S> {
       try {
         await slot.wal.append(encodeRecord(msg));
       } catch (err) {
+        if (isDiskFull(err)) return this.storageFull(session, err);
         // Memory and disk disagree now: restart from the log rather than carry on.
         this.opts.log.fatal({ err: String(err) }, 'cannot persist state; exiting so the Egg of Life restarts this node from its log');
         process.exit(1);
       }
     } else metricsIfEnabled()?.dedupDropped.inc();
     await this.reporter.report(session, msg.id, {});
+  }
+
+  /**
+   * The state folder is full. Restarting cannot help (the log would fail again, in a loop), so
+   * the session is given up here: its files are deleted at once (which frees space for the
+   * others), its controller is told, and it fails the session with this cause to its client.
+   */
+  private async storageFull(session: string, err: unknown): Promise<void> {
+    const slot = this.sessions.get(session);
+    this.sessions.delete(session);
+    this.failed.add(session);
+    slot?.wal.destroy();
+    this.opts.log.error({ code: ErrorCode.STORAGE_FULL, session, err: String(err) }, 'state folder full: failing the session');
+    await reportSessionFault(this.opts.broker, this.opts.topology, this.opts.nodeId, {
+      session,
+      code: ErrorCode.STORAGE_FULL,
+      message: `the disk holding this node's state (${this.opts.stateDir}) is full; the session was failed and its partial state deleted. Free space there (or give the node a bigger volume), then run the session again`,
+    });
   }
 
   private async finalize(session: string): Promise<void> {
@@ -166,6 +194,7 @@ export class PartitionedWorker<S> {
   private async cleanup(session: string): Promise<void> {
     const slot = this.sessions.get(session);
     await this.tombstones.add(session);
+    this.failed.delete(session);
     if (slot) slot.wal.destroy();
     else new WriteAheadLog(this.walFile(session)).destroy();
     this.sessions.delete(session);
