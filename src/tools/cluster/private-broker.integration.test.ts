@@ -26,7 +26,9 @@ test(
     });
     const port = 5960 + (process.pid % 9) * 3;
     assert.equal(await portAnswers(port), false, `port ${port} must be free for this test`);
-    const base = await freePortBlock(100);
+    // Not across the private node's Erlang distribution port (AMQP port + 20000), which it opens later.
+    let base = await freePortBlock(100);
+    if (base <= port + 20_000 && port + 20_000 < base + 100) base = await freePortBlock(100, process.pid, { from: port + 20_001 });
     const configFile = path.join(dir, 'cluster.yaml');
     writeIsolatedClusterConfig(
       configFile,
