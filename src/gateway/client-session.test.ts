@@ -12,6 +12,7 @@ import { createLogger } from '../node/log.js';
 import { FakeConsumer } from '../testing/fake-broker.js';
 import { ClientSession, type ClientSessionOptions, type SessionConnection, type SessionController } from './client-session.js';
 import type { OpenReply, OpenRequest } from '../protocol/internal/messages.js';
+import { SessionQuotas, type GatewayQuotaLimits } from './session-quotas.js';
 
 const log = createLogger('client-session-test', 'silent');
 const SESSION = '5e5e5e5e-0000-4000-8000-000000000001';
@@ -121,6 +122,7 @@ class FakeController implements SessionController {
   readonly forwarded: Forwarded[] = [];
   readonly tableEnds: Array<{ session: string; table: TableName; batches: number }> = [];
   readonly finished: string[] = [];
+  readonly faults: Array<{ session: string; code: string; message: string }> = [];
   results: FakeConsumer | undefined;
   stopped = 0;
 
@@ -148,6 +150,10 @@ class FakeController implements SessionController {
     this.finished.push(session);
     return Promise.resolve();
   }
+  reportFault(session: string, code: string, message: string): Promise<void> {
+    this.faults.push({ session, code, message });
+    return Promise.resolve();
+  }
 }
 
 /** Lets the session's queued steps run until `cond` holds (fails the test if it never does). */
@@ -156,7 +162,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   assert.ok(cond(), `timed out waiting for: ${what}`);
 }
 
-const OPTIONS: ClientSessionOptions = {
+const GENEROUS: GatewayQuotaLimits = { rows: 1e9, bytes: 1e12, batches: 1e6, referenceBatches: 1e6, referenceRows: 1e9 };
+const OPTIONS: Omit<ClientSessionOptions, 'quotas'> = {
   controllerTimeoutMs: 1000,
   resultsPrefetch: 4,
   helloTimeoutMs: 10_000,
@@ -173,7 +180,7 @@ function setup(options: Partial<ClientSessionOptions> = {}): {
   const conn = new FakeConnection();
   const controller = new FakeController();
   const established: ClientSession[] = [];
-  new ClientSession(conn, controller, { ...OPTIONS, ...options }, log, (s) => established.push(s));
+  new ClientSession(conn, controller, { ...OPTIONS, quotas: new SessionQuotas(GENEROUS), ...options }, log, (s) => established.push(s));
   return { conn, controller, established };
 }
 
@@ -200,8 +207,8 @@ const completeMsg = (results: number): InMessage => ({
 });
 
 /** A session opened (resumed as SESSION, so ids are known) with its results consumer running. */
-async function opened(): Promise<ReturnType<typeof setup>> {
-  const s = setup();
+async function opened(options: Partial<ClientSessionOptions> = {}): Promise<ReturnType<typeof setup>> {
+  const s = setup(options);
   s.conn.receive(hello(SESSION));
   await until(() => s.conn.ofType(FrameType.SESSION).length === 1, 'SESSION');
   return s;
@@ -494,3 +501,102 @@ function encodeRawTransaction(id: Buffer): Buffer {
   enc.commitRow();
   return enc.finish();
 }
+
+const usersBatch = (seq: number, n: number): Buffer[] =>
+  encodeBatchFrame(
+    TABLE_CODES.users,
+    seq,
+    encodeRows(
+      'users',
+      Array.from({ length: n }, (_, i) => ({ userId: seq * 1000 + i, birthdate: '1990-01-01' })),
+    ),
+  );
+const quotas = (limits: Partial<GatewayQuotaLimits>): SessionQuotas => new SessionQuotas({ ...GENEROUS, ...limits });
+
+/** The client was told ERR_QUOTA naming `key`, the session's controller was asked to fail it, and it was not aborted as a protocol error. */
+async function assertFailedOverQuota(conn: FakeConnection, controller: FakeController, key: string): Promise<void> {
+  assert.equal(conn.errorCode(), 'ERR_QUOTA');
+  assert.ok(conn.isClosed);
+  const message = String(parseJsonBody(conn.ofType(FrameType.ERROR)[0]).message);
+  assert.match(message, new RegExp(`gateway config quotas\\.${key}\\b`));
+  assert.match(message, /Split the dataset/);
+  await until(() => controller.faults.length === 1, 'the fault reported to the controller');
+  assert.deepEqual(controller.faults[0], { session: SESSION, code: 'ERR_QUOTA', message });
+  assert.deepEqual(controller.finished, [], 'failed by the controller (a resume is told why), not aborted');
+}
+
+test('an empty batch is refused (ERR_BATCH_MALFORMED): nothing is forwarded for it', async () => {
+  const { conn, controller } = await opened();
+  conn.receive(encodeBatchFrame(TABLE_CODES.stores, 0, encodeRows('stores', [])));
+  assert.equal(conn.errorCode(), 'ERR_BATCH_MALFORMED');
+  assert.match(String(parseJsonBody(conn.ofType(FrameType.ERROR)[0]).message), /stores batch 0 holds no rows/);
+  assert.equal(controller.forwarded.length, 0);
+});
+
+test('rows over the session quota: ERR_QUOTA naming quotas.rows, the batch is not forwarded, the controller fails the session', async () => {
+  const { conn, controller } = await opened({ quotas: quotas({ rows: 5 }) });
+  conn.receive([...usersBatch(0, 3), ...usersBatch(1, 2)]);
+  assert.equal(conn.errorCode(), undefined, 'exactly at the quota is within it');
+  conn.receive(usersBatch(2, 1));
+  await assertFailedOverQuota(conn, controller, 'rows');
+  assert.deepEqual(
+    controller.forwarded.map((f) => f.seq),
+    [0, 1],
+  );
+});
+
+test('bytes over the session quota: ERR_QUOTA naming quotas.bytes', async () => {
+  const { conn, controller } = await opened({ quotas: quotas({ bytes: 64 }) });
+  conn.receive(usersBatch(0, 50));
+  await assertFailedOverQuota(conn, controller, 'bytes');
+  assert.equal(controller.forwarded.length, 0);
+});
+
+test('batch sequence numbers at the per-table quota: ERR_QUOTA naming quotas.batches / quotas.reference_batches', async () => {
+  {
+    const { conn, controller } = await opened({ quotas: quotas({ referenceBatches: 2 }) });
+    conn.receive([...usersBatch(0, 1), ...usersBatch(1, 1)]);
+    assert.equal(conn.errorCode(), undefined);
+    conn.receive(usersBatch(2, 1));
+    await assertFailedOverQuota(conn, controller, 'reference_batches');
+  }
+  {
+    // Sequence numbers are absolute per table: a high one is over the quota even as the first batch.
+    const { conn, controller } = await opened({ quotas: quotas({ batches: 10 }) });
+    conn.receive(
+      encodeBatchFrame(
+        TABLE_CODES.transaction_items,
+        10,
+        encodeRows('transaction_items', [{ itemId: 1, quantity: 1, subtotalCents: 1, createdAt: 1_704_067_200 }]),
+      ),
+    );
+    await assertFailedOverQuota(conn, controller, 'batches');
+  }
+});
+
+test('a TABLE_END announcing more batches than the quota: ERR_QUOTA', async () => {
+  const { conn, controller } = await opened({ quotas: quotas({ batches: 10 }) });
+  conn.receive(tableEnd('transactions', 11));
+  await assertFailedOverQuota(conn, controller, 'batches');
+  assert.equal(controller.tableEnds.length, 0);
+});
+
+test('rows per reference table over the quota: ERR_QUOTA naming quotas.reference_rows', async () => {
+  const { conn, controller } = await opened({ quotas: quotas({ referenceRows: 4 }) });
+  conn.receive([...usersBatch(0, 4), ...storesBatch(0)]); // each reference table has its own count
+  assert.equal(conn.errorCode(), undefined);
+  conn.receive(usersBatch(1, 1));
+  await assertFailedOverQuota(conn, controller, 'reference_rows');
+});
+
+test("a session's counts survive a resume on the same gateway (the gateway's quotas are per session, not per connection)", async () => {
+  const shared = quotas({ rows: 5 });
+  const first = await opened({ quotas: shared });
+  first.conn.receive(usersBatch(0, 4));
+  first.controller.forwarded[0].confirm();
+  await until(() => first.conn.ofType(FrameType.BATCH_ACK).length === 1, 'ack');
+  first.conn.disconnect();
+  const second = await opened({ quotas: shared });
+  second.conn.receive(usersBatch(1, 2));
+  await assertFailedOverQuota(second.conn, second.controller, 'rows');
+});

@@ -11,7 +11,7 @@ import {
 } from '../protocol/wire/messages.js';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
-import { ProtocolError, CoffeeError, ErrorCode } from '../node/errors.js';
+import { ProtocolError, CoffeeError, ErrorCode, isCoffeeError } from '../node/errors.js';
 import { decodeBatch } from '../dataset/batch-codec.js';
 import { validateBatchValues } from '../dataset/batch-validate.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
@@ -22,6 +22,7 @@ import type { FramedConnection } from './framed-connection.js';
 import type { ControllerLink } from './controller-link.js';
 import { recordSessionRows } from './session-rows.js';
 import { decodeFailedBody } from '../protocol/internal/messages.js';
+import type { SessionQuotas } from './session-quotas.js';
 
 type Phase = 'hello' | 'opening' | 'open' | 'done';
 
@@ -45,7 +46,7 @@ export type SessionConnection = Pick<
 /** What a session uses of the middleware side (the ControllerLink; a fake in the unit test). */
 export type SessionController = Pick<
   ControllerLink,
-  'openSession' | 'forwardBatch' | 'endTable' | 'consumeResults' | 'stopResults' | 'finishSession'
+  'openSession' | 'forwardBatch' | 'endTable' | 'consumeResults' | 'stopResults' | 'finishSession' | 'reportFault'
 >;
 
 export interface ClientSessionOptions {
@@ -59,6 +60,8 @@ export interface ClientSessionOptions {
   maxUnknownResultAcks: number;
   /** Client token HELLO must carry; empty: none (auth.token). */
   authToken: string;
+  /** This gateway's per-session quotas and counts (quotas.*), shared by its connections. */
+  quotas: SessionQuotas;
 }
 
 type Waiter = { resolve: () => void; reject: (e: Error) => void };
@@ -106,6 +109,7 @@ export class ClientSession {
     // connection and the client resumes (ERR_INTERNAL and ERR_BROKER are retryable).
     conn.onFail((err) => {
       if (err instanceof ProtocolError) void this.abort();
+      else if (isCoffeeError(err) && err.code === ErrorCode.QUOTA) void this.overQuota(err);
     });
     conn.setWaitingOnClient(() => this.phase === 'hello' || this.awaitingAck.size > 0 || this.complete.length > 0);
     this.helloTimer = setTimeout(() => {
@@ -127,6 +131,23 @@ export class ClientSession {
       this.log.warn({ session: this.session }, 'session aborted after a protocol error');
     } catch (err) {
       this.log.error({ err: String(err), session: this.session }, 'could not abort session');
+    }
+  }
+
+  /**
+   * The client went over a quota (its ERROR frame is sent): its controller fails the session, so
+   * every node deletes its state and a resume is told the same. Not a protocol error: the
+   * client's address is not held against it.
+   */
+  private async overQuota(err: CoffeeError): Promise<void> {
+    if (!this.session || this.phase === 'done') return;
+    this.phase = 'done';
+    this.options.quotas.forget(this.session);
+    this.log.warn({ session: this.session, code: err.code, reason: err.message }, 'session over quota: failing it');
+    try {
+      await this.controller.reportFault(this.session, err.code, err.message);
+    } catch (e) {
+      this.log.error({ err: String(e), session: this.session }, 'could not report the session over quota; it ends by its idle timeout');
     }
   }
 
@@ -206,6 +227,12 @@ export class ClientSession {
     // The client's limits are not trusted: ranges, lengths and UTF-8 are checked again here.
     const invalid = validateBatchValues(decoded);
     if (invalid !== null) throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `${table} batch ${seq}: ${invalid}`);
+    // An honest client never sends an empty batch (it skips them; TABLE_END counts only batches
+    // sent). Refused rather than coalesced: each would still cost a message per partition, a
+    // logged record and counter entries for nothing, and a refusal needs no bookkeeping.
+    if (decoded.count === 0)
+      throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `${table} batch ${seq} holds no rows: send only batches with rows`);
+    this.options.quotas.admit(this.session, table, seq, decoded.count, payload.length);
     recordSessionRows(this.session, table, decoded.count);
     const s = this.seen.get(table) ?? { count: 0, max: -1 };
     s.count++;
@@ -238,6 +265,7 @@ export class ClientSession {
     const s = this.seen.get(table);
     if (s && s.max >= batches)
       throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
+    this.options.quotas.checkTableEnd(table, batches);
     this.enqueue(async () => {
       await this.controller.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
@@ -302,6 +330,7 @@ export class ClientSession {
       if (this.results) await this.controller.stopResults(this.results);
       this.results = undefined;
       await this.controller.finishSession(this.session);
+      this.options.quotas.forget(this.session);
       this.conn.end(encodeJsonFrame(FrameType.BYE, {}));
       this.log.info({ session: this.session }, 'session delivered');
     });

@@ -73,6 +73,29 @@ export const GatewayConfigSchema = z.object({
   tls: z.object({ cert: z.string().default(''), key: z.string().default('') }).prefault({}),
   /** Client token every HELLO must carry (`auth`); empty: no client authentication. A secret: never logged. */
   auth: z.object({ token: z.string().default('') }).prefault({}),
+  /**
+   * Per-session quotas (session-quotas.ts): a batch over one fails the session with ERR_QUOTA.
+   * Defaults are far above an honest scale-1 run (44.5 M rows, ~0.56 GB of batches, ~390
+   * batches of the largest table, 0.5 M users; SECURITY.md).
+   */
+  quotas: z
+    .object({
+      /** Rows of all tables per session, counted by each gateway. */
+      rows: z.number().int().min(1).default(500_000_000),
+      /** Batch bytes of all tables per session, counted by each gateway (8 GiB). */
+      bytes: z
+        .number()
+        .int()
+        .min(1)
+        .default(8 * 1024 * 1024 * 1024),
+      /** Batches per data table (sequence numbers 0..N-1; exact, survives resumes). */
+      batches: z.number().int().min(1).max(0x7fffffff).default(200_000),
+      /** Batches per reference table: each is copied to every partition that joins it. */
+      reference_batches: z.number().int().min(1).max(0x7fffffff).default(10_000),
+      /** Rows per reference table (stores, menu_items, users), counted by each gateway. */
+      reference_rows: z.number().int().min(1).default(20_000_000),
+    })
+    .prefault({}),
   /** Gateway memory cap the attack suite checks against (`<run_dir>/stats/<id>.json` maxRssBytes). */
   max_rss_bytes: z
     .number()

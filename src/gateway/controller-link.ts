@@ -8,6 +8,7 @@ import { CounterReporter } from '../node/counters-reporter.js';
 import { aliveId, deliveredId, openId, routedId, sourceId } from '../protocol/internal/ids.js';
 import { encodeJsonBody, type OpenReply, type OpenRequest } from '../protocol/internal/messages.js';
 import { ErrorCode } from '../node/errors.js';
+import { reportSessionFault } from '../node/session-fault.js';
 
 /** Where each table's batches go: one competing queue, or a broadcast to every partition. */
 const ROUTES: Record<TableName, { stages: WorkerKind[]; broadcast: boolean }> = {
@@ -32,7 +33,7 @@ export class ControllerLink {
     private readonly broker: BrokerPort,
     private readonly topology: Topology,
     gatewayIndex: number,
-    nodeId: string,
+    private readonly nodeId: string,
   ) {
     this.reporter = new CounterReporter(broker, topology, 'source', nodeId);
     this.replyQueue = topology.gatewayQueue(gatewayIndex);
@@ -118,6 +119,11 @@ export class ControllerLink {
   async sessionAlive(session: string): Promise<void> {
     const queue = this.topology.controllerQueue(this.topology.controllerFor(session));
     await this.broker.publish({ queue, type: 'alive', id: aliveId(session, Date.now()), session, body: Buffer.alloc(0) });
+  }
+
+  /** The session cannot go on (e.g. over a quota): its controller fails it, deleting its state everywhere. */
+  reportFault(session: string, code: ErrorCode, message: string): Promise<void> {
+    return reportSessionFault(this.broker, this.topology, this.nodeId, { session, code, message });
   }
 
   /** The client has its reports (or the session is abandoned): the controller cleans up. */

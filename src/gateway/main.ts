@@ -7,6 +7,7 @@ import { ClientManager } from './client-manager.js';
 import { GatewayServer } from './server.js';
 import { HealthcheckServer } from './healthcheck.js';
 import { publishSessionRows } from './session-rows.js';
+import { SessionQuotas } from './session-quotas.js';
 
 /**
  * Gateway: the single entry point for clients. Its parts, outside in:
@@ -16,6 +17,7 @@ import { publishSessionRows } from './session-rows.js';
  *   framed-connection.ts  one client's socket as whole frames in and out
  *   client-session.ts     the client protocol's state machine, per connection
  *   controller-link.ts    the middleware side: admission by the controller, batches, results
+ *   session-quotas.ts     per-session quotas (rows, bytes, batches) checked on every batch
  *   config.ts             config.ts + config.yaml (seed keys)
  * Heartbeats to the Egg of Life and SIGTERM handling come from the node runtime.
  */
@@ -47,6 +49,13 @@ export async function main(ctx: NodeContext): Promise<void> {
       maxBatchesInFlight: config.max_batches_in_flight,
       maxUnknownResultAcks: config.max_unknown_result_acks,
       authToken: config.auth.token,
+      quotas: new SessionQuotas({
+        rows: config.quotas.rows,
+        bytes: config.quotas.bytes,
+        batches: config.quotas.batches,
+        referenceBatches: config.quotas.reference_batches,
+        referenceRows: config.quotas.reference_rows,
+      }),
     },
     ctx.log,
   );

@@ -82,3 +82,24 @@ test('a truncated q1-rows body is rejected and not kept', () => {
   logic.apply(state, { type: 'q1-rows', id: 'y', body: good }, at(1));
   assert.deepEqual(decodeAll(logic.finalize(state, { session: SESSION, partition: 0 }).map((e) => e.body)), [[Buffer.from('a'), 8000]]);
 });
+
+test('usage: rows kept, for the q1_rows quota (a repeated body counts again: the runtime dedups by id)', () => {
+  const logic = q1SortLogic(topology);
+  const state = logic.newState();
+  assert.deepEqual(logic.usage(state), { keys: 0, referenceKeys: 0 });
+  logic.apply(
+    state,
+    {
+      type: 'q1-rows',
+      id: 'a',
+      body: rowsBody([
+        ['x', 7500],
+        ['y', 8000],
+        ['z', 9000],
+      ]),
+    },
+    at(0),
+  );
+  logic.apply(state, { type: 'q1-rows', id: 'b', body: rowsBody([['w', 7500]]) }, at(0));
+  assert.deepEqual(logic.usage(state), { keys: 4, referenceKeys: 0 });
+});

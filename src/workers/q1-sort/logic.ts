@@ -8,6 +8,8 @@ const CHUNK_BYTES = 256 * 1024;
 
 export interface Q1State {
   chunks: Buffer[];
+  /** Rows kept (the q1_rows quota). */
+  rows: number;
 }
 
 /**
@@ -17,12 +19,15 @@ export interface Q1State {
  */
 export function q1SortLogic(topology: Topology): PartitionedLogic<Q1State> {
   return {
-    newState: () => ({ chunks: [] }),
+    newState: () => ({ chunks: [], rows: 0 }),
     apply(state, msg) {
       if (msg.type !== 'q1-rows') return;
-      forEachQ1Row(msg.body, () => undefined); // validate before keeping
+      let rows = 0;
+      forEachQ1Row(msg.body, () => rows++); // validate (and count) before keeping
       state.chunks.push(msg.body);
+      state.rows += rows;
     },
+    usage: (state) => ({ keys: state.rows, referenceKeys: 0 }),
     finalize(state, { session, partition }) {
       const all = Buffer.concat(state.chunks);
       const starts: number[] = [];

@@ -117,3 +117,28 @@ test('data quality: rows of items missing from menu_items are counted (they stil
   assert.deepEqual(decodeTuples<Q2ResultRow>(emits[0].body, 5, 'q2 rows')[0], ['2024-02', '', 25, '', 2500]);
   assert.deepEqual(JSON.parse(emits[1].body.toString()), { q2Items: { rows: 10, ids: [42, 99] } });
 });
+
+test('usage: distinct (month, item) groups and menu items kept, for the groups and reference_keys quotas', () => {
+  const logic = q2AggLogic(topology);
+  const state = logic.newState();
+  logic.apply(
+    state,
+    partial('a', [
+      [202401, 1, 1, 100, 1],
+      [202401, 2, 1, 100, 1],
+      [202402, 1, 1, 100, 1],
+    ]),
+    at(0),
+  );
+  logic.apply(state, partial('b', [[202401, 1, 4, 400, 1]]), at(0)); // a group already there
+  logic.apply(
+    state,
+    menu(0, [
+      { itemId: 1, itemName: 'A' },
+      { itemId: 2, itemName: 'B' },
+      { itemId: 1, itemName: 'dup' },
+    ]),
+    at(0),
+  );
+  assert.deepEqual(logic.usage(state), { keys: 3, referenceKeys: 2 });
+});

@@ -12,6 +12,8 @@ export interface Q2State {
   sums: Map<number, Map<number, [number, number, number]>>;
   /** item id -> item name (menu_items, broadcast) */
   items: FirstSeenTable<string>;
+  /** (month, item) groups in `sums` (the groups quota). */
+  groups: number;
 }
 
 /**
@@ -21,7 +23,8 @@ export interface Q2State {
  */
 export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
   return {
-    newState: () => ({ sums: new Map<number, Map<number, [number, number, number]>>(), items: new FirstSeenTable<string>() }),
+    newState: () => ({ sums: new Map<number, Map<number, [number, number, number]>>(), items: new FirstSeenTable<string>(), groups: 0 }),
+    usage: (state) => ({ keys: state.groups, referenceKeys: state.items.size }),
     apply(state, msg) {
       if (joinReference(state.items, msg, 'menu_items')) return;
       if (msg.type !== 'q2-partial') return;
@@ -33,7 +36,10 @@ export function q2AggLogic(topology: Topology): PartitionedLogic<Q2State> {
           acc[0] += qty;
           acc[1] += cents;
           acc[2] += n;
-        } else items.set(item, [qty, cents, n]);
+        } else {
+          items.set(item, [qty, cents, n]);
+          state.groups++;
+        }
       }
     },
     finalize(state, { session, partition }) {

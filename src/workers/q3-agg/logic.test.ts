@@ -77,3 +77,20 @@ test('data quality: rows of stores missing from stores are counted; their TPV ro
   ]);
   assert.deepEqual(JSON.parse(emits[1].body.toString()), { q3Stores: { rows: 3, ids: [77] } });
 });
+
+test('usage: distinct (half, store) groups and stores kept, for the groups and reference_keys quotas', () => {
+  const logic = q3AggLogic(topology);
+  const state = logic.newState();
+  logic.apply(
+    state,
+    partial('a', [
+      [20241, 1, 10, 1],
+      [20242, 1, 10, 1],
+      [20241, 3, 10, 1],
+    ]),
+    at(1),
+  );
+  logic.apply(state, partial('b', [[20241, 1, 10, 1]]), at(1));
+  logic.apply(state, stores(0, [{ storeId: 1, storeName: 'A' }]), at(1));
+  assert.deepEqual(logic.usage(state), { keys: 3, referenceKeys: 1 });
+});

@@ -12,12 +12,15 @@ export interface Q3State {
   tpv: Map<number, Map<number, [number, number]>>;
   /** store id -> store name (stores, broadcast) */
   stores: FirstSeenTable<string>;
+  /** (half, store) groups in `tpv` (the groups quota). */
+  groups: number;
 }
 
 /** Q3 partition (owns stores by id): sums TPV per (half, store); joins store names on EOS. */
 export function q3AggLogic(topology: Topology): PartitionedLogic<Q3State> {
   return {
-    newState: () => ({ tpv: new Map<number, Map<number, [number, number]>>(), stores: new FirstSeenTable<string>() }),
+    newState: () => ({ tpv: new Map<number, Map<number, [number, number]>>(), stores: new FirstSeenTable<string>(), groups: 0 }),
+    usage: (state) => ({ keys: state.groups, referenceKeys: state.stores.size }),
     apply(state, msg) {
       if (joinReference(state.stores, msg, 'stores')) return;
       if (msg.type !== 'q3-partial') return;
@@ -28,7 +31,10 @@ export function q3AggLogic(topology: Topology): PartitionedLogic<Q3State> {
         if (acc) {
           acc[0] += cents;
           acc[1] += n;
-        } else stores.set(store, [cents, n]);
+        } else {
+          stores.set(store, [cents, n]);
+          state.groups++;
+        }
       }
     },
     finalize(state, { session, partition }) {

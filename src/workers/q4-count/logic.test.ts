@@ -115,3 +115,27 @@ test('the partition a replica owns comes from its context, not from the message 
   logic.apply(state, msg, at(1));
   assert.deepEqual([state.birthdates.get(2), state.birthdates.get(3)], [undefined, 'y']);
 });
+
+test('usage: distinct (store, user) pairs and own users kept, for the q4_pairs and reference_keys quotas', () => {
+  const logic = q4CountLogic(topology);
+  const state = logic.newState();
+  logic.apply(
+    state,
+    counts('a', [
+      [1, 2, 1],
+      [1, 4, 1],
+      [2, 2, 1],
+    ]),
+    at(0),
+  );
+  logic.apply(state, counts('b', [[1, 2, 5]]), at(0)); // a pair already counted
+  logic.apply(
+    state,
+    users(0, 0, [
+      { userId: 2, birthdate: '1990-01-01' },
+      { userId: 5, birthdate: 'not mine' },
+    ]),
+    at(0),
+  );
+  assert.deepEqual(logic.usage(state), { keys: 3, referenceKeys: 1 });
+});

@@ -15,6 +15,8 @@ export interface Q4CountState {
   counts: Map<number, Map<number, number>>;
   /** user id -> birthdate, for this partition's users only (users, broadcast) */
   birthdates: FirstSeenTable<string>;
+  /** (store, user) pairs in `counts` (the q4_pairs quota). */
+  pairs: number;
 }
 
 /**
@@ -25,14 +27,17 @@ export interface Q4CountState {
 export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState> {
   const partitions = topology.partitions('q4-count');
   return {
-    newState: () => ({ counts: new Map<number, Map<number, number>>(), birthdates: new FirstSeenTable<string>() }),
+    newState: () => ({ counts: new Map<number, Map<number, number>>(), birthdates: new FirstSeenTable<string>(), pairs: 0 }),
+    usage: (state) => ({ keys: state.pairs, referenceKeys: state.birthdates.size }),
     apply(state, msg, { partition }) {
       if (joinReference(state.birthdates, msg, 'users', (user) => partitionOf['q4-count'](user, partitions) === partition)) return;
       if (msg.type !== 'q4-counts') return;
       forEachQ4Count(msg.body, (store, user, count) => {
         let users = state.counts.get(store);
         if (!users) state.counts.set(store, (users = new Map<number, number>()));
-        users.set(user, (users.get(user) ?? 0) + count);
+        const before = users.get(user);
+        if (before === undefined) state.pairs++;
+        users.set(user, (before ?? 0) + count);
       });
     },
     finalize(state, { session, partition }) {

@@ -106,3 +106,20 @@ test('data quality: purchases at stores missing from stores are counted once per
   );
   assert.deepEqual(JSON.parse(emits[1].body.toString()), { q4Stores: { rows: 10, ids: [40] } });
 });
+
+test('usage: distinct (store, user) candidates and stores kept, for the groups and reference_keys quotas', () => {
+  const logic = q4TopLogic(topology);
+  const state = logic.newState();
+  logic.apply(
+    state,
+    cands(0, [
+      [4, 9, 5, '1999-09-09', 5],
+      [4, 7, 3, '1977-07-07', 0],
+      [6, 1, 1, '1911-11-11', 1],
+    ]),
+    at(0),
+  );
+  logic.apply(state, cands(1, [[4, 9, 6, '1999-09-09', 6]]), at(0)); // a candidate already there
+  logic.apply(state, { type: 'data', id: 'stores:0>q4-top.0', body: encodeRows('stores', [{ storeId: 4, storeName: 'A' }]) }, at(0));
+  assert.deepEqual(logic.usage(state), { keys: 3, referenceKeys: 1 });
+});

@@ -15,6 +15,8 @@ export interface Q4TopState {
   storeRows: Map<number, Map<string, number>>;
   /** store id -> store name (stores, broadcast) */
   stores: FirstSeenTable<string>;
+  /** (store, user) candidates in `candidates` (the groups quota). */
+  groups: number;
 }
 
 /** Q4 top-K (owns stores by id): the global top 3 per store from the partitions' top 3s. */
@@ -24,7 +26,9 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
       candidates: new Map<number, Map<number, [number, string]>>(),
       storeRows: new Map<number, Map<string, number>>(),
       stores: new FirstSeenTable<string>(),
+      groups: 0,
     }),
+    usage: (state) => ({ keys: state.groups, referenceKeys: state.stores.size }),
     apply(state, msg) {
       if (joinReference(state.stores, msg, 'stores')) return;
       if (msg.type !== 'q4-candidates') return;
@@ -36,6 +40,7 @@ export function q4TopLogic(topology: Topology): PartitionedLogic<Q4TopState> {
         }
         let users = state.candidates.get(store);
         if (!users) state.candidates.set(store, (users = new Map<number, [number, string]>()));
+        if (!users.has(user)) state.groups++;
         users.set(user, [purchases, birthdate]);
       }
     },

@@ -54,6 +54,7 @@ const sumLogic: PartitionedLogic<SumState> = {
     state.sum += v;
     state.applied++;
   },
+  usage: (state) => ({ keys: state.applied, referenceKeys: 0 }),
   finalize(state, { session, partition }): Emit[] {
     return [
       {
@@ -68,7 +69,10 @@ const sumLogic: PartitionedLogic<SumState> = {
   },
 };
 
-function worker(dir: string): { broker: RecordingBroker; send: (m: Partial<InMessage> & { id: string }) => Promise<void> } {
+function worker(
+  dir: string,
+  workerConfig = config,
+): { broker: RecordingBroker; send: (m: Partial<InMessage> & { id: string }) => Promise<void> } {
   const broker = new RecordingBroker();
   const w = new PartitionedWorker<SumState>({
     stage: 'q3-agg',
@@ -76,7 +80,7 @@ function worker(dir: string): { broker: RecordingBroker; send: (m: Partial<InMes
     nodeId: 'q3-agg-1',
     broker,
     topology,
-    config,
+    config: workerConfig,
     log,
     stateDir: dir,
     logic: sumLogic,
@@ -252,3 +256,75 @@ test('a full disk fails the session (fault to its controller, files deleted, no 
   await w.send(data('d', 4));
   assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false, 'finished for good after the cleanup');
 });
+
+const faultsOf = (b: RecordingBroker, session = S1): Array<{ code: string; message: string; node: string }> =>
+  b
+    .ofType('fault')
+    .filter((m) => m.session === session)
+    .map((m) => JSON.parse(m.body.toString()) as { code: string; message: string; node: string });
+const quotaConfig = (quotas: Record<string, number>) => WorkerConfigSchema.parse({ quotas });
+
+test('a session over its keys quota is failed (ERR_QUOTA naming the key, files deleted, acked); other sessions go on', async (t) => {
+  const dir = tempDir(t);
+  const w = worker(dir, quotaConfig({ groups: 2 })); // q3-agg's keys are its groups; sumLogic counts applied messages
+  await w.send(data('a', 1));
+  await w.send(data('z', 9, S2));
+  await w.send(data('b', 2));
+  assert.equal(faultsOf(w.broker).length, 0, 'at the quota is still within it');
+  await w.send(data('c', 3)); // the third key: over
+  const faults = faultsOf(w.broker);
+  assert.equal(faults.length, 1);
+  assert.equal(faults[0].code, 'ERR_QUOTA');
+  assert.equal(faults[0].node, 'q3-agg-1');
+  assert.match(faults[0].message, /more than 2 groups summed/);
+  assert.match(faults[0].message, /quotas\.groups/);
+  assert.equal(w.broker.ofType('fault')[0].queue, topology.controllerQueue(topology.controllerFor(S1)));
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false, "the session's log is deleted at once");
+  assert.ok(!w.broker.entries().includes('c'), 'the message over quota is not reported as consumed');
+  // Later messages of S1 are dropped without state until the cleanup; S2 goes on.
+  const published = w.broker.published.length;
+  await w.send(data('d', 4));
+  await w.send(eos());
+  assert.equal(w.broker.published.length, published);
+  await w.send(eos(S2));
+  assert.deepEqual(resultState(w.broker, S2), [{ sum: 9, applied: 1 }]);
+  await w.send(cleanup());
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false);
+});
+
+test('the log_bytes quota bounds what one session may log here', async (t) => {
+  const dir = tempDir(t);
+  const w = worker(dir, quotaConfig({ log_bytes: 100 }));
+  await w.send(data('a', 1)); // a record is 3 + id + type + body bytes, plus its 8-byte header: ~14 bytes
+  await w.send({ ...data('b', 2), body: Buffer.from('2'.padEnd(200, ' ')) });
+  const faults = faultsOf(w.broker);
+  assert.equal(faults.length, 1);
+  assert.match(faults[0].message, /quotas\.log_bytes/);
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false);
+});
+
+test('a replayed log over quota gives the session up instead of growing memory; the controller is told; others recover', async (t) => {
+  const dir = tempDir(t);
+  const first = worker(dir);
+  for (let i = 0; i < 5; i++) await first.send(data(`m${i}`, i));
+  await first.send(data('z', 9, S2));
+  // Restarted with a lower quota (or after dying of memory before its check): replay stops at the quota.
+  const second = worker(dir, quotaConfig({ groups: 3 }));
+  await second.send(eos(S2)); // the load ran (messages wait for it)
+  assert.deepEqual(resultState(second.broker, S2), [{ sum: 9, applied: 1 }]);
+  await eventuallyTrue(() => faultsOf(second.broker).length === 1, 'the fault of the session given up during replay');
+  assert.equal(faultsOf(second.broker)[0].code, 'ERR_QUOTA');
+  assert.match(faultsOf(second.broker)[0].message, /quotas\.groups/);
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S1}.wal`)), false, 'its log is deleted: the next restart does not replay it');
+  await second.send(eos());
+  assert.equal(resultState(second.broker, S1).length, 0, 'nothing is finalised for the session given up');
+  const third = worker(dir, quotaConfig({ groups: 3 }));
+  await third.send(eos(S2));
+  assert.equal(faultsOf(third.broker).length, 0);
+});
+
+/** Lets queued promise jobs run until `cond` holds (no timers). */
+async function eventuallyTrue(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(cond(), `never happened: ${what}`);
+}

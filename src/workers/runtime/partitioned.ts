@@ -16,6 +16,7 @@ import type { WorkerConfig } from './config.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
 import { ErrorCode, isDiskFull } from '../../node/errors.js';
 import { reportSessionFault } from '../../node/session-fault.js';
+import { exceededQuota, quotaMessage, stageQuotas, type QuotaExceeded, type StageQuotas, type StateUsage } from './quotas.js';
 
 /** What a partitioned (stateful) stage computes; the runtime handles durability and EOS. */
 export interface PartitionedLogic<S> {
@@ -24,6 +25,8 @@ export interface PartitionedLogic<S> {
   apply(state: S, msg: AppliedMessage, ctx: PartitionContext): void;
   /** The session's outputs once every input has arrived (called on EOS; may be called again). */
   finalize(state: S, ctx: PartitionContext): Emit[];
+  /** What the state holds, for the per-session quotas (quotas.ts); O(1). */
+  usage(state: S): StateUsage;
 }
 
 /** Which session, and which partition of the stage this replica owns. */
@@ -43,7 +46,12 @@ interface SessionSlot<S> {
   state: S;
   applied: Set<string>;
   wal: WriteAheadLog;
+  /** Bytes of the session's log (records and their headers), for the log_bytes quota. */
+  logBytes: number;
 }
+
+/** Bytes a log record takes besides its own: u32 length + u32 crc32 (wal.ts). */
+const WAL_RECORD_OVERHEAD = 8;
 
 /**
  * A partitioned stage: replica p consumes `<stage>.<p>` and owns that shard of every session.
@@ -64,6 +72,9 @@ export class PartitionedWorker<S> {
    * (memory only: after a restart the session simply starts from nothing and is cleaned up).
    */
   private readonly failed = new Set<string>();
+  private readonly quotas: StageQuotas;
+  /** Sessions given up while a log was replayed (over a quota), whose controller is still to be told. */
+  private readonly unreported: Array<{ session: string; exceeded: QuotaExceeded }> = [];
 
   constructor(
     private readonly opts: {
@@ -82,6 +93,7 @@ export class PartitionedWorker<S> {
     mkdirSync(this.sessionsDir, { recursive: true });
     this.tombstones = new Tombstones(opts.stateDir);
     this.reporter = new CounterReporter(opts.broker, opts.topology, opts.stage, opts.nodeId);
+    this.quotas = stageQuotas(opts.stage, opts.config);
   }
 
   /**
@@ -94,12 +106,19 @@ export class PartitionedWorker<S> {
     consumeExclusively(
       broker,
       { queue: topology.stageQueue(stage, partition), prefetch: config.partitioned.prefetch, concurrency: config.partitioned.concurrency },
-      () => log.info({ partition, sessions: this.recover() }, 'state loaded; consuming'),
+      () => {
+        log.info({ partition, sessions: this.recover() }, 'state loaded; consuming');
+        void this.reportGivenUp();
+      },
       (msg) => this.handle(msg),
     );
   }
 
-  /** Replays every session log from disk, replacing what is in memory. */
+  /**
+   * Replays every session log from disk, replacing what is in memory. A session whose replay goes
+   * over a quota (the quotas were lowered, or an earlier process died of memory before its check)
+   * is given up as in `apply`, so a restart never grows past the quotas nor loops on one session.
+   */
   recover(): number {
     for (const slot of this.sessions.values()) slot.wal.close();
     this.sessions.clear();
@@ -113,11 +132,21 @@ export class PartitionedWorker<S> {
         continue;
       }
       const slot = this.slot(session);
-      for (const rec of slot.wal.readAll()) {
+      let exceeded: QuotaExceeded | null = null;
+      // Record by record (1 MiB reads): the log is never held whole in memory.
+      for (const rec of slot.wal.records()) {
+        slot.logBytes += rec.length + WAL_RECORD_OVERHEAD;
         const msg = decodeRecord(rec);
         if (slot.applied.has(msg.id)) continue;
         this.opts.logic.apply(slot.state, msg, slot.ctx);
         slot.applied.add(msg.id);
+        exceeded = exceededQuota(this.quotas, this.opts.logic.usage(slot.state), slot.logBytes);
+        if (exceeded) break;
+      }
+      if (exceeded) {
+        this.giveUp(session, exceeded);
+        this.unreported.push({ session, exceeded });
+        continue;
       }
       n++;
     }
@@ -154,8 +183,13 @@ export class PartitionedWorker<S> {
         return;
       }
       slot.applied.add(msg.id);
+      const record = encodeRecord(msg);
+      slot.logBytes += record.length + WAL_RECORD_OVERHEAD;
+      // Checked before the record is logged: a session over quota leaves nothing to replay.
+      const exceeded = exceededQuota(this.quotas, this.opts.logic.usage(slot.state), slot.logBytes);
+      if (exceeded) return this.overQuota(session, exceeded);
       try {
-        await slot.wal.append(encodeRecord(msg));
+        await slot.wal.append(record);
       } catch (err) {
         if (isDiskFull(err)) return this.storageFull(session, err);
         // Memory and disk disagree now: restart from the log rather than carry on.
@@ -184,6 +218,44 @@ export class PartitionedWorker<S> {
     });
   }
 
+  /** Drops a session's state and files here; its later messages are dropped until the cleanup. */
+  private giveUp(session: string, exceeded: QuotaExceeded): void {
+    const slot = this.sessions.get(session);
+    this.sessions.delete(session);
+    this.failed.add(session);
+    slot?.wal.destroy();
+    this.opts.log.error(
+      { code: ErrorCode.QUOTA, session, quota: `quotas.${exceeded.key}`, limit: exceeded.limit, used: exceeded.used },
+      'session over quota: failing it',
+    );
+  }
+
+  /**
+   * The session went over a per-session quota: it is given up here (memory and files freed at
+   * once), its controller is told, and it fails the session with ERR_QUOTA to its client only.
+   * The message is acked: redelivering it could only go over the quota again.
+   */
+  private async overQuota(session: string, exceeded: QuotaExceeded): Promise<void> {
+    this.giveUp(session, exceeded);
+    await this.reportQuota(session, exceeded);
+  }
+
+  private reportQuota(session: string, exceeded: QuotaExceeded): Promise<void> {
+    return reportSessionFault(this.opts.broker, this.opts.topology, this.opts.nodeId, {
+      session,
+      code: ErrorCode.QUOTA,
+      message: quotaMessage(exceeded),
+    });
+  }
+
+  /** Tells the controllers of the sessions the last replay gave up (after the load, off the replay's path). */
+  private async reportGivenUp(): Promise<void> {
+    for (const { session, exceeded } of this.unreported.splice(0))
+      await this.reportQuota(session, exceeded).catch((err: unknown) =>
+        this.opts.log.error({ err: String(err), session }, 'could not report a session over quota; it ends by its idle timeout'),
+      );
+  }
+
   private async finalize(session: string): Promise<void> {
     const slot = this.slot(session);
     const emits = this.opts.logic.finalize(slot.state, slot.ctx);
@@ -208,6 +280,7 @@ export class PartitionedWorker<S> {
         state: this.opts.logic.newState(),
         applied: new Set(),
         wal: new WriteAheadLog(this.walFile(session)),
+        logBytes: 0,
       };
       this.sessions.set(session, slot);
     }
