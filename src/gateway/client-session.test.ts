@@ -494,3 +494,23 @@ function encodeRawTransaction(id: Buffer): Buffer {
   enc.commitRow();
   return enc.finish();
 }
+
+test('KEEPALIVE goes to a client only while its session is open (not before SESSION, not after an ERROR)', async () => {
+  const early = new FakeConnection();
+  new ClientSession(early, new FakeController(), OPTIONS, log, () => undefined).keepalive();
+  assert.equal(early.ofType(FrameType.KEEPALIVE).length, 0, 'none before the session is open');
+  const { conn, established, controller } = await opened();
+  established[0].keepalive();
+  established[0].keepalive();
+  assert.equal(conn.ofType(FrameType.KEEPALIVE).length, 2);
+  await controller.results!.handler({
+    type: 'failed',
+    id: `failed:${SESSION}`,
+    session: SESSION,
+    headers: {},
+    body: Buffer.from(JSON.stringify({ code: 'ERR_SESSION_EXPIRED', message: 'expired' })),
+    redelivered: false,
+  });
+  established[0].keepalive();
+  assert.equal(conn.ofType(FrameType.KEEPALIVE).length, 2, 'nothing after the session ended');
+});
