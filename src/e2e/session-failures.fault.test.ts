@@ -36,26 +36,40 @@ import {
  * is exact.
  */
 
-/** The node whose state folder is the small tmpfs. */
+/** The worker whose state folder is a small tmpfs. */
 const FULL_NODE = 'q4-count-0';
-/** Size of that tmpfs; the test fills it up to FREE_BYTES before the client runs. */
+/** Nodes whose state folder is a small tmpfs (both controllers: a session may hash to either). */
+const TMPFS_NODES = [FULL_NODE, 'controller-0', 'controller-1'];
+/** Size of each tmpfs; a test fills one up before a client runs. */
 const TMPFS_BYTES = 4 << 20;
-/** Room left on it: far less than one users batch, which every q4-count partition logs. */
+/** Room left on the worker's: far less than one users batch, which every q4-count partition logs. */
 const FREE_BYTES = 8 << 10;
 /** Controller `session.unused_timeout`: a session that never got a batch expires this soon. */
 const UNUSED_TIMEOUT_MS = 3000;
 
 const isRoot = process.getuid?.() === 0;
-const SKIP_FULL_DISK = isRoot ? false : 'needs root to mount a tmpfs under the worker state folder (CI runs as root)';
+const SKIP_FULL_DISK = isRoot ? false : 'needs root to mount a tmpfs under a node state folder (CI runs as root)';
 
 let tc: TestCluster;
-let mountPoint: string | undefined;
+/** Node id -> its state folder, a mounted tmpfs. */
+const mounts = new Map<string, string>();
 
 function unmount(): void {
-  if (mountPoint === undefined) return;
   // Lazy: a node killed a moment ago may still hold a file open there.
-  execFileSync('umount', ['-l', mountPoint]);
-  mountPoint = undefined;
+  for (const [node, dir] of mounts) {
+    execFileSync('umount', ['-l', dir]);
+    mounts.delete(node);
+  }
+}
+
+/** Fills a node's tmpfs up to `free` bytes left, as another tenant of the volume would; returns the ballast file. */
+function fill(node: string, free: number): string {
+  const dir = mounts.get(node);
+  assert.ok(dir, `${node}'s state folder is not a tmpfs`);
+  const ballast = path.join(dir, 'ballast');
+  const st = statfsSync(dir);
+  writeFileSync(ballast, Buffer.alloc(Math.max(0, st.bavail * st.bsize - free)));
+  return ballast;
 }
 
 before(async () => {
@@ -63,10 +77,12 @@ before(async () => {
     env: { COFFEE__SESSION__UNUSED_TIMEOUT: String(UNUSED_TIMEOUT_MS) },
     beforeStart: (run) => {
       if (!isRoot) return;
-      const dir = path.join(run, 'state', FULL_NODE);
-      mkdirSync(dir, { recursive: true });
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', dir]);
-      mountPoint = dir;
+      for (const node of TMPFS_NODES) {
+        const dir = path.join(run, 'state', node);
+        mkdirSync(dir, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', dir]);
+        mounts.set(node, dir);
+      }
     },
     afterStop: unmount,
   });
@@ -79,7 +95,7 @@ after(async () => {
   }
 });
 
-/** The `time` of the first line of a node's log matching `pattern` (pino JSON lines). */
+/** The time of the first line of a node's log matching `pattern` (pino JSON lines, ISO time). */
 function logTime(node: string, pattern: RegExp): number | undefined {
   const file = path.join(runDir(tc.cluster.config), 'logs', `${node}.log`);
   if (!existsSync(file)) return undefined;
@@ -94,24 +110,24 @@ function restartRecord(node: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
+function failedRun(data: string): Promise<CoffeeError> {
+  return runClient({ data, out: tempDir('coffee-out-'), gateways: tc.cluster.gateways(), progress: false }).then(
+    () => assert.fail('the run succeeded on a full disk'),
+    (e: CoffeeError) => e,
+  );
+}
+
 test(
   'a full disk under one worker fails the session at once with ERR_STORAGE_FULL; the node is not restarted; then an honest run is exact',
   { skip: SKIP_FULL_DISK },
   async () => {
-    assert.ok(mountPoint, 'the tmpfs is mounted');
     const data = await dataset({ scale: 0.001, seed: 51, hardCases: true });
     const pid = tc.pidsOf('q4-count').get(FULL_NODE);
     const record = restartRecord(FULL_NODE);
-    // Fill the disk up to a few KiB, as another tenant of the volume would.
-    const ballast = path.join(mountPoint, 'ballast');
-    const st = statfsSync(mountPoint);
-    writeFileSync(ballast, Buffer.alloc(Math.max(0, st.bavail * st.bsize - FREE_BYTES)));
+    const ballast = fill(FULL_NODE, FREE_BYTES);
 
     const started = Date.now();
-    const err = await runClient({ data, out: tempDir('coffee-out-'), gateways: tc.cluster.gateways(), progress: false }).then(
-      () => assert.fail('the run succeeded on a full disk'),
-      (e: CoffeeError) => e,
-    );
+    const err = await failedRun(data);
     const failedAt = Date.now();
     assert.equal(err.code, 'ERR_STORAGE_FULL', err.message);
     assert.match(err.message, new RegExp(`${FULL_NODE}: the disk holding this node's state .* is full`));
@@ -133,6 +149,26 @@ test(
     await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false });
     await assertMatchesReference(data, out);
     assert.equal(tc.pidsOf('q4-count').get(FULL_NODE), pid, `${FULL_NODE} was restarted`);
+  },
+);
+
+test(
+  'full controller disks: a new session is refused at once with ERR_STORAGE_FULL naming the cause, no controller restarted; with the space back a run is exact',
+  { skip: SKIP_FULL_DISK },
+  async () => {
+    const data = await dataset({ scale: 0.001, seed: 53, hardCases: true });
+    const pids = tc.pidsOf('controller');
+    const ballasts = ['controller-0', 'controller-1'].map((node) => fill(node, 0));
+    const started = Date.now();
+    const err = await failedRun(data);
+    assert.equal(err.code, 'ERR_STORAGE_FULL', err.message);
+    assert.match(err.message, /the disk holding the controller's state .* is full.*Free space there/);
+    console.log(`full controller disk: ERR_STORAGE_FULL at the client ${Date.now() - started} ms into the run`);
+    assert.deepEqual(tc.pidsOf('controller'), pids, 'a controller was restarted');
+    for (const b of ballasts) rmSync(b);
+    const out = tempDir('coffee-out-');
+    await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false });
+    await assertMatchesReference(data, out);
   },
 );
 
