@@ -167,3 +167,69 @@ test('client: a resumed session re-sends exactly the un-acked window, in order, 
     await mock.close();
   }
 });
+
+test(
+  'client: a gateway gone silent after the upload fails the run with ERR_CLIENT_TIMEOUT naming what it waited for',
+  { timeout: 20_000 },
+  async () => {
+    const mock = new GatewayMock({ holdResults: {} });
+    const address = await mock.listen();
+    const data = tinyDataset(10);
+    try {
+      const started = performance.now();
+      await assert.rejects(
+        runClient({ data, out: mkdtempSync(path.join(os.tmpdir(), 'o-')), gateways: [address], progress: false, idleTimeoutMs: 400 }),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'ERR_CLIENT_TIMEOUT');
+          assert.match(err.message, /nothing arrived from any gateway for 0.4 s while waiting for the reports from 127\.0\.0\.1:\d+/);
+          assert.match(err.message, /0 result message\(s\) received, COMPLETE not yet received/);
+          assert.match(err.message, /--idle-timeout/);
+          return true;
+        },
+      );
+      const ms = performance.now() - started;
+      assert.ok(ms < 5000, `failed after ${Math.round(ms)} ms, not about the 400 ms timeout`);
+    } finally {
+      await mock.close();
+    }
+  },
+);
+
+test('client: a gateway that never answers HELLO fails the run with ERR_CLIENT_TIMEOUT', { timeout: 20_000 }, async () => {
+  const mock = new GatewayMock({ silentHello: true });
+  const address = await mock.listen();
+  try {
+    await assert.rejects(
+      runClient({
+        data: tinyDataset(10),
+        out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
+        gateways: [address],
+        progress: false,
+        idleTimeoutMs: 300,
+      }),
+      (err: Error & { code?: string }) =>
+        err.code === 'ERR_CLIENT_TIMEOUT' && /the answer to HELLO from 127\.0\.0\.1:\d+/.test(err.message),
+    );
+  } finally {
+    await mock.close();
+  }
+});
+
+test('client: a long wait for the reports with KEEPALIVEs is not a timeout (an honest big session)', { timeout: 20_000 }, async () => {
+  // Results come after 5 × the timeout; KEEPALIVE every quarter of it meanwhile.
+  const mock = new GatewayMock({ holdResults: { ms: 2000, keepaliveMs: 100 } });
+  const address = await mock.listen();
+  try {
+    const summary = await runClient({
+      data: tinyDataset(10),
+      out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
+      gateways: [address],
+      progress: false,
+      idleTimeoutMs: 400,
+    });
+    assert.ok(mock.delivered.has(summary.session), 'the run completed');
+    assert.ok(summary.seconds >= 2, 'it did wait for the held results');
+  } finally {
+    await mock.close();
+  }
+});

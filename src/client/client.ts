@@ -22,6 +22,7 @@ import { UploadProgress } from './progress.js';
 import { resolveClientOptions, type ClientOptions, type ClientSummary, type ResolvedClientOptions } from './options.js';
 import { Uploader } from './uploader.js';
 import { writeHtmlReport } from '../queries/report-html.js';
+import { InactivityWatch } from './inactivity.js';
 
 /** The largest batch payload a gateway takes (its default frame limit, less the frame's heads). */
 const MAX_BATCH_PAYLOAD_BYTES = DEFAULT_MAX_FRAME_BYTES - 1 - BATCH_HEAD_BYTES;
@@ -68,7 +69,10 @@ export class CoffeeClient {
   /** The reports' one write, started once every result is in. */
   private reports: Promise<void> | undefined;
   private expectedResults: number | null = null;
+  /** Every batch and table end handed to the uploader: from now on the run waits for its reports. */
+  private uploaded = false;
   private readonly finished = deferred<void>();
+  private readonly inactivity: InactivityWatch | undefined;
   reconnects = 0;
 
   constructor(options: ClientOptions) {
@@ -78,6 +82,31 @@ export class CoffeeClient {
     this.collector = new ResultCollector(path.join(this.opts.out, `.spool-${process.pid}-${Date.now()}`));
     // The run's outcome is awaited in run(); a failure before then must not be unhandled.
     this.finished.promise.catch(() => undefined);
+    if (this.opts.idleTimeoutMs > 0)
+      this.inactivity = new InactivityWatch(
+        this.opts.idleTimeoutMs,
+        () => this.waitingFor(),
+        (err) => {
+          // A HELLO in flight is the connect loop's: it fails the run with this error too.
+          this.pending?.hello.reject(err);
+          this.fail(err);
+        },
+      );
+  }
+
+  /** What the run waits on a gateway for now, in words (null: for nothing, e.g. reading the dataset). */
+  private waitingFor(): string | null {
+    if (this.phase === 'failed' || this.phase === 'finished') return null;
+    if (this.pending) return `the answer to HELLO from ${this.pending.link.address}`;
+    const at = this.link ? ` from ${this.link.address}` : '';
+    if (this.phase === 'delivered') return `BYE${at} after DONE`;
+    if (this.phase !== 'open') return null; // between two connection attempts: the connect loop's deadline rules
+    if (this.uploader.unacked > 0) return `the acknowledgement of ${this.uploader.unacked} batch(es)${at}`;
+    if (this.uploaded) {
+      const total = this.expectedResults === null ? 'COMPLETE not yet received' : `of ${this.expectedResults}`;
+      return `the reports${at} (${this.collector.count} result message(s) received, ${total})`;
+    }
+    return null;
   }
 
   async run(): Promise<ClientSummary> {
@@ -91,6 +120,7 @@ export class CoffeeClient {
     const progress = new UploadProgress(totalBytes, this.opts.progress);
     const rows: Record<string, number> = {};
     let inputBytes = 0;
+    this.inactivity?.start();
     try {
       this.session = await this.connect(undefined);
       for (const table of TABLES) {
@@ -112,9 +142,11 @@ export class CoffeeClient {
         this.uploader.endTable(table, seq);
       }
       progress.stop();
+      this.uploaded = true;
       this.opts.onEvent({ type: 'uploaded' });
       await this.finished.promise;
     } finally {
+      this.inactivity?.stop();
       progress.stop();
       this.link?.close();
       this.collector.dispose();
@@ -213,6 +245,8 @@ export class CoffeeClient {
   }
 
   private onFrame(f: Frame): void {
+    // Any frame is a sign of life of the gateway (KEEPALIVE exists for nothing else).
+    this.inactivity?.touch();
     try {
       switch (f.type) {
         case FrameType.SESSION: {
@@ -247,6 +281,8 @@ export class CoffeeClient {
         }
         case FrameType.BYE:
           if (this.phase === 'delivered') this.finish();
+          return;
+        case FrameType.KEEPALIVE:
           return;
         case FrameType.ERROR: {
           const body = decodeErrorBody(f);

@@ -34,6 +34,11 @@ export interface ClientOptions {
   authToken?: string;
   /** Largest CSV record in bytes; a longer one fails the run naming file and line. */
   maxRecordBytes?: number;
+  /**
+   * ms the run may wait on the gateways without receiving a frame (gateways send KEEPALIVE every
+   * 15 s while a session is open); then it fails with ERR_CLIENT_TIMEOUT. 0: no limit.
+   */
+  idleTimeoutMs?: number;
 }
 
 export type ClientEvent =
@@ -46,6 +51,7 @@ export const CLIENT_DEFAULTS = {
   window: 8,
   retryForMs: 60_000,
   maxRecordBytes: 1024 * 1024,
+  idleTimeoutMs: 120_000,
 } as const;
 
 /** The options with every default applied: resolved once, at the start of a run. */
@@ -67,6 +73,7 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
     tls: opts.tls,
     authToken: opts.authToken,
     maxRecordBytes: opts.maxRecordBytes ?? CLIENT_DEFAULTS.maxRecordBytes,
+    idleTimeoutMs: opts.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs,
   };
 }
 

@@ -432,3 +432,28 @@ test('an alive notice (client still connected) keeps a used session from expirin
   await coord.handle(openMsg(S2, { resume: true }));
   assert.equal(reply(broker.ofType('open-reply').at(-1)!).ok, true);
 });
+
+/** Makes every later append of the store fail as a full disk does. */
+function diskFull(store: SessionStore): void {
+  store.append = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+}
+
+test('a full controller disk fails the session at once with ERR_STORAGE_FULL (no endless requeue), and refuses new sessions', async (t) => {
+  const { broker, coord, store } = setup(t);
+  await coord.handle(openMsg(S1));
+  diskFull(store);
+  // The counter is handled (not thrown back for a requeue that would fail the same way for ever).
+  await coord.handle(counterMsg(S1, SOURCE));
+  const failed = broker.ofType('failed');
+  assert.equal(failed.length, 1, 'the client is told although the failure could not be logged');
+  const body = JSON.parse(failed[0].body.toString()) as { code: string; message: string };
+  assert.equal(body.code, 'ERR_STORAGE_FULL');
+  assert.match(body.message, /disk holding the controller's state .* is full/);
+  assert.equal(broker.ofType('cleanup').length, 2 * PARTITIONED.length, 'every partition drops the session');
+  // A new session cannot be logged: refused with the cause, and it holds no slot.
+  await coord.handle(openMsg(S2));
+  const r = reply(broker.ofType('open-reply').at(-1)!);
+  assert.equal(r.ok, false);
+  assert.equal(r.code, 'ERR_STORAGE_FULL');
+  assert.equal(coord.active, 0);
+});

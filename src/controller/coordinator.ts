@@ -12,7 +12,7 @@ import { SessionProgress } from './progress.js';
 import { describeSession, type SessionStatus } from './session-status.js';
 import type { SessionStore } from './session-store.js';
 import { type SessionRecord } from './session-store.js';
-import { ErrorCode } from '../node/errors.js';
+import { ErrorCode, isDiskFull } from '../node/errors.js';
 
 interface Session {
   progress: SessionProgress;
@@ -142,7 +142,14 @@ export class Coordinator {
     if (s.failed) return;
     s.failed = failure;
     s.lastActivity = performance.now();
-    await this.store.append(session, { k: 'failed', code: failure.code, message: failure.message });
+    try {
+      await this.store.append(session, { k: 'failed', code: failure.code, message: failure.message });
+    } catch (err) {
+      // A full disk must not keep the client from being told: the failure is then in memory only
+      // (a restarted controller finds the session unfinished and fails it again at expiry).
+      if (!isDiskFull(err)) throw err;
+      this.log.error({ code: ErrorCode.STORAGE_FULL, session, err: String(err) }, 'state folder full: failure not logged');
+    }
     this.log.warn({ session, code: failure.code, reason: failure.message }, 'session failed');
     await this.driveFailed(session);
   }
@@ -207,9 +214,17 @@ export class Coordinator {
       await this.broker.declareQueues([this.topology.resultsQueue(session)]);
       const tokenHash = hashToken(request.token);
       this.sessions.set(session, { ...this.newSession(), tokenHash });
-      await this.store.append(session, { k: 'open', t: tokenHash });
-      this.log.info({ session, active: this.sessions.size }, 'session opened');
-      reply = { ok: true };
+      try {
+        await this.store.append(session, { k: 'open', t: tokenHash });
+        this.log.info({ session, active: this.sessions.size }, 'session opened');
+        reply = { ok: true };
+      } catch (err) {
+        // Requeued, the open would come back and find the session in memory only: refused instead.
+        if (!isDiskFull(err)) throw err;
+        this.sessions.delete(session);
+        this.log.error({ code: ErrorCode.STORAGE_FULL, session, err: String(err) }, 'state folder full: session refused');
+        reply = { ok: false, code: ErrorCode.STORAGE_FULL, message: this.storageFullMessage() };
+      }
     }
     if (msg.replyTo) {
       await this.broker.publish({
@@ -234,7 +249,14 @@ export class Coordinator {
       return;
     }
     s.progress.apply(report);
-    await this.store.append(msg.session, { k: 'counter', r: report });
+    try {
+      await this.store.append(msg.session, { k: 'counter', r: report });
+    } catch (err) {
+      // Requeued, every report of the session would fail again (with back-off, never ending):
+      // the session cannot be counted, so it fails now and its client is told why.
+      if (!isDiskFull(err)) throw err;
+      return this.fail(msg.session, s, { code: ErrorCode.STORAGE_FULL, message: this.storageFullMessage() });
+    }
     await this.drive(msg.session, s);
   }
 
@@ -272,6 +294,10 @@ export class Coordinator {
     await this.store.finish(session);
     this.sessions.delete(session);
     this.log.info({ session, active: this.sessions.size }, 'session cleaned up');
+  }
+
+  private storageFullMessage(): string {
+    return `the disk holding the controller's state (${this.store.dir}) is full; the session was failed. Free space there (or give the controller a bigger volume), then run the session again`;
   }
 
   /** A `cleanup` to every partition of every stateful stage: each deletes the session's state. */

@@ -23,7 +23,8 @@ export type SessionRecord =
  * after their record is on disk.
  */
 export class SessionStore {
-  private readonly dir: string;
+  /** The folder of the session logs (named in errors). */
+  readonly dir: string;
   private readonly logs = new Map<string, WriteAheadLog>();
   readonly finished: Tombstones;
 

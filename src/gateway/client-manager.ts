@@ -12,6 +12,8 @@ export type ClientManagerOptions = ClientSessionOptions &
     maxConnections: number;
     /** ms between `alive` notices for each connected session (alive_interval). */
     aliveIntervalMs: number;
+    /** ms between KEEPALIVE frames to each client with an open session (client_keepalive). */
+    clientKeepaliveMs: number;
     /** Sessions of one source address aborted by protocol errors within `abortWindowMs` before it is refused (abort_limit). */
     maxAbortsPerSource: number;
     abortWindowMs: number;
@@ -24,6 +26,7 @@ export class ClientManager {
   /** Connections open now, counted from accept to close (sessions or not). */
   private connections = 0;
   private readonly aliveTimer: NodeJS.Timeout;
+  private readonly keepaliveTimer: NodeJS.Timeout;
   private readonly aborts: AbortLimiter;
 
   constructor(
@@ -35,6 +38,11 @@ export class ClientManager {
     // system (a broker or stage outage) keeps it waiting longer than the idle timeout.
     this.aliveTimer = setInterval(() => this.notifyAlive(), options.aliveIntervalMs);
     this.aliveTimer.unref();
+    // The client is told the gateway lives while nothing else is due (its inactivity timeout).
+    this.keepaliveTimer = setInterval(() => {
+      for (const s of this.bySession.values()) s.keepalive();
+    }, options.clientKeepaliveMs);
+    this.keepaliveTimer.unref();
     this.aborts = new AbortLimiter(options.maxAbortsPerSource, options.abortWindowMs);
   }
 
@@ -90,6 +98,7 @@ export class ClientManager {
 
   async drainAll(): Promise<void> {
     clearInterval(this.aliveTimer);
+    clearInterval(this.keepaliveTimer);
     await Promise.all([...this.live].map((s) => s.drain()));
   }
 }

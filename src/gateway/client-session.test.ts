@@ -600,3 +600,23 @@ test("a session's counts survive a resume on the same gateway (the gateway's quo
   second.conn.receive(usersBatch(1, 2));
   await assertFailedOverQuota(second.conn, second.controller, 'rows');
 });
+
+test('KEEPALIVE goes to a client only while its session is open (not before SESSION, not after an ERROR)', async () => {
+  const early = new FakeConnection();
+  new ClientSession(early, new FakeController(), { ...OPTIONS, quotas: quotas({}) }, log, () => undefined).keepalive();
+  assert.equal(early.ofType(FrameType.KEEPALIVE).length, 0, 'none before the session is open');
+  const { conn, established, controller } = await opened();
+  established[0].keepalive();
+  established[0].keepalive();
+  assert.equal(conn.ofType(FrameType.KEEPALIVE).length, 2);
+  await controller.results!.handler({
+    type: 'failed',
+    id: `failed:${SESSION}`,
+    session: SESSION,
+    headers: {},
+    body: Buffer.from(JSON.stringify({ code: 'ERR_SESSION_EXPIRED', message: 'expired' })),
+    redelivered: false,
+  });
+  established[0].keepalive();
+  assert.equal(conn.ofType(FrameType.KEEPALIVE).length, 2, 'nothing after the session ended');
+});

@@ -347,6 +347,11 @@ export class ClientSession {
     this.results = undefined;
   }
 
+  /** A KEEPALIVE frame, while the session is open: the client knows this gateway still serves it. */
+  keepalive(): void {
+    if (this.phase === 'open' && !this.conn.isClosed) this.conn.send(encodeJsonFrame(FrameType.KEEPALIVE, {}));
+  }
+
   /** Graceful shutdown: stop taking frames, let in-flight publishes finish, close. */
   async drain(): Promise<void> {
     await this.chain;

@@ -61,6 +61,12 @@ export const GatewayConfigSchema = z.object({
    * part of a frame received) without sending a byte; then it is closed and its results released.
    */
   idle_timeout: z.number().int().min(100).default(60_000),
+  /**
+   * ms between KEEPALIVE frames to each client with an open session, so a client waiting for a
+   * long computation can tell it from a dead gateway (the client's `--idle-timeout`, default
+   * 120 s, must stay well above this).
+   */
+  client_keepalive: z.number().int().min(100).default(15_000),
   /** ms of silence before TCP keepalive probes start (detects peers that vanished without FIN). */
   keepalive: z.number().int().min(1000).default(30_000),
   /** ms after `end()` before a socket whose peer never closes is destroyed. */

@@ -40,6 +40,7 @@ export async function main(ctx: NodeContext): Promise<void> {
       maxControlBytes: config.max_control_frame_bytes,
       maxConnections: config.max_connections,
       aliveIntervalMs: config.alive_interval,
+      clientKeepaliveMs: config.client_keepalive,
       maxAbortsPerSource: config.abort_limit.max,
       abortWindowMs: config.abort_limit.window,
       helloTimeoutMs: config.hello_timeout,

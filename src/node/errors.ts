@@ -259,6 +259,17 @@ export class BatchDecodeError extends CoffeeError {
   }
 }
 
+/**
+ * A message its handler cannot decode (no honest node sends it): the message's fault, never the
+ * infrastructure's, so the broker retries it a bounded number of times, then dead-letters it
+ * and its session is failed with ERR_POISON_MESSAGE.
+ */
+export class PoisonInputError extends CoffeeError {
+  constructor(message: string) {
+    super(ErrorCode.BATCH_MALFORMED, message);
+  }
+}
+
 /** This node's identity is already running elsewhere on this machine: the duplicate exits. */
 export class AlreadyRunningError extends CoffeeError {
   constructor(id: string, why: string) {

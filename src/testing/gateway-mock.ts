@@ -17,6 +17,13 @@ export interface GatewayMockOptions {
   stallAfterBatches?: { acked: number; unacked: number };
   /** Result messages to deliver once every table is ended. */
   results?: Array<{ meta: ResultMeta; payload: Buffer }>;
+  /** Never answer HELLO (a hung gateway that accepted the connection). */
+  silentHello?: boolean;
+  /**
+   * Once every table is ended, hold the results back `ms` (default: for ever), sending KEEPALIVE
+   * every `keepaliveMs` meanwhile (default: nothing; a gateway gone silent).
+   */
+  holdResults?: { ms?: number; keepaliveMs?: number };
 }
 
 /**
@@ -61,7 +68,9 @@ export class GatewayMock {
     const send = (parts: Buffer | Buffer[]): void => {
       for (const p of Array.isArray(parts) ? parts : [parts]) socket.write(p);
     };
+    const timers: NodeJS.Timeout[] = [];
     socket.on('error', () => undefined);
+    socket.on('close', () => timers.forEach((t) => clearTimeout(t)));
     socket.on('data', (chunk) => {
       for (const f of decoder.push(chunk)) {
         if (socket.destroyed) return;
@@ -74,6 +83,7 @@ export class GatewayMock {
         case FrameType.HELLO: {
           const body = json() as { resume?: string };
           this.hellos.push(body);
+          if (this.options.silentHello) return;
           if (this.busyLeft > 0) {
             this.busyLeft--;
             socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.BUSY, message: 'busy (mock): retry later' }));
@@ -83,7 +93,7 @@ export class GatewayMock {
           if (!this.batches.has(session)) this.batches.set(session, new Map());
           if (!this.ended.has(session)) this.ended.set(session, new Map());
           send(encodeJsonFrame(FrameType.SESSION, { session }));
-          this.maybeDeliver(session, send);
+          this.maybeDeliver(session, send, timers);
           return;
         }
         case FrameType.BATCH: {
@@ -110,7 +120,7 @@ export class GatewayMock {
           const { table, batches } = json() as { table: string; batches: number };
           this.ended.get(session)!.set(table, batches);
           send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
-          this.maybeDeliver(session, send);
+          this.maybeDeliver(session, send, timers);
           return;
         }
         case FrameType.RESULT_ACK:
@@ -125,10 +135,22 @@ export class GatewayMock {
     };
   }
 
-  private maybeDeliver(session: string, send: (parts: Buffer | Buffer[]) => void): void {
+  private maybeDeliver(session: string, send: (parts: Buffer | Buffer[]) => void, timers: NodeJS.Timeout[]): void {
     if (this.ended.get(session)!.size < TABLES.length) return;
     const results = this.options.results ?? [];
-    for (const r of results) send(encodeResultFrame(r.meta, r.payload));
-    send(encodeJsonFrame(FrameType.COMPLETE, { results: results.length }));
+    const deliver = (): void => {
+      for (const r of results) send(encodeResultFrame(r.meta, r.payload));
+      send(encodeJsonFrame(FrameType.COMPLETE, { results: results.length }));
+    };
+    const hold = this.options.holdResults;
+    if (!hold) return deliver();
+    if (hold.keepaliveMs !== undefined) timers.push(setInterval(() => send(encodeJsonFrame(FrameType.KEEPALIVE, {})), hold.keepaliveMs));
+    if (hold.ms !== undefined)
+      timers.push(
+        setTimeout(() => {
+          timers.forEach((t) => clearTimeout(t));
+          deliver();
+        }, hold.ms),
+      );
   }
 }

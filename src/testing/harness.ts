@@ -48,6 +48,13 @@ export async function startTestCluster(
     queueType?: 'classic' | 'quorum';
     /** middleware.patience in ms. */
     patienceMs?: number;
+    /**
+     * Runs once before any node starts, with the run folder (`<run>/state/<node id>` is each
+     * node's state folder): e.g. mount a small tmpfs there. Undone by `afterStop`.
+     */
+    beforeStart?: (runDir: string) => void;
+    /** Runs once every node is stopped (or the cluster failed to start), before the folder is deleted. */
+    afterStop?: () => void;
   } = {},
 ): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-e2e-'));
@@ -79,8 +86,16 @@ export async function startTestCluster(
     }
     return cluster;
   };
+  opts.beforeStart?.(path.join(dir, 'run'));
+  let first: LocalCluster;
+  try {
+    first = await start();
+  } catch (err) {
+    opts.afterStop?.();
+    throw err;
+  }
   const tc: TestCluster = {
-    cluster: await start(),
+    cluster: first,
     dir,
     configFile,
     crashAndRestart: async () => {
@@ -102,6 +117,7 @@ export async function startTestCluster(
     },
     stop: async () => {
       await tc.cluster.stop();
+      opts.afterStop?.();
       await deleteSharedQueues(tc.cluster.config);
       if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },

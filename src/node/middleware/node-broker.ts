@@ -33,7 +33,7 @@ export async function connectNodeBroker(ctx: NodeContext, address = ctx.cluster.
         session: msg.session,
         code: ErrorCode.POISON,
         message:
-          `${ctx.id} could not process a ${msg.type} message of this session (${failures} attempts; ${error.slice(0, 300)}); ` +
+          `could not process a ${msg.type} message of this session (${failures} attempts; ${error.slice(0, 300)}); ` +
           `it was moved to ${deadLetterQueue} for inspection. The session was failed: check the input, then run it again`,
       });
     },

@@ -17,6 +17,13 @@ export const FrameType = {
   COMPLETE: 0x09,
   DONE: 0x0a,
   BYE: 0x0b,
+  /**
+   * Gateway → client, every `client_keepalive` while a session is open: the gateway is alive and
+   * the session still open, though nothing else is due (e.g. a big session computing its
+   * reports). It lets the client tell a long wait from a dead or silent gateway (its
+   * `--idle-timeout`). Body `{}`; a client never sends it.
+   */
+  KEEPALIVE: 0x0c,
   ERROR: 0x0f,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];

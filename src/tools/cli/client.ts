@@ -13,6 +13,8 @@ const USAGE =
   '  --batch-kb N      largest batch in KiB (default 2048)\n' +
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
+  '  --idle-timeout S  fail (ERR_CLIENT_TIMEOUT) when no frame arrives from a gateway for S seconds while\n' +
+  '                    waiting on it (default 120; gateways send a keepalive every 15 s; 0: no limit)\n' +
   '  --max-record-kb N  largest CSV record in KiB (default 1024); a longer one fails naming file and line\n' +
   '  --tls             connect with TLS; --ca FILE trusts that CA (or self-signed certificate)\n' +
   '  --token T         client token, when the gateways require one (or env COFFEE_TOKEN)\n' +
@@ -40,6 +42,15 @@ export function printSummary(s: ClientSummary, out: string): void {
   if (dq.length > 0) process.stdout.write(`data quality (see the README, "Data quality"):\n${dq.map((l) => `  ${l}\n`).join('')}`);
 }
 
+/** `--idle-timeout S` in ms: a number of seconds, 0 for no limit; unset: the default. */
+function idleTimeoutMs(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError('client: --idle-timeout must be a number of seconds (0: no limit)');
+  return Math.round(n * 1000);
+}
+
 /** `coffee-analysis client --data DIR --out DIR [--gateways host:port,...]` */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(
@@ -53,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
         'batch-kb': { type: 'string' },
         window: { type: 'string' },
         'retry-for': { type: 'string' },
+        'idle-timeout': { type: 'string' },
         'no-progress': { type: 'boolean', default: false },
         'no-html': { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
@@ -86,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     maxBatchBytes: num(values['batch-kb'], 'batch-kb') !== undefined ? num(values['batch-kb'], 'batch-kb')! * 1024 : undefined,
     window: num(values.window, 'window'),
     retryForMs: num(values['retry-for'], 'retry-for') !== undefined ? num(values['retry-for'], 'retry-for')! * 1000 : undefined,
+    idleTimeoutMs: idleTimeoutMs(values['idle-timeout']),
     progress: values['no-progress'] ? false : values.progress ? true : undefined,
     htmlReport: !values['no-html'],
     onNotice: (line) => process.stderr.write(`${line}\n`),

@@ -13,7 +13,8 @@ import { WorkerConfigSchema } from './config.js';
 import { PartitionedWorker, type PartitionedLogic } from './partitioned.js';
 import type { Emit } from './emit.js';
 import { WriteAheadLog } from '../../node/storage/wal.js';
-import { StorageError } from '../../node/errors.js';
+import { PoisonInputError, StorageError } from '../../node/errors.js';
+import { isMessageFault } from '../../node/middleware/poison.js';
 
 const topology = new Topology(ClusterConfigSchema.parse({}));
 const config = WorkerConfigSchema.parse({});
@@ -128,15 +129,21 @@ test('a message applied twice changes the state once but is reported both times'
   assert.deepEqual(last.entries, [['eos:1', { results: 1 }]]);
 });
 
-test('an undecodable message is reported (so the session can end) but never applied nor logged', async (t) => {
+test('an undecodable message is poison: thrown (the broker dead-letters it, the session fails), never applied, counted nor logged', async (t) => {
   const dir = tempDir(t);
   const { broker, send } = worker(dir);
-  await send(data('bad>q3-agg.1', NaN));
   await send(data('ok>q3-agg.1', 3));
-  assert.deepEqual(broker.entries(), ['bad>q3-agg.1', 'ok>q3-agg.1']);
+  await assert.rejects(
+    send(data('bad>q3-agg.1', NaN)),
+    (err: unknown) => err instanceof PoisonInputError && /bad>q3-agg\.1/.test(err.message) && isMessageFault(err, true),
+  );
+  assert.deepEqual(broker.entries(), ['ok>q3-agg.1'], 'not reported as consumed: the counts stay honest');
   const again = worker(dir);
   await again.send(eos());
   assert.deepEqual(resultState(again.broker), [{ sum: 3, applied: 1 }]);
+  // A session this node never saw keeps nothing: no slot, no file.
+  await assert.rejects(send(data('bad2', NaN, S2)), PoisonInputError);
+  assert.equal(existsSync(path.join(dir, 'sessions', `${S2}.wal`)), false);
 });
 
 test('state survives a restart: a new worker on the same folder finalises the same result', async (t) => {

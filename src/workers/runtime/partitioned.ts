@@ -14,7 +14,7 @@ import { consumeExclusively } from '../../node/middleware/exclusive-consumer.js'
 import { countByStage, type Emit } from './emit.js';
 import type { WorkerConfig } from './config.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
-import { ErrorCode, isDiskFull } from '../../node/errors.js';
+import { ErrorCode, PoisonInputError, isDiskFull } from '../../node/errors.js';
 import { reportSessionFault } from '../../node/session-fault.js';
 import { exceededQuota, quotaMessage, stageQuotas, type QuotaExceeded, type StageQuotas, type StateUsage } from './quotas.js';
 
@@ -172,15 +172,18 @@ export class PartitionedWorker<S> {
   }
 
   private async apply(session: string, msg: InMessage): Promise<void> {
+    const known = this.sessions.has(session);
     const slot = this.slot(session);
     if (!slot.applied.has(msg.id)) {
       try {
         this.opts.logic.apply(slot.state, msg, slot.ctx);
       } catch (err) {
-        // Undecodable input: counted as consumed so the session can still end, never applied.
-        this.opts.log.error({ err: String(err), id: msg.id, session }, 'dropping undecodable message');
-        await this.reporter.report(session, msg.id, {});
-        return;
+        // A message no honest stage sends. Dropped, it would leave the session's counts off (its
+        // EOS never comes, or comes early) or its report silently short; so it is poison: thrown,
+        // retried a bounded number of times, then dead-lettered, and the session is failed with
+        // ERR_POISON_MESSAGE (node-broker.ts). A session this node had never seen keeps no slot.
+        if (!known) this.sessions.delete(session);
+        throw new PoisonInputError(`undecodable ${msg.type} message ${msg.id}: ${(err as Error).message ?? String(err)}`);
       }
       slot.applied.add(msg.id);
       const record = encodeRecord(msg);

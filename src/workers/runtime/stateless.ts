@@ -5,6 +5,7 @@ import type { WorkerKind } from '../../node/config/cluster.js';
 import type { Logger } from '../../node/log.js';
 import { CounterReporter } from '../../node/counters-reporter.js';
 import { countByStage, type Emit } from './emit.js';
+import { PoisonInputError } from '../../node/errors.js';
 import type { WorkerConfig } from './config.js';
 
 /** Turns one input message into the messages it causes downstream (pure, deterministic). */
@@ -25,7 +26,7 @@ export function runStateless(opts: {
   log: Logger;
   handler: StatelessHandler;
 }): void {
-  const { broker, topology, stage, log } = opts;
+  const { broker, topology, stage } = opts;
   const reporter = new CounterReporter(broker, topology, stage, opts.nodeId);
   broker.consume(
     { queue: topology.stageQueue(stage), prefetch: opts.config.stateless.prefetch, concurrency: opts.config.stateless.concurrency },
@@ -34,9 +35,10 @@ export function runStateless(opts: {
       try {
         emits = opts.handler(msg);
       } catch (err) {
-        // A payload that cannot be decoded must not poison the queue: count it as consumed.
-        log.error({ err: String(err), id: msg.id, session: msg.session }, 'dropping undecodable message');
-        emits = [];
+        // The gateway validates every batch, so an undecodable one was injected or corrupted.
+        // Counted as consumed, it would leave the session's counts off; thrown, it is retried a
+        // bounded number of times, dead-lettered, and its session failed with ERR_POISON_MESSAGE.
+        throw new PoisonInputError(`undecodable ${msg.type} message ${msg.id}: ${(err as Error).message ?? String(err)}`);
       }
       await broker.publishAll(emits);
       await reporter.report(msg.session, msg.id, countByStage(emits));
