@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { BrokerPort, ConsumerHandle } from './port.js';
 import { recordConsume, recordPublish } from './broker-metrics.js';
-import { PoisonGuard, deadLetterQueue, isMessageFault, type PoisonLimits } from './poison.js';
+import { PoisonGuard, deadLetterQueue, isDeadLetterQueue, isMessageFault, type PoisonLimits } from './poison.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -49,6 +49,9 @@ export interface ConsumeOptions {
    */
   passive?: boolean;
 }
+
+/** At most this many poison messages (and bytes) are kept per dead-letter queue; the oldest go first. */
+export const DEAD_LETTER_BOUNDS = { 'x-max-length': 10_000, 'x-max-length-bytes': 256 * 1024 * 1024, 'x-overflow': 'drop-head' } as const;
 
 /** Where a poison message goes, and why (headers of the dead-lettered copy). */
 const DEAD_LETTER_HEADERS = { error: 'x-coffee-error', deliveries: 'x-coffee-failed-deliveries', queue: 'x-coffee-queue' } as const;
@@ -193,11 +196,15 @@ export class Broker implements BrokerPort {
   }
 
   /** The declare arguments of a durable queue of this broker's queue type. */
-  private durableQueue(queue: string): { queue: string; durable: true; arguments?: Record<string, string | boolean> } {
+  private durableQueue(queue: string): { queue: string; durable: true; arguments?: Record<string, string | boolean | number> } {
+    // A dead-letter queue is bounded: the newest poison messages are kept for inspection, the
+    // oldest dropped, so a stream of them cannot fill the broker's disk.
+    const bound = isDeadLetterQueue(queue) ? { ...DEAD_LETTER_BOUNDS } : {};
     // Classic: no arguments at all, as queues were always declared (existing queues stay
     // equivalent). Quorum: `x-queue-type` is fixed at declaration and checked on every redeclare.
-    if (this.queueType === 'classic') return { queue, durable: true };
-    const args: Record<string, string | boolean> = { 'x-queue-type': 'quorum' };
+    if (this.queueType === 'classic')
+      return isDeadLetterQueue(queue) ? { queue, durable: true, arguments: bound } : { queue, durable: true };
+    const args: Record<string, string | boolean | number> = { 'x-queue-type': 'quorum', ...bound };
     if (this.singleConsumer.has(queue)) args['x-single-active-consumer'] = true;
     return { queue, durable: true, arguments: args };
   }
@@ -380,7 +387,12 @@ export class Broker implements BrokerPort {
    */
   private async deadLetter(queue: string, msg: InMessage, err: unknown, failures: number): Promise<void> {
     const dlq = deadLetterQueue(queue);
-    await this.declareQueues([dlq]);
+    await this.declareQueues([dlq]).catch((e: unknown) => {
+      // Declared unbounded by an earlier version: use it as it is rather than lose the message.
+      if (!(e instanceof QueueMismatchError)) throw e;
+      this.log.warn({ queue: dlq }, 'dead-letter queue exists without its bounds; delete it to have them applied');
+      this.declared.add(dlq);
+    });
     await this.publish({
       queue: dlq,
       type: msg.type as InternalMessageType,

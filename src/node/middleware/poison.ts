@@ -18,8 +18,14 @@ export const DEFAULT_POISON_LIMITS: PoisonLimits = { maxDeliveries: 5, retryBase
 const MAX_TRACKED = 10_000;
 
 /** The queue a poison message of `queue` is moved to, kept for inspection. */
+const DEAD_LETTER_SUFFIX = '.dead-letter';
+
 export function deadLetterQueue(queue: string): string {
-  return `${queue}.dead-letter`;
+  return `${queue}${DEAD_LETTER_SUFFIX}`;
+}
+
+export function isDeadLetterQueue(queue: string): boolean {
+  return queue.endsWith(DEAD_LETTER_SUFFIX);
 }
 
 /**
