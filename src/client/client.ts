@@ -22,6 +22,7 @@ import { UploadProgress } from './progress.js';
 import { resolveClientOptions, type ClientOptions, type ClientSummary, type ResolvedClientOptions } from './options.js';
 import { Uploader } from './uploader.js';
 import { writeHtmlReport } from '../queries/report-html.js';
+import { preloadChartLibraries } from '../queries/report-charts.js';
 
 /** The largest batch payload a gateway takes (its default frame limit, less the frame's heads). */
 const MAX_BATCH_PAYLOAD_BYTES = DEFAULT_MAX_FRAME_BYTES - 1 - BATCH_HEAD_BYTES;
@@ -113,6 +114,8 @@ export class CoffeeClient {
       }
       progress.stop();
       this.opts.onEvent({ type: 'uploaded' });
+      // The pipeline has the data now; the charts' libraries load while its results come in.
+      if (this.opts.htmlReport) preloadChartLibraries();
       await this.finished.promise;
     } finally {
       progress.stop();

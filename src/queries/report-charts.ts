@@ -150,6 +150,15 @@ function loadLibraries(): NonNullable<typeof libraries> {
   return libraries;
 }
 
+/**
+ * Starts loading the chart libraries now (a client calls it once its upload is done, while it
+ * waits for the results), so the page's render after the last report does not wait for them.
+ * A failed load surfaces in renderCharts, where it always did.
+ */
+export function preloadChartLibraries(): void {
+  loadLibraries().catch(() => undefined);
+}
+
 /** Compiles and renders each spec to an SVG element ready to inline in HTML. */
 export async function renderCharts(specs: readonly TopLevelSpec[]): Promise<RenderedCharts> {
   const t0 = performance.now();

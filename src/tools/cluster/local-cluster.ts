@@ -72,6 +72,14 @@ const KIND_ORDER: NodeKind[] = [
   'gateway',
 ];
 
+/**
+ * The order nodes are spawned in (all at once, but on two busy cores the first spawned boot
+ * first): what a client's session waits on first (a gateway to connect to, the controller
+ * that opens the session), then the stages in pipeline order, the Egg of Life last (it is on
+ * no session's path; nothing it could restart is up before it anyway).
+ */
+const BOOT_ORDER: NodeKind[] = ['gateway', 'controller', ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'), 'egg-of-life'];
+
 /** `COFFEE__*` set by the user: kept in every spec, so they reach every node that has such a component key. */
 function userOverrides(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -112,7 +120,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const started = new Map<string, number>();
   // All at once: each start only waits for the spawn, and the nodes' boot (module loading,
   // broker connection) then overlaps instead of queueing behind the previous spawn.
-  const spawned = await Promise.allSettled(specs.map(async (spec) => started.set(spec.id, await runner.start(spec))));
+  const bootOrder = [...specs].sort((a, b) => BOOT_ORDER.indexOf(a.kind) - BOOT_ORDER.indexOf(b.kind) || a.index - b.index);
+  const spawned = await Promise.allSettled(bootOrder.map(async (spec) => started.set(spec.id, await runner.start(spec))));
   const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     for (const pid of started.values()) signal(pid, 'SIGKILL');
