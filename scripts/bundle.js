@@ -12,9 +12,15 @@
 // CPU-s (issue 11; measured with the import alone, see README "Start-up").
 // The bundles sit three folders below the repository, like dist/<dir>/<dir>/x.js, because
 // src/node/config/paths.ts finds the repository root from its own file's location.
+// Node processes (`coffee-analysis node <kind>`, 21 of them in a local cluster) run a second
+// bundle instead: dist/bundle/node/node.cjs, one CommonJS file for every node kind, run through
+// V8's code cache dist/bundle/node/node.cjs.cache (src/tools/cli/code-cache.ts). The cache is
+// made here, by a child that evaluates every node kind's modules (starting nothing) and saves
+// the compiled code: a node then skips compiling its code (issue 11, README "Start-up").
 // esbuild is a devDependency like typescript: the build needs the dev tools, the built product
 // needs only `dependencies` (build, then `npm prune --omit=dev`).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 
@@ -40,3 +46,38 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The node bundle: CommonJS (a vm.Script can take a code cache; an ES module cannot on Node 20),
+// no splitting (one file, one cache). import.meta.url is the bundle's own URL, as in the ESM bundle.
+const nodeDir = path.join(root, 'dist', 'bundle', 'node');
+const nodeBundle = path.join(nodeDir, 'node.cjs');
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/tools/cli/node-entry.ts'],
+  outfile: nodeBundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@duckdb/node-api', 'playwright-core', 'dockerode', 'ssh2', 'cpu-features'],
+  define: { 'import.meta.url': '__bundleImportMetaUrl' },
+  banner: { js: "var __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  charset: 'ascii',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+// A child, so the modules' side effects (timers, handlers) die with it; same Node, same flags as the nodes.
+execFileSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { loadCachedBundle, writeCache } from ${JSON.stringify(path.join(root, 'dist', 'tools', 'cli', 'code-cache.js'))};
+     const b = loadCachedBundle(${JSON.stringify(nodeBundle)}, '');
+     await b.exports.preload();
+     writeCache(${JSON.stringify(`${nodeBundle}.cache`)}, b.createCache());
+     process.exit(0);`,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
+);

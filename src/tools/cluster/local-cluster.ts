@@ -78,7 +78,12 @@ const KIND_ORDER: NodeKind[] = [
  * that opens the session), then the stages in pipeline order, the Egg of Life last (it is on
  * no session's path; nothing it could restart is up before it anyway).
  */
-const BOOT_ORDER: NodeKind[] = ['gateway', 'controller', ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'), 'egg-of-life'];
+const BOOT_ORDER: NodeKind[] = [
+  'gateway',
+  'controller',
+  ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'),
+  'egg-of-life',
+];
 
 /** `COFFEE__*` set by the user: kept in every spec, so they reach every node that has such a component key. */
 function userOverrides(): Record<string, string> {
