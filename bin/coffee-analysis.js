@@ -2,17 +2,19 @@
 // Thin launcher. `npm run build` (run by `npm ci` through the prepare script) writes the
 // compiled CLI to dist/ and one esbuild bundle of it to dist/bundle/bin/main.js; the bundle
 // starts faster (one file to load instead of ~150 modules), so it is used when present.
-// A node of the cluster (`node <kind> ...`) runs dist/bundle/node/node.cjs instead, with the
-// V8 code cache the build made for it (src/tools/cli/code-cache.ts; README "Start-up").
-// COFFEE_NO_BUNDLE=1 runs the unbundled dist/ (to compare, or to debug module by module).
+// `node <kind> ...` (a node of the cluster) and `client ...` run dist/bundle/cached/<command>.cjs
+// instead, with the V8 code cache the build made for it (src/tools/cli/code-cache.ts; README
+// "Start-up"). COFFEE_NO_BUNDLE=1 runs the unbundled dist/ (to compare, or to debug module by module).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+const CACHED = ['node', 'client'];
 const bundled = process.env.COFFEE_NO_BUNDLE !== '1';
-const nodeBundle = fileURLToPath(new URL('../dist/bundle/node/node.cjs', import.meta.url));
-if (bundled && process.argv[2] === 'node' && existsSync(nodeBundle)) {
+const command = process.argv[2];
+const cached = CACHED.includes(command) ? fileURLToPath(new URL(`../dist/bundle/cached/${command}.cjs`, import.meta.url)) : '';
+if (bundled && cached && existsSync(cached)) {
   const { loadCachedBundle } = await import('../dist/tools/cli/code-cache.js');
-  loadCachedBundle(nodeBundle, `${nodeBundle}.cache`).exports.main(process.argv.slice(3));
+  loadCachedBundle(cached, `${cached}.cache`).exports.main(process.argv.slice(3));
 } else {
   const bundle = new URL('../dist/bundle/bin/main.js', import.meta.url);
   const entry = bundled && existsSync(bundle) ? bundle.href : '../dist/tools/cli/main.js';

@@ -115,7 +115,7 @@ export class CoffeeClient {
       progress.stop();
       this.opts.onEvent({ type: 'uploaded' });
       // The pipeline has the data now; the charts' libraries load while its results come in.
-      if (this.opts.htmlReport) preloadChartLibraries();
+      if (this.opts.htmlReport) void preloadChartLibraries();
       await this.finished.promise;
     } finally {
       progress.stop();

@@ -155,8 +155,11 @@ function loadLibraries(): NonNullable<typeof libraries> {
  * waits for the results), so the page's render after the last report does not wait for them.
  * A failed load surfaces in renderCharts, where it always did.
  */
-export function preloadChartLibraries(): void {
-  loadLibraries().catch(() => undefined);
+export function preloadChartLibraries(): Promise<void> {
+  return loadLibraries().then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Compiles and renders each spec to an SVG element ready to inline in HTML. */
