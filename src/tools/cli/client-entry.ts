@@ -1,6 +1,6 @@
 import { run } from './client.js';
 import { exitWith } from './exit.js';
-import { preloadChartLibraries } from '../../queries/report-charts.js';
+import { warmUpCharts } from '../../queries/report-charts.js';
 
 /**
  * The entry of `dist/bundle/cached/client.cjs`: `coffee-analysis client ...` (what `npm start`
@@ -12,7 +12,7 @@ export function main(argv: string[]): void {
   exitWith(run(argv));
 }
 
-/** Evaluates the client's modules and the chart libraries, for the build's code cache. */
+/** Evaluates the client's modules and renders a chart of each kind, for the build's code cache. */
 export async function preload(): Promise<void> {
-  await preloadChartLibraries();
+  await warmUpCharts();
 }
