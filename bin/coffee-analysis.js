@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const CACHED = ['node', 'client'];
+const CACHED = ['node', 'client', 'start'];
 const bundled = process.env.COFFEE_NO_BUNDLE !== '1';
 const command = process.argv[2];
 const cached = CACHED.includes(command) ? fileURLToPath(new URL(`../dist/bundle/cached/${command}.cjs`, import.meta.url)) : '';

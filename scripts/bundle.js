@@ -25,7 +25,11 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 /** The commands that run a code-cached bundle (bin/coffee-analysis.js knows the same names). */
-const CACHED = { node: 'src/tools/cli/node-entry.ts', client: 'src/tools/cli/client-entry.ts' };
+const CACHED = {
+  node: 'src/tools/cli/node-entry.ts',
+  client: 'src/tools/cli/client-entry.ts',
+  start: 'src/tools/cli/start-entry.ts',
+};
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const outdir = path.join(root, 'dist', 'bundle', 'bin');
