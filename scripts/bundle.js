@@ -12,11 +12,24 @@
 // CPU-s (issue 11; measured with the import alone, see README "Start-up").
 // The bundles sit three folders below the repository, like dist/<dir>/<dir>/x.js, because
 // src/node/config/paths.ts finds the repository root from its own file's location.
+// Node processes (`coffee-analysis node <kind>`, 21 of them in a local cluster) and clients run
+// other bundles instead: dist/bundle/cached/{node,client}.cjs, one CommonJS file each, run
+// through V8's code cache next to it (`<name>.cjs.cache`, src/tools/cli/code-cache.ts). The
+// cache is made here, by a child that evaluates the bundle's modules (starting nothing) and saves
+// the compiled code: a node or client then skips compiling it (issue 11, README "Start-up").
 // esbuild is a devDependency like typescript: the build needs the dev tools, the built product
 // needs only `dependencies` (build, then `npm prune --omit=dev`).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+
+/** The commands that run a code-cached bundle (bin/coffee-analysis.js knows the same names). */
+const CACHED = {
+  node: 'src/tools/cli/node-entry.ts',
+  client: 'src/tools/cli/client-entry.ts',
+  start: 'src/tools/cli/start-entry.ts',
+};
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const outdir = path.join(root, 'dist', 'bundle', 'bin');
@@ -40,3 +53,46 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The code-cached bundles: CommonJS (a vm.Script can take a code cache; an ES module cannot on
+// Node 20), no splitting (one file, one cache). import.meta.url is the bundle's own URL, as in the
+// ESM bundle. Each entry exports main(argv) and preload() (see src/tools/cli/node-entry.ts).
+const cachedDir = path.join(root, 'dist', 'bundle', 'cached');
+for (const [name, entry] of Object.entries(CACHED)) {
+  const file = path.join(cachedDir, `${name}.cjs`);
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@duckdb/node-api', 'playwright-core', 'dockerode', 'ssh2', 'cpu-features'],
+    define: { 'import.meta.url': '__bundleImportMetaUrl' },
+    // vega-canvas's Node build awaits import('canvas') at top level, which CommonJS cannot hold;
+    // `canvas` is no dependency of ours, so that import always fails and vega measures text
+    // without a canvas: its browser build (no `document` in Node) does exactly the same.
+    alias: { 'vega-canvas': './node_modules/vega-canvas/build/vega-canvas.browser.js' },
+    banner: { js: "var __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    charset: 'ascii',
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // A child, so the modules' side effects (timers, handlers) die with it; same Node, no NODE_OPTIONS
+  // (V8 refuses a cache made under other V8 flags).
+  execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { loadCachedBundle, writeCache } from ${JSON.stringify(path.join(root, 'dist', 'tools', 'cli', 'code-cache.js'))};
+       const b = loadCachedBundle(${JSON.stringify(file)}, '');
+       await b.exports.preload();
+       writeCache(${JSON.stringify(`${file}.cache`)}, b.createCache());
+       process.exit(0);`,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+}

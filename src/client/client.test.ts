@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runClient } from './client.js';
 import { GatewayMock } from '../testing/gateway-mock.js';
+import { freePortBlock } from '../testing/ports.js';
 import { Q1RowsWriter } from '../protocol/payloads/q1-rows.js';
 import { REPORT_FILES } from '../queries/report-format.js';
 
@@ -111,6 +112,39 @@ test('client: busy answers are retried, then give a clear error when they last',
     );
   } finally {
     await always.close();
+  }
+});
+
+test('client: a gateway that starts listening late is connected to at once, not after a back-off', async () => {
+  // Nothing listens on the port for 1.7 s (a cluster still booting). With the back-off alone
+  // (attempts ~0, 0.2, 0.6, 1.4, 3.0 s after the first) the client would connect ~1.3 s after the
+  // listen; refused connections are retried every 50 ms, so it connects within a second of it.
+  const port = await freePortBlock(1);
+  const mock = new GatewayMock({
+    results: [
+      { meta: { id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, payload: new Q1RowsWriter().finish() },
+      ...['q2', 'q3', 'q4'].map((q) => ({ meta: { id: `r:${q}.0.0`, q, p: 0, k: 0 }, payload: Buffer.from('[]') })),
+    ],
+  });
+  let listeningAt = 0;
+  let connectedAt = 0;
+  const late = setTimeout(() => void mock.listen(port).then(() => (listeningAt = Date.now())), 1700);
+  try {
+    await runClient({
+      data: tinyDataset(10),
+      out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
+      gateways: [`127.0.0.1:${port}`],
+      progress: false,
+      htmlReport: false,
+      onEvent: (e) => {
+        if (e.type === 'connected' && connectedAt === 0) connectedAt = Date.now();
+      },
+    });
+    assert.ok(listeningAt > 0 && connectedAt >= listeningAt, 'connected after the gateway started listening');
+    assert.ok(connectedAt - listeningAt < 1000, `connected ${connectedAt - listeningAt} ms after the listen`);
+  } finally {
+    clearTimeout(late);
+    await mock.close();
   }
 });
 

@@ -23,6 +23,10 @@ import { resolveClientOptions, type ClientOptions, type ClientSummary, type Reso
 import { Uploader } from './uploader.js';
 import { writeHtmlReport } from '../queries/report-html.js';
 import { InactivityWatch } from './inactivity.js';
+import { preloadChartLibraries } from '../queries/report-charts.js';
+
+/** Pause before trying again when every gateway refused the connection (nothing listening yet). */
+const REFUSED_RETRY_MS = 50;
 
 /** The largest batch payload a gateway takes (its default frame limit, less the frame's heads). */
 const MAX_BATCH_PAYLOAD_BYTES = DEFAULT_MAX_FRAME_BYTES - 1 - BATCH_HEAD_BYTES;
@@ -144,6 +148,8 @@ export class CoffeeClient {
       progress.stop();
       this.uploaded = true;
       this.opts.onEvent({ type: 'uploaded' });
+      // The pipeline has the data now; the charts' libraries load while its results come in.
+      if (this.opts.htmlReport) void preloadChartLibraries();
       await this.finished.promise;
     } finally {
       this.inactivity?.stop();
@@ -193,13 +199,19 @@ export class CoffeeClient {
     let delay = 200;
     let lastBusy: CoffeeError | undefined;
     for (;;) {
+      // Whether every gateway refused the connection (nothing listens there yet, e.g. a cluster
+      // still starting): a refusal answers at once, so polling often costs little and the client
+      // connects as soon as a gateway is up, instead of up to a whole back-off later (issue 11).
+      let allRefused = true;
       for (const address of shuffled(this.opts.gateways)) {
         let link: Link;
         try {
           link = await Link.connect(address, 3000, this.tls);
-        } catch {
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') allRefused = false;
           continue;
         }
+        allRefused = false;
         // The link becomes the client's link only once the session is open on it: until then
         // the upload must not use it (the gateway takes no batch before the session).
         const hello = deferred<string>();
@@ -239,6 +251,10 @@ export class CoffeeClient {
         }
       }
       if (Date.now() > deadline) throw lastBusy ? new BusyError(lastBusy.message) : new NoGatewayError(this.opts.gateways);
+      if (allRefused) {
+        await new Promise((r) => setTimeout(r, REFUSED_RETRY_MS));
+        continue;
+      }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);
     }

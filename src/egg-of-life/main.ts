@@ -4,7 +4,6 @@ import type { NodeContext } from '../node/context.js';
 import { readRegistry, registryFile } from './restart/registry.js';
 import { buildNodeSpecs, type NodeSpec } from './restart/node-spec.js';
 import { ProcessControl, type NodeControl } from './restart/runner.js';
-import { DockerRunner } from './restart/docker-runner.js';
 import { BullyElection, type BullyPeer } from './bully.js';
 import { loadEggConfig, type EggConfig } from './config.js';
 import { HeartbeatReceiver } from './heartbeat-receiver.js';
@@ -77,6 +76,9 @@ export async function main(ctx: NodeContext): Promise<void> {
   let control: NodeControl;
   if (docker) {
     const prefix = ctx.cluster.restart.container_prefix ?? `${ctx.cluster.name}-`;
+    // Loaded only here: dockerode and its dependencies cost ~0.25 CPU-s to load, at every start
+    // of every replica of a local cluster that never uses them (issue 11).
+    const { DockerRunner } = await import('./restart/docker-runner.js');
     const runner = new DockerRunner({ socketPath: ctx.cluster.restart.docker_socket, containerOf: (id) => `${prefix}${id}`, log });
     await runner.watch();
     ctx.onShutdown(() => runner.stop());

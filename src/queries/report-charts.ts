@@ -150,6 +150,32 @@ function loadLibraries(): NonNullable<typeof libraries> {
   return libraries;
 }
 
+/**
+ * Starts loading the chart libraries now (a client calls it once its upload is done, while it
+ * waits for the results), so the page's render after the last report does not wait for them.
+ * A failed load surfaces in renderCharts, where it always did.
+ */
+export function preloadChartLibraries(): Promise<void> {
+  return loadLibraries().then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/**
+ * Renders one small chart of each kind and throws the result away: the build runs it before
+ * saving the client's code cache (src/tools/cli/client-entry.ts), so the cache holds Vega's
+ * compile and render code too, not only its module code.
+ */
+export async function warmUpCharts(): Promise<void> {
+  await renderCharts([
+    q1AmountsSpec([{ bin: '75–80', from: 7500, transactions: 2 }]),
+    q2Spec([{ month: '2024-01', item: 'Latte', value: 3 }], 'quantity', ['Latte']),
+    q3Spec([{ half: '2024-H1', store: 'A', tpv: 10 }]),
+    q4Spec([{ store: 'A', rank: 1, birthdate: '2000-01-01', purchases: 2 }]),
+  ]);
+}
+
 /** Compiles and renders each spec to an SVG element ready to inline in HTML. */
 export async function renderCharts(specs: readonly TopLevelSpec[]): Promise<RenderedCharts> {
   const t0 = performance.now();

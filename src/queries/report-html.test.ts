@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPORT_FILES, renderQ1, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4 } from './report-format.js';
 import { emptyDataQuality } from './data-quality.js';
-import { REPORT_HTML, escapeHtml, writeHtmlReport, type RunFacts } from './report-html.js';
+import { REPORT_HTML, escapeHtml, groupDigits, writeHtmlReport, type RunFacts } from './report-html.js';
+import fc from 'fast-check';
 
 const NASTY_STORE = 'Kopi "Corner", <script>alert(1)</script> & Café 東京';
 const NASTY_ITEM = 'Latte <b>\'Grande\'</b>, hot & "sweet"';
@@ -157,4 +158,32 @@ test('the page body depends only on the CSV files and the counts: the pipeline a
   const a = await report(t);
   const b = await report(t, { ...FACTS, producer: 'reference', session: undefined, seconds: 9, rows: {}, rejected: 0, rejectsFile: null });
   assert.equal(main(a), main(b));
+});
+
+test("groupDigits writes what toLocaleString('en-US') writes", () => {
+  for (const n of [
+    0,
+    -0,
+    7,
+    -7,
+    999,
+    1000,
+    -1000,
+    123456,
+    1234567,
+    -98765432,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+    2 ** 53,
+    1e21,
+    0.5,
+    -1234.5678,
+  ])
+    assert.equal(groupDigits(n), n.toLocaleString('en-US'), String(n));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+      (n) => groupDigits(n) === n.toLocaleString('en-US'),
+    ),
+  );
 });

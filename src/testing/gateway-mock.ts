@@ -48,9 +48,10 @@ export class GatewayMock {
     this.dropArmed = options.dropAfterBatches !== undefined;
   }
 
-  listen(): Promise<string> {
+  /** Listens on `port` (default: any free one); resolves with `host:port`. */
+  listen(port = 0): Promise<string> {
     return new Promise((resolve) =>
-      this.server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(this.server.address() as net.AddressInfo).port}`)),
+      this.server.listen(port, '127.0.0.1', () => resolve(`127.0.0.1:${(this.server.address() as net.AddressInfo).port}`)),
     );
   }
 

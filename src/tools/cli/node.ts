@@ -5,7 +5,7 @@ import { startNode } from '../../node/runtime.js';
 import type { NodeContext } from '../../node/context.js';
 
 /** Each node kind's main, loaded on demand. */
-const MAINS: Record<NodeKind, () => Promise<(ctx: NodeContext) => Promise<void>>> = {
+export const MAINS: Record<NodeKind, () => Promise<(ctx: NodeContext) => Promise<void>>> = {
   'egg-of-life': async () => (await import('../../egg-of-life/main.js')).main,
   controller: async () => (await import('../../controller/main.js')).main,
   gateway: async () => (await import('../../gateway/main.js')).main,

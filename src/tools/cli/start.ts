@@ -4,8 +4,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
 import { logDir, loadClusterConfig } from '../../node/config/cluster.js';
 import { UsageError } from '../../node/errors.js';
-import { generateDataset } from '../generator/index.js';
-import { startLocalCluster } from '../cluster/local-cluster.js';
+import { gatewayAddress, startLocalCluster } from '../cluster/local-cluster.js';
 import { ensureBroker } from '../cluster/ensure-broker.js';
 import { runClientProcess } from '../../client/process.js';
 import { printSummary } from './client.js';
@@ -38,6 +37,8 @@ function reportPaths(outs: string[], summaries: ClientSummary[]): string {
   return text;
 }
 
+type ClientRun = Awaited<ReturnType<typeof runClientProcess>>;
+
 /** The sample `npm start` makes when there is none: small, with every hard case. */
 export const SAMPLE = { dir: path.join(REPO_ROOT, 'data', 'sample'), scale: 0.002, seed: 42 };
 
@@ -59,6 +60,8 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(
         `making the sample dataset in ${path.relative(process.cwd(), SAMPLE.dir) || SAMPLE.dir} (scale ${SAMPLE.scale}, seed ${SAMPLE.seed}, hard cases included)\n`,
       );
+      // Loaded only here: a start with the sample already made does not pay for the generator's code.
+      const { generateDataset } = await import('../generator/index.js');
       await generateDataset({ out: SAMPLE.dir, scale: SAMPLE.scale, seed: SAMPLE.seed, hardCases: true, badRows: false });
     }
     datas.push(SAMPLE.dir);
@@ -73,14 +76,35 @@ export async function run(argv: string[]): Promise<number> {
   const localBroker = await ensureBroker(clusterConfig, (line) => process.stdout.write(`${line}\n`));
 
   const started = Date.now();
-  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent' }).catch(async (err: unknown) => {
-    await localBroker?.stop();
-    throw err;
-  });
+  const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
+  const progress = datas.length === 1 && process.stderr.isTTY === true;
+  const abortClients = new AbortController();
+  let clients: Promise<ClientRun[]> | undefined;
+  // The clients start with the cluster, not after it: each loads its code and checks its
+  // dataset while the nodes boot (on two cores, a client started once a gateway answered
+  // waited ~1.5 s for CPU to load), then connects as soon as a gateway listens (it retries
+  // refused connections every 50 ms) and uploads while the rest of the cluster comes up; the
+  // durable queues hold the batches until their workers are there (issue 11). One process per
+  // client, as users run them: several clients really run in parallel.
+  const startClients = (): void => {
+    const gateways = Array.from({ length: clusterConfig.replicas.gateway }, (_, i) => gatewayAddress(clusterConfig, i));
+    clients = Promise.all(
+      datas.map((data, i) => runClientProcess({ data, out: outs[i], gateways, progress, signal: abortClients.signal })),
+    );
+    clients.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+  };
+  const cluster = await startLocalCluster({ configFile: values.config, output: 'silent', beforeSpawn: startClients }).catch(
+    async (err: unknown) => {
+      abortClients.abort();
+      await localBroker?.stop();
+      throw err;
+    },
+  );
   const forgetSupervisor = writeSupervisorPid(cluster.config);
   const dashboard = await startDashboard({ config: cluster.config, configFile: cluster.configFile }).catch(() => undefined);
   const stop = (): void =>
     void (async () => {
+      abortClients.abort();
       await dashboard?.close();
       await cluster.stop();
       await localBroker?.stop();
@@ -90,31 +114,24 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    // The clients need one gateway, not all of them: they start as soon as one answers (a
-    // client tries every gateway), while the rest of the cluster finishes booting.
+    let upLine = '';
     const allUp = cluster.waitReady(30_000).then(() => {
-      process.stdout.write(
-        `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-      );
-      if (dashboard) process.stdout.write(`dashboard: ${dashboard.url}\n`);
+      upLine =
+        `cluster up (${cluster.nodes().length} nodes, logs in ${shortPath(logDir(cluster.config))}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+        (dashboard ? `dashboard: ${dashboard.url}\n` : '');
+      // Not through a client's progress bar: with one on the terminal, the line waits for the end of the run.
+      if (!progress) process.stdout.write(upLine);
     });
-    allUp.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    await Promise.race([cluster.waitReady(30_000, 'any'), allUp]);
-    const outs = datas.length === 1 ? [out] : datas.map((_, i) => path.join(out, `client-${i + 1}`));
-    // One process per client, as users run them: several clients really run in parallel.
-    const [summaries] = await Promise.all([
-      Promise.all(
-        datas.map((data, i) =>
-          runClientProcess({
-            data,
-            out: outs[i],
-            gateways: cluster.gateways(),
-            progress: datas.length === 1 && process.stderr.isTTY === true,
-          }),
-        ),
-      ),
-      allUp,
-    ]);
+    allUp.catch(() => undefined);
+    let summaries: ClientRun[];
+    try {
+      [summaries] = await Promise.all([clients!, allUp]);
+    } catch (err) {
+      // A cluster that never came up, or a client that failed: the other clients stop too.
+      abortClients.abort();
+      throw err;
+    }
+    if (progress) process.stdout.write(upLine);
     summaries.forEach((s, i) => printSummary(s, shortPath(outs[i])));
     process.stdout.write(reportPaths(outs, summaries));
   } finally {

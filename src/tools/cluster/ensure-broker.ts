@@ -19,9 +19,13 @@ export async function ensureBroker(
   probes?: PlanProbes,
 ): Promise<LocalBroker | undefined> {
   const log = createLogger('start', 'silent');
+  const connect = (timeoutMs: number): Promise<Broker> =>
+    Broker.connect(config.middleware.address, log, `${config.name}-preflight`, { ...clusterBrokerOptions(config), timeoutMs });
   let started: LocalBroker | undefined;
+  let broker: Broker;
   try {
-    await Broker.probe(config.middleware.address, log, 5000);
+    // One connection both probes the broker and declares the queues (one handshake fewer on every start).
+    broker = await connect(5000);
   } catch (err) {
     const local = isLocalDefaultAddress(config.middleware.address);
     // Something listening but not answering AMQP is not ours to replace.
@@ -29,20 +33,20 @@ export async function ensureBroker(
     say(`nothing answers at ${redactUrl(config.middleware.address)}: starting a local RabbitMQ…`);
     started = await startLocalBroker({ runDir: runDir(config), port: local.port, probes });
     say(started.description);
+    try {
+      broker = await connect(10_000);
+    } catch (e) {
+      await started.stop();
+      throw e;
+    }
   }
   try {
-    const broker = await Broker.connect(config.middleware.address, log, `${config.name}-preflight`, {
-      ...clusterBrokerOptions(config),
-      timeoutMs: 10_000,
-    });
-    try {
-      await broker.declareQueues(new Topology(config).allSharedQueues());
-    } finally {
-      await broker.close();
-    }
+    await broker.declareQueues(new Topology(config).allSharedQueues());
   } catch (err) {
+    await broker.close();
     await started?.stop();
     throw err;
   }
+  await broker.close();
   return started;
 }

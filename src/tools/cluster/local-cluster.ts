@@ -33,6 +33,12 @@ export interface LocalClusterOptions {
   specs?: NodeSpec[];
   /** Where prefixed lines go (default process.stdout). */
   write?: (line: string) => void;
+  /**
+   * Called once the cluster is known to be ours to start (no other one runs with this run dir),
+   * right before its nodes are spawned: `npm start` starts its clients there, so they load
+   * while the nodes boot.
+   */
+  beforeSpawn?: () => void;
 }
 
 export interface LocalCluster {
@@ -70,6 +76,19 @@ const KIND_ORDER: NodeKind[] = [
   'controller',
   ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'),
   'gateway',
+];
+
+/**
+ * The order nodes are spawned in (all at once, but on two busy cores the first spawned boot
+ * first): what a client's session waits on first (a gateway to connect to, the controller
+ * that opens the session), then the stages in pipeline order, the Egg of Life last (it is on
+ * no session's path; nothing it could restart is up before it anyway).
+ */
+const BOOT_ORDER: NodeKind[] = [
+  'gateway',
+  'controller',
+  ...NODE_KINDS.filter((k) => k !== 'egg-of-life' && k !== 'controller' && k !== 'gateway'),
+  'egg-of-life',
 ];
 
 /** `COFFEE__*` set by the user: kept in every spec, so they reach every node that has such a component key. */
@@ -110,9 +129,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const follower = options.output === 'silent' ? undefined : new LogFollower(logDir(config), write).start();
   const started = new Map<string, number>();
+  options.beforeSpawn?.();
   // All at once: each start only waits for the spawn, and the nodes' boot (module loading,
   // broker connection) then overlaps instead of queueing behind the previous spawn.
-  const spawned = await Promise.allSettled(specs.map(async (spec) => started.set(spec.id, await runner.start(spec))));
+  const bootOrder = [...specs].sort((a, b) => BOOT_ORDER.indexOf(a.kind) - BOOT_ORDER.indexOf(b.kind) || a.index - b.index);
+  const spawned = await Promise.allSettled(bootOrder.map(async (spec) => started.set(spec.id, await runner.start(spec))));
   const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     for (const pid of started.values()) signal(pid, 'SIGKILL');
@@ -124,7 +145,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const cluster: LocalCluster = {
     config,
     configFile,
-    gateways: () => gatewaySpecs.map((s) => `127.0.0.1:${gatewayPorts(config, s.index).port}`),
+    gateways: () => gatewaySpecs.map((s) => gatewayAddress(config, s.index)),
     nodes: () => liveNodes(config).map(({ id, kind, pid }) => ({ id, kind, pid })),
     waitReady: (timeoutMs, need = 'all') => waitReady(config, gatewaySpecs, timeoutMs, need),
     stop: async () => {
@@ -140,6 +161,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     },
   };
   return cluster;
+}
+
+/** `host:port` of gateway `index`'s client port in the local cluster. */
+export function gatewayAddress(config: Readonly<ClusterConfig>, index: number): string {
+  return `127.0.0.1:${gatewayPorts(config, index).port}`;
 }
 
 /** The command that stops this cluster (the config flag only when it is not the default). */
