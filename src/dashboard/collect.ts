@@ -5,7 +5,7 @@ import { readEvents } from '../node/cluster-events.js';
 import { findClusterProcesses } from '../node/discover.js';
 import { isNodeProcess, listPidFiles } from '../node/processes.js';
 import { STAGES, WORKER_STAGES } from '../node/middleware/topology.js';
-import { metricsFile } from '../node/metrics.js';
+import { markMetricsWatched, metricsFile } from '../node/metrics.js';
 import { readRegistry, registryFile } from '../egg-of-life/restart/registry.js';
 import { sumSamples } from './prom-text.js';
 import {
@@ -181,7 +181,9 @@ export class ClusterObserver {
       };
     });
 
-    // Throughput per stage: the sum of its replicas' message counters, from their metrics files.
+    // Throughput per stage: the sum of its replicas' message counters, from their metrics files
+    // (which the nodes write every second only while someone reads them: we do).
+    markMetricsWatched(dir);
     const stageCounts = new Map<string, number>();
     for (const n of ids) {
       const text = readText(metricsFile(dir, n.id));

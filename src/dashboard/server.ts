@@ -6,6 +6,7 @@ import { REPO_ROOT } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode } from '../node/errors.js';
 import { ClusterObserver, type ClusterSnapshot, type QueueView } from './collect.js';
 import { mergeExpositions } from './prom-text.js';
+import { markMetricsWatched } from '../node/metrics.js';
 import { QueueWatcher } from './queues.js';
 
 /** The page's files, served as they are (plain HTML, CSS and JS: nothing to build, nothing from a CDN). */
@@ -141,6 +142,7 @@ export async function startDashboard(opts: {
 
 /** Every live node's exposition (`<run>/metrics/<id>.prom`), merged into one. */
 function metricsText(runDir: string): string {
+  markMetricsWatched(runDir);
   const dir = path.join(runDir, 'metrics');
   let names: string[] = [];
   try {
