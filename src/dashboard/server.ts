@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../node/config/cluster.js';
@@ -8,6 +8,7 @@ import { ClusterObserver, type ClusterSnapshot, type QueueView } from './collect
 import { mergeExpositions } from './prom-text.js';
 import { markMetricsWatched } from '../node/metrics.js';
 import { QueueWatcher } from './queues.js';
+import { createLimitedHttpServer } from '../node/http-limits.js';
 
 /** The page's files, served as they are (plain HTML, CSS and JS: nothing to build, nothing from a CDN). */
 const STATIC_DIR = path.join(REPO_ROOT, 'src', 'dashboard', 'static');
@@ -27,6 +28,10 @@ const TICK_MS = 1000;
 const QUEUES_EVERY_MS = 2000;
 /** A metrics file not rewritten for this long belongs to a node that is gone. */
 const METRICS_STALE_MS = 15_000;
+/** Event streams at once (a browser tab is one); more are told 503. */
+const MAX_WATCHERS = 16;
+/** Bytes of snapshots queued for one watcher that does not read; past it the watcher is dropped. */
+const MAX_WATCHER_BACKLOG = 1 << 20;
 
 export class DashboardPortError extends CoffeeError {
   constructor(port: number) {
@@ -79,9 +84,14 @@ export async function startDashboard(opts: {
   };
   const tick = (): void => {
     const data = `data: ${JSON.stringify(snapshot())}\n\n`;
-    for (const res of clients) res.write(data);
+    for (const res of clients) {
+      // A watcher that stopped reading would make us queue a snapshot a second, for ever.
+      if (res.writableLength > MAX_WATCHER_BACKLOG) res.destroy();
+      else res.write(data);
+    }
   };
   const watch = (res: http.ServerResponse): void => {
+    if (clients.size >= MAX_WATCHERS) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('too many watchers\n');
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`retry: 1000\ndata: ${JSON.stringify(latest ?? snapshot())}\n\n`);
     clients.add(res);
@@ -95,7 +105,7 @@ export async function startDashboard(opts: {
     });
   };
 
-  const server = http.createServer((req, res) => {
+  const server = createLimitedHttpServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET') return void res.writeHead(405).end();
     const file = STATIC[url.pathname];

@@ -62,9 +62,12 @@ after(async () => {
 const hello = (extra: Record<string, unknown> = {}): Buffer => encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, ...extra });
 
 /** A raw connection that collects frames; resolves `closed` when the gateway closes it. */
-function raw(address: string): { socket: net.Socket; frames: Frame[]; closed: Promise<void>; connected: Promise<void> } {
+function raw(
+  address: string,
+  localAddress?: string,
+): { socket: net.Socket; frames: Frame[]; closed: Promise<void>; connected: Promise<void> } {
   const [host, port] = address.split(':');
-  const socket = net.connect({ host, port: Number(port) });
+  const socket = net.connect({ host, port: Number(port), localAddress });
   const frames: Frame[] = [];
   const decoder = new FrameDecoder({ maxControlBytes: 64 * 1024 });
   socket.on('data', (c: Buffer) => {
@@ -163,21 +166,26 @@ async function idleAndSlowloris(address: string): Promise<void> {
   }
 }
 
-/** HELLO and vanish, more than every slot of the cluster; resumes of made-up session ids. */
+/**
+ * HELLO and vanish, more than every slot of the cluster; resumes of made-up session ids. The
+ * refused resumes come from an address of their own (127.0.0.5, still loopback): they count
+ * against their source (abort_limit), which must not be the honest client's.
+ */
 async function sessionSlots(addresses: string[]): Promise<void> {
+  const guesser = '127.0.0.5';
   const vanishers = Array.from({ length: 40 }, (_, i) => raw(addresses[i % addresses.length]));
   for (const v of vanishers) v.socket.write(hello());
   await eventually(() => vanishers.every((v) => v.frames.length > 0 || v.socket.destroyed), 20_000, 'answers to HELLO');
   vanishers.forEach((v) => v.socket.destroy());
   for (let i = 0; i < 10; i++) {
-    const r = raw(addresses[i % addresses.length]);
+    const r = raw(addresses[i % addresses.length], guesser);
     r.socket.write(hello({ resume: randomUUID() }));
     await withDeadline(r.closed, 15_000, 'resume of an unknown session');
     assert.equal(errorCode(r.frames), 'ERR_SESSION_UNKNOWN');
   }
   // A resume of a real session without its token is refused.
   const owner = await withSession(addresses[0]);
-  const thief = raw(addresses[1 % addresses.length]);
+  const thief = raw(addresses[1 % addresses.length], guesser);
   thief.socket.write(hello({ resume: owner.session, token: '0'.repeat(32) }));
   await withDeadline(thief.closed, 15_000, 'resume with a wrong token');
   assert.equal(errorCode(thief.frames), 'ERR_SESSION_TOKEN');

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../node/log.js';
 import { FrameType, encodeJsonFrame } from '../protocol/wire/frames.js';
-import { ErrorCode, ProtocolError } from '../node/errors.js';
+import { ErrorCode, ProtocolError, isCoffeeError } from '../node/errors.js';
 import { AbortLimiter } from './abort-limiter.js';
 import { FramedConnection, type ConnectionLimits } from './framed-connection.js';
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
@@ -17,7 +17,17 @@ export type ClientManagerOptions = ClientSessionOptions &
     /** Sessions of one source address aborted by protocol errors within `abortWindowMs` before it is refused (abort_limit). */
     maxAbortsPerSource: number;
     abortWindowMs: number;
+    /** Sessions one source address may have open (or opening) on this gateway at once (max_sessions_per_source). */
+    maxSessionsPerSource: number;
   };
+
+/**
+ * Refusals of a HELLO that count against its source like an aborted session (abort_limit): a
+ * wrong client token, a wrong resume token, a resume of an unknown session. Each cost the
+ * session's controller a round trip and the gateway a log line; an honest client gets at most
+ * one of them and stops, a guesser gets `abort_limit.max` per window.
+ */
+const STRIKES: ReadonlySet<string> = new Set([ErrorCode.AUTH, ErrorCode.SESSION_TOKEN, ErrorCode.SESSION_UNKNOWN]);
 
 /** All client sessions of this gateway: creates them per connection, drains them on shutdown. */
 export class ClientManager {
@@ -28,6 +38,8 @@ export class ClientManager {
   private readonly aliveTimer: NodeJS.Timeout;
   private readonly keepaliveTimer: NodeJS.Timeout;
   private readonly aborts: AbortLimiter;
+  /** Connections with a session open or opening, per source address, each with its session id ('' until known). */
+  private readonly sessionsBySource = new Map<string, Set<{ id: string }>>();
 
   constructor(
     private readonly controller: ControllerLink,
@@ -70,7 +82,7 @@ export class ClientManager {
       socket.end(
         encodeJsonFrame(FrameType.ERROR, {
           code: ErrorCode.BUSY,
-          message: `too many sessions from your address ended in protocol errors: retry in ${Math.ceil(blockedMs / 1000)} s`,
+          message: `too many sessions from your address ended in protocol errors or were refused (a wrong token, an unknown session): retry in ${Math.ceil(blockedMs / 1000)} s`,
         }),
       );
       setTimeout(() => socket.destroy(), this.options.closeGraceMs).unref();
@@ -79,21 +91,70 @@ export class ClientManager {
     this.connections++;
     socket.once('close', () => this.connections--);
     const conn = new FramedConnection(socket, this.options, this.log);
-    const session = new ClientSession(conn, this.controller, this.options, this.log, (s) => {
-      // A client that resumes here replaces its older connection, if any.
-      const prev = this.bySession.get(s.session);
-      if (prev && prev !== s) void prev.drain();
-      this.bySession.set(s.session, s);
-    });
+    /** This connection's per-source place, taken at HELLO. */
+    let place: { id: string } | undefined;
+    const session = new ClientSession(
+      conn,
+      this.controller,
+      this.options,
+      this.log,
+      (s) => {
+        if (place) place.id = s.session;
+        // A client that resumes here replaces its older connection, if any.
+        const prev = this.bySession.get(s.session);
+        if (prev && prev !== s) void prev.drain();
+        this.bySession.set(s.session, s);
+      },
+      (resume) => {
+        const claimed = this.claim(source, resume);
+        if (typeof claimed === 'string') return claimed;
+        place = claimed;
+        return null;
+      },
+    );
     this.live.add(session);
-    // A session opened and then lost to a protocol error counts against its source address.
+    // A session opened and then lost to a protocol error, or a HELLO refused for a wrong token or
+    // an unknown session, counts against its source address.
     conn.onFail((err) => {
-      if (err instanceof ProtocolError && session.session !== '') this.aborts.record(source);
+      if ((err instanceof ProtocolError && session.session !== '') || (isCoffeeError(err) && STRIKES.has(err.code)))
+        this.aborts.record(source);
     });
     conn.onClose(() => {
       this.live.delete(session);
       if (this.bySession.get(session.session) === session) this.bySession.delete(session.session);
+      if (place) this.release(source, place);
     });
+  }
+
+  /**
+   * One more session for `source` on this gateway (issue 9, beyond the list): without a cap, one
+   * address holding every controller slot with valid, barely used sessions (a batch, then
+   * connected and silent: a connected client counts as activity) locks every other client out.
+   * The place is taken at HELLO, before the controller answers, and freed when the connection
+   * closes. A resume of a session this source holds here already replaces that connection and
+   * needs no new place. Returns the place, or why not.
+   */
+  private claim(source: string, resume: string | undefined): { id: string } | string {
+    const mine = this.sessionsBySource.get(source) ?? new Set<{ id: string }>();
+    const replaces = resume !== undefined && [...mine].some((p) => p.id === resume);
+    if (!replaces && mine.size >= this.options.maxSessionsPerSource)
+      return `your address has ${mine.size} sessions open on this gateway (max_sessions_per_source): retry later, or on another gateway`;
+    const place = { id: resume ?? '' };
+    mine.add(place);
+    this.sessionsBySource.set(source, mine);
+    return place;
+  }
+
+  private release(source: string, place: { id: string }): void {
+    const mine = this.sessionsBySource.get(source);
+    if (!mine) return;
+    mine.delete(place);
+    if (mine.size === 0) this.sessionsBySource.delete(source);
+  }
+
+  /** Sessions open or opening from `source` on this gateway (tests). */
+  sessionsFrom(source: string): number {
+    return this.sessionsBySource.get(source)?.size ?? 0;
   }
 
   async drainAll(): Promise<void> {

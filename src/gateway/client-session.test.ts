@@ -51,10 +51,10 @@ class FakeConnection implements SessionConnection {
   setWaitingOnClient(check: () => boolean): void {
     this.waitingOnClient = check;
   }
-  pause(reason: 'batches' | 'writes'): void {
+  pause(reason: 'batches' | 'steps' | 'writes'): void {
     this.paused.add(reason);
   }
-  resume(reason: 'batches' | 'writes'): void {
+  resume(reason: 'batches' | 'steps' | 'writes'): void {
     this.paused.delete(reason);
   }
   send(parts: Buffer | Buffer[]): void {
@@ -134,9 +134,11 @@ class FakeController implements SessionController {
   forwardBatch(session: string, table: TableName, seq: number): Promise<void> {
     return new Promise((resolve, reject) => this.forwarded.push({ session, table, seq, confirm: resolve, refuse: reject }));
   }
+  /** While set, TABLE_END forwards wait for it (a slow broker). */
+  tableEndGate: Promise<void> | undefined;
   endTable(session: string, table: TableName, batches: number): Promise<void> {
     this.tableEnds.push({ session, table, batches });
-    return Promise.resolve();
+    return this.tableEndGate ?? Promise.resolve();
   }
   consumeResults(session: string, prefetch: number, handler: (msg: InMessage) => Promise<void>): ConsumerHandle {
     this.results = new FakeConsumer({ queue: `results.${session}`, prefetch, concurrency: prefetch, passive: true }, handler);
@@ -440,6 +442,49 @@ test('at max batches in flight reading pauses, and resumes as they are confirmed
   assert.equal(conn.paused.has('batches'), true);
   controller.forwarded[0].confirm();
   await until(() => !conn.paused.has('batches'), 'reading resumed');
+});
+
+test('a repeated TABLE_END on one connection is acked but forwarded once; a different count is malformed', async () => {
+  const { conn, controller } = await opened();
+  for (let i = 0; i < 50; i++) conn.receive(tableEnd('stores', 0));
+  await until(() => conn.ofType(FrameType.TABLE_END_ACK).length === 50, 'every TABLE_END acked');
+  assert.equal(controller.tableEnds.length, 1, 'the controller is told once: each forward is a logged counter report');
+  conn.receive(tableEnd('stores', 3));
+  assert.equal(conn.errorCode(), 'ERR_FRAME_MALFORMED');
+});
+
+test('frames waiting on the broker pause reading at the cap (a stream of TABLE_ENDs cannot grow the gateway)', async () => {
+  const { conn, controller } = await opened();
+  let open!: () => void;
+  controller.tableEndGate = new Promise<void>((r) => (open = r));
+  conn.receive([tableEnd('stores', 0), tableEnd('users', 0)]);
+  assert.equal(conn.paused.has('steps'), false);
+  conn.receive(tableEnd('menu_items', 0));
+  assert.equal(conn.paused.has('steps'), true, 'paused at maxBatchesInFlight (3) steps pending');
+  open();
+  await until(() => !conn.paused.has('steps'), 'reading resumed once the broker confirmed');
+  assert.equal(conn.ofType(FrameType.TABLE_END_ACK).length, 3);
+});
+
+test('a HELLO its source may not send (max_sessions_per_source) is ERR_BUSY before the controller is asked', () => {
+  const conn = new FakeConnection();
+  const controller = new FakeController();
+  const asked: Array<string | undefined> = [];
+  new ClientSession(
+    conn,
+    controller,
+    { ...OPTIONS, quotas: new SessionQuotas(GENEROUS) },
+    log,
+    () => undefined,
+    (resume) => {
+      asked.push(resume);
+      return 'your address has 8 sessions open on this gateway';
+    },
+  );
+  conn.receive(hello(SESSION));
+  assert.equal(conn.errorCode(), 'ERR_BUSY');
+  assert.deepEqual(asked, [SESSION], 'asked with the session a resume names');
+  assert.deepEqual(controller.opened, [], 'no controller round trip');
 });
 
 test('SESSION carries a fresh resume token; a resume forwards the token the client presents', async () => {

@@ -58,6 +58,11 @@ export interface ClientSessionOptions {
   maxBatchesInFlight: number;
   /** RESULT_ACKs for nothing in flight before the connection is closed (max_unknown_result_acks). */
   maxUnknownResultAcks: number;
+  /**
+   * Frames of one connection waiting on the broker (batches, TABLE_ENDs) at once; at the cap
+   * reading pauses until one is done (max_batches_in_flight, which also caps batches alone).
+   */
+  maxStepsPending?: number;
   /** Client token HELLO must carry; empty: none (auth.token). */
   authToken: string;
   /** This gateway's per-session quotas and counts (quotas.*), shared by its connections. */
@@ -93,6 +98,10 @@ export class ClientSession {
   private readonly complete: Waiter[] = [];
   private readonly seen = new Map<TableName, { count: number; max: number }>();
   private batchesInFlight = 0;
+  /** Steps queued on `chain` and not yet done: bounded, so a stream of small frames cannot grow it. */
+  private stepsPending = 0;
+  /** TABLE_END batches per table already forwarded on this connection (each is forwarded once). */
+  private readonly ended = new Map<TableName, number>();
   private unknownAcks = 0;
   private readonly helloTimer: NodeJS.Timeout;
 
@@ -102,6 +111,11 @@ export class ClientSession {
     private readonly options: ClientSessionOptions,
     private readonly log: Logger,
     private readonly onEstablished: (s: ClientSession) => void,
+    /**
+     * Asked at HELLO, before the controller is: may this connection's source open (or resume)
+     * one more session on this gateway? (max_sessions_per_source; the manager counts.)
+     */
+    private readonly admit: (resume: string | undefined) => string | null = () => null,
   ) {
     conn.onFrames((frame) => this.onFrame(frame));
     conn.onClose(() => void this.onClose());
@@ -172,9 +186,20 @@ export class ClientSession {
     if (this.phase !== phase) throw new ProtocolError(ErrorCode.FRAME_UNEXPECTED, `${what} not allowed now (send HELLO first, once)`);
   }
 
-  /** Runs steps of this connection one after another; a failing step closes the connection. */
+  /**
+   * Runs steps of this connection one after another; a failing step closes the connection. At
+   * `maxStepsPending` steps queued, reading pauses: a client pipelining control frames (a stream
+   * of TABLE_ENDs) must not grow this chain, and the gateway's memory, without end.
+   */
   private enqueue(step: () => Promise<void>): void {
-    this.chain = this.chain.then(step).catch((err: unknown) => this.conn.fail(err));
+    const cap = this.options.maxStepsPending ?? this.options.maxBatchesInFlight;
+    if (++this.stepsPending >= cap) this.conn.pause('steps');
+    this.chain = this.chain
+      .then(step)
+      .catch((err: unknown) => this.conn.fail(err))
+      .finally(() => {
+        if (--this.stepsPending < cap) this.conn.resume('steps');
+      });
   }
 
   private hello(frame: Frame): void {
@@ -189,6 +214,8 @@ export class ClientSession {
       throw new CoffeeError(ErrorCode.AUTH, 'this gateway requires a client token: pass --token (or COFFEE_TOKEN) with the right value');
     const resume = body.resume !== undefined;
     const session = resume ? assertSessionId(body.resume) : newSessionId();
+    const refused = this.admit(resume ? session : undefined);
+    if (refused !== null) throw new CoffeeError(ErrorCode.BUSY, refused);
     // 128 random bits; the controller keeps a hash, only this client learns the token.
     const token = resume ? (body.token ?? '') : randomBytes(16).toString('hex');
     this.phase = 'opening';
@@ -266,6 +293,20 @@ export class ClientSession {
     if (s && s.max >= batches)
       throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END ${table} says ${batches} batches but batch ${s.max} was sent`);
     this.options.quotas.checkTableEnd(table, batches);
+    // An honest client ends a table once per connection (again only after a resume, on a new
+    // one). A repeat is answered, not forwarded: each forward is a counter report the controller
+    // logs, so a stream of them would grow its log and cost an fsync each.
+    const before = this.ended.get(table);
+    if (before !== undefined) {
+      if (before !== batches)
+        throw new ProtocolError(ErrorCode.FRAME_MALFORMED, `TABLE_END ${table} said ${before} batches, now ${batches}`);
+      this.enqueue(() => {
+        this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));
+        return Promise.resolve();
+      });
+      return;
+    }
+    this.ended.set(table, batches);
     this.enqueue(async () => {
       await this.controller.endTable(this.session, table, batches);
       this.conn.send(encodeJsonFrame(FrameType.TABLE_END_ACK, { table }));

@@ -52,6 +52,12 @@ export const GatewayConfigSchema = z.object({
     .min(256)
     .max(1024 * 1024)
     .default(4096),
+  /**
+   * Sessions one source address may have open (or opening) on this gateway at once, new or
+   * resumed; one more HELLO is told ERR_BUSY (retryable: the client tries the next gateway). One
+   * address then holds at most this × gateways of the controllers' slots (max.clients each).
+   */
+  max_sessions_per_source: z.number().int().min(1).default(8),
   /** Client connections open at once; one more is told ERR_BUSY and closed. */
   max_connections: z.number().int().min(1).default(256),
   /** ms a new connection has to send HELLO (and get its session) before it is closed. */
@@ -71,7 +77,7 @@ export const GatewayConfigSchema = z.object({
   keepalive: z.number().int().min(1000).default(30_000),
   /** ms after `end()` before a socket whose peer never closes is destroyed. */
   close_grace: z.number().int().min(10).default(5_000),
-  /** Batches of one connection being published at once; at the cap the socket is paused (backpressure). */
+  /** Batches of one connection being published at once, and frames of it waiting on the broker (TABLE_END); at the cap the socket is paused (backpressure). */
   max_batches_in_flight: z.number().int().min(1).default(64),
   /** RESULT_ACKs naming no result in flight tolerated per connection (a few follow a resume). */
   max_unknown_result_acks: z.number().int().min(0).default(64),

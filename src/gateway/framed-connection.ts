@@ -18,8 +18,11 @@ export interface ConnectionLimits {
   closeGraceMs: number;
 }
 
-/** Why reading is paused: too many batches in flight, or the client does not read what we write. */
-export type PauseReason = 'batches' | 'writes';
+/**
+ * Why reading is paused: too many batches in flight, too many frames waiting on the broker, or
+ * the client does not read what we write.
+ */
+export type PauseReason = 'batches' | 'steps' | 'writes';
 
 /**
  * One client's TCP (or TLS) connection with framing: whole frames in, frames out, errors as

@@ -39,6 +39,7 @@ export async function main(ctx: NodeContext): Promise<void> {
       maxFrameBytes: config.max_frame_bytes,
       maxControlBytes: config.max_control_frame_bytes,
       maxConnections: config.max_connections,
+      maxSessionsPerSource: config.max_sessions_per_source,
       aliveIntervalMs: config.alive_interval,
       clientKeepaliveMs: config.client_keepalive,
       maxAbortsPerSource: config.abort_limit.max,
@@ -61,7 +62,7 @@ export async function main(ctx: NodeContext): Promise<void> {
     ctx.log,
   );
   const useTls = config.tls.cert !== '' || config.tls.key !== '';
-  const server = new GatewayServer(manager, useTls ? config.tls : undefined);
+  const server = new GatewayServer(manager, useTls ? config.tls : undefined, 2 * config.max_connections);
   const port = await server.listen(settings.port, settings.bind);
   const healthcheck = new HealthcheckServer(() => broker.connected);
   const healthcheckPort = await healthcheck.listen(settings.healthcheckPort, settings.bind);

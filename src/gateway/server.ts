@@ -15,9 +15,16 @@ export interface TlsFiles {
 export class GatewayServer {
   private readonly server: net.Server;
 
+  /**
+   * `hardLimit`: sockets open at once, counted by the server from accept to close (those told
+   * ERR_BUSY and waiting out close_grace included); one more is closed at accept without a word.
+   * The manager's max_connections answers ERR_BUSY below it; this bounds the file descriptors a
+   * flood of connections can hold (default 2 × max_connections).
+   */
   constructor(
     private readonly manager: ClientManager,
     tlsFiles?: TlsFiles,
+    hardLimit?: number,
   ) {
     const onConnection = (socket: net.Socket): void => this.manager.accept(socket);
     if (tlsFiles) {
@@ -32,6 +39,7 @@ export class GatewayServer {
       server.on('tlsClientError', (_err, socket) => socket.destroy());
       this.server = server;
     } else this.server = net.createServer(onConnection);
+    if (hardLimit !== undefined) this.server.maxConnections = hardLimit;
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -1,7 +1,8 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { mkdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createLimitedHttpServer } from './http-limits.js';
 
 /**
  * This process's Prometheus metrics (prom-client). One registry per process, created on first
@@ -196,9 +197,12 @@ export function exportMetricsToFile(
   return write;
 }
 
-/** Serves `GET /metrics` on `port` (containers: one scrape target per node). */
+/**
+ * Serves `GET /metrics` on `port` (containers: one scrape target per node), with the limits of
+ * our small HTTP servers (http-limits.ts): a scraper needs one connection, not thousands.
+ */
 export function serveMetrics(metrics: NodeMetrics, port: number, host = '0.0.0.0'): http.Server {
-  const server = http.createServer((req, res) => {
+  const server = createLimitedHttpServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
