@@ -4,9 +4,10 @@ import net from 'node:net';
 import http from 'node:http';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FrameDecoder, FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
-import { PROTOCOL_VERSION, encodeBatchFrame } from '../protocol/wire/messages.js';
+import { FrameType, encodeJsonFrame } from '../protocol/wire/frames.js';
+import { encodeBatchFrame } from '../protocol/wire/messages.js';
 import { encodeRows } from '../testing/batch-rows.js';
+import { errorOf, helloFrame, rawConnection, type RawConnection } from '../testing/raw-connection.js';
 import { TABLE_CODES } from '../dataset/tables.js';
 import { SMALL_HTTP_LIMITS } from '../node/http-limits.js';
 import { runClient } from '../client/client.js';
@@ -41,43 +42,19 @@ after(async () => {
   await tc?.stop();
 });
 
-const hello = (extra: Record<string, unknown> = {}): Buffer => encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, ...extra });
-
-interface Raw {
-  socket: net.Socket;
-  frames: Frame[];
-  closed: Promise<void>;
-}
-function raw(address: string, localAddress: string): Raw {
-  const [host, port] = address.split(':');
-  const socket = net.connect({ host, port: Number(port), localAddress });
-  const frames: Frame[] = [];
-  const decoder = new FrameDecoder({ maxControlBytes: 64 * 1024 });
-  socket.on('data', (c: Buffer) => {
-    try {
-      frames.push(...decoder.push(c));
-    } catch {
-      socket.destroy();
-    }
-  });
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((r) => socket.on('close', () => r()));
-  return { socket, frames, closed };
-}
-const errorOf = (frames: Frame[]): { code: string; message: string } | undefined => {
-  const f = frames.find((x) => x.type === FrameType.ERROR);
-  return f ? (JSON.parse(f.body.toString('utf8')) as { code: string; message: string }) : undefined;
-};
-/** HELLO (or a resume) from `from`; resolves with the connection once SESSION or ERROR came. */
-async function helloFrom(address: string, from: string, extra: Record<string, unknown> = {}): Promise<Raw & { session?: string }> {
-  const c = raw(address, from);
-  c.socket.write(hello(extra));
+async function helloFrom(
+  address: string,
+  from: string,
+  extra: Record<string, unknown> = {},
+): Promise<RawConnection & { session?: string }> {
+  const c = rawConnection(address, from);
+  c.socket.write(helloFrame(extra));
   await eventually(() => c.frames.length > 0 || c.socket.destroyed, 15_000, 'an answer to HELLO');
   const s = c.frames.find((f) => f.type === FrameType.SESSION);
   return { ...c, session: s ? (JSON.parse(s.body.toString('utf8')) as { session: string }).session : undefined };
 }
 /** An open session from `from`, retrying while the controllers' few slots are held by an earlier test's sessions (until they expire). */
-async function sessionFrom(address: string, from: string): Promise<Raw & { session?: string }> {
+async function sessionFrom(address: string, from: string): Promise<RawConnection & { session?: string }> {
   let c = await helloFrom(address, from);
   await eventually(
     async () => c.session !== undefined || (c.socket.destroy(), (c = await helloFrom(address, from)), c.session !== undefined),
@@ -104,7 +81,7 @@ test('one address holding valid, barely used sessions cannot take every slot: pa
   const attacker = '127.0.0.2';
   // The attacker opens sessions on every gateway, retrying ERR_BUSY as a client would, each
   // kept alive the cheap way: one batch (the session is "used"), then connected and silent.
-  const held: Raw[] = [];
+  const held: RawConnection[] = [];
   const refusals: string[] = [];
   for (let i = 0; i < 40 && held.length < 8; i++) {
     const c = await helloFrom(gateways[i % gateways.length], attacker);

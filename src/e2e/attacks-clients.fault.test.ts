@@ -1,13 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { runClient } from '../client/client.js';
-import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, frameHeader, type Frame } from '../protocol/wire/frames.js';
-import { PROTOCOL_VERSION, encodeBatchFrame } from '../protocol/wire/messages.js';
+import { FrameType, encodeFrame, encodeJsonFrame, frameHeader, type Frame } from '../protocol/wire/frames.js';
+import { encodeBatchFrame } from '../protocol/wire/messages.js';
 import { encodeRows } from '../testing/batch-rows.js';
+import { helloFrame, rawConnection, type RawConnection } from '../testing/raw-connection.js';
 import { TABLE_CODES } from '../dataset/tables.js';
 import { BatchEncoder } from '../dataset/batch-codec.js';
 import { GatewayConfigSchema } from '../gateway/config.js';
@@ -59,30 +59,6 @@ after(async () => {
   await tc?.stop();
 });
 
-const hello = (extra: Record<string, unknown> = {}): Buffer => encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION, ...extra });
-
-/** A raw connection that collects frames; resolves `closed` when the gateway closes it. */
-function raw(
-  address: string,
-  localAddress?: string,
-): { socket: net.Socket; frames: Frame[]; closed: Promise<void>; connected: Promise<void> } {
-  const [host, port] = address.split(':');
-  const socket = net.connect({ host, port: Number(port), localAddress });
-  const frames: Frame[] = [];
-  const decoder = new FrameDecoder({ maxControlBytes: 64 * 1024 });
-  socket.on('data', (c: Buffer) => {
-    try {
-      frames.push(...decoder.push(c));
-    } catch {
-      socket.destroy();
-    }
-  });
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((r) => socket.on('close', () => r()));
-  const connected = new Promise<void>((r) => socket.on('connect', () => r()));
-  return { socket, frames, closed, connected };
-}
-
 function errorCode(frames: Frame[]): string | undefined {
   const f = frames.find((x) => x.type === FrameType.ERROR);
   return f ? (JSON.parse(f.body.toString('utf8')) as { code: string }).code : undefined;
@@ -104,11 +80,11 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
  * A raw connection with an open session. HELLO is retried on ERR_BUSY, as an honest client
  * would (the attacks may hold every slot until they expire), within a deadline.
  */
-async function withSession(address: string, timeoutMs = 60_000): Promise<ReturnType<typeof raw> & { session: string; token: string }> {
+async function withSession(address: string, timeoutMs = 60_000): Promise<RawConnection & { session: string; token: string }> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const c = raw(address);
-    c.socket.write(hello());
+    const c = rawConnection(address);
+    c.socket.write(helloFrame());
     await eventually(() => c.frames.length > 0 || c.socket.destroyed, 15_000, 'an answer to HELLO');
     const accepted = c.frames.find((f) => f.type === FrameType.SESSION);
     if (accepted) return { ...c, ...(JSON.parse(accepted.body.toString('utf8')) as { session: string; token: string }) };
@@ -127,7 +103,7 @@ function nestedBomb(type: number): Buffer[] {
 
 async function controlFrameBombs(address: string): Promise<void> {
   for (const type of [FrameType.HELLO, FrameType.RESULT_ACK, FrameType.TABLE_END, FrameType.DONE]) {
-    const c = raw(address);
+    const c = rawConnection(address);
     for (const part of nestedBomb(type)) c.socket.write(part);
     await withDeadline(c.closed, 10_000, 'control frame bomb');
     assert.equal(errorCode(c.frames), 'ERR_FRAME_TOO_LARGE', `bomb of type ${type}`);
@@ -146,9 +122,9 @@ async function controlFrameBombs(address: string): Promise<void> {
 
 /** 1,000 connections: half idle, half sending a byte of a frame every 200 ms (slowloris). */
 async function idleAndSlowloris(address: string): Promise<void> {
-  const conns = Array.from({ length: 1000 }, () => raw(address));
+  const conns = Array.from({ length: 1000 }, () => rawConnection(address));
   const timers = conns.slice(0, 500).map((c) => {
-    const bytes = hello();
+    const bytes = helloFrame();
     let i = 0;
     const t = setInterval(() => {
       if (!c.socket.destroyed && i < bytes.length) c.socket.write(bytes.subarray(i++, i));
@@ -173,20 +149,20 @@ async function idleAndSlowloris(address: string): Promise<void> {
  */
 async function sessionSlots(addresses: string[]): Promise<void> {
   const guesser = '127.0.0.5';
-  const vanishers = Array.from({ length: 40 }, (_, i) => raw(addresses[i % addresses.length]));
-  for (const v of vanishers) v.socket.write(hello());
+  const vanishers = Array.from({ length: 40 }, (_, i) => rawConnection(addresses[i % addresses.length]));
+  for (const v of vanishers) v.socket.write(helloFrame());
   await eventually(() => vanishers.every((v) => v.frames.length > 0 || v.socket.destroyed), 20_000, 'answers to HELLO');
   vanishers.forEach((v) => v.socket.destroy());
   for (let i = 0; i < 10; i++) {
-    const r = raw(addresses[i % addresses.length], guesser);
-    r.socket.write(hello({ resume: randomUUID() }));
+    const r = rawConnection(addresses[i % addresses.length], guesser);
+    r.socket.write(helloFrame({ resume: randomUUID() }));
     await withDeadline(r.closed, 15_000, 'resume of an unknown session');
     assert.equal(errorCode(r.frames), 'ERR_SESSION_UNKNOWN');
   }
   // A resume of a real session without its token is refused.
   const owner = await withSession(addresses[0]);
-  const thief = raw(addresses[1 % addresses.length], guesser);
-  thief.socket.write(hello({ resume: owner.session, token: '0'.repeat(32) }));
+  const thief = rawConnection(addresses[1 % addresses.length], guesser);
+  thief.socket.write(helloFrame({ resume: owner.session, token: '0'.repeat(32) }));
   await withDeadline(thief.closed, 15_000, 'resume with a wrong token');
   assert.equal(errorCode(thief.frames), 'ERR_SESSION_TOKEN');
   owner.socket.destroy();
@@ -194,9 +170,12 @@ async function sessionSlots(addresses: string[]): Promise<void> {
 
 /** Random bytes and truncated frames, from many connections. */
 async function garbage(address: string): Promise<void> {
-  const good = Buffer.concat([hello(), ...encodeBatchFrame(TABLE_CODES.stores, 0, encodeRows('stores', [{ storeId: 1, storeName: 'S' }]))]);
+  const good = Buffer.concat([
+    helloFrame(),
+    ...encodeBatchFrame(TABLE_CODES.stores, 0, encodeRows('stores', [{ storeId: 1, storeName: 'S' }])),
+  ]);
   const conns = Array.from({ length: 100 }, (_, i) => {
-    const c = raw(address);
+    const c = rawConnection(address);
     if (i % 2 === 0) c.socket.end(randomBytes(1 + ((i * 37) % 4000)));
     else c.socket.end(good.subarray(0, 1 + ((i * 13) % (good.length - 1))));
     return c;
@@ -390,8 +369,8 @@ test('a session whose client stays connected outlives the idle timeout while the
     // Then nothing for well over the controller's idle timeout, with the connection open (as
     // when a stage is down): without the gateway's alive notices the session is cleaned up.
     await new Promise((r) => setTimeout(r, 2.5 * SESSION_IDLE_MS));
-    const again = raw(address);
-    again.socket.write(hello({ resume: session, token }));
+    const again = rawConnection(address);
+    again.socket.write(helloFrame({ resume: session, token }));
     await eventually(() => again.frames.length > 0 || again.socket.destroyed, 15_000, 'an answer to the resume');
     const code = errorCode(again.frames);
     again.socket.destroy();
@@ -412,8 +391,8 @@ test('a loop of HELLO, SESSION, protocol violation from one address is refused p
     await withDeadline(c.closed, 10_000, 'abort');
     assert.equal(errorCode(c.frames), 'ERR_FRAME_UNEXPECTED');
   }
-  const refused = raw(address);
-  refused.socket.write(hello());
+  const refused = rawConnection(address);
+  refused.socket.write(helloFrame());
   await withDeadline(refused.closed, 10_000, 'refused');
   assert.equal(errorCode(refused.frames), 'ERR_BUSY');
   assert.match(refused.frames.map((f) => f.body.toString('utf8')).join(''), /protocol errors/);

@@ -9,6 +9,7 @@ import { runClient } from '../client/client.js';
 import { FrameDecoder, FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
 import { PROTOCOL_VERSION, encodeBatchFrame } from '../protocol/wire/messages.js';
 import { encodeRows } from '../testing/batch-rows.js';
+import { errorOf } from '../testing/raw-connection.js';
 import { TABLE_CODES } from '../dataset/tables.js';
 import { runDir } from '../node/config/cluster.js';
 import { Broker } from '../node/middleware/broker.js';
@@ -191,11 +192,6 @@ function rawSession(address: string): Promise<{ socket: net.Socket; frames: Fram
     });
     socket.on('connect', () => socket.write(encodeJsonFrame(FrameType.HELLO, { version: PROTOCOL_VERSION })));
   });
-}
-
-function errorOf(frames: Frame[]): { code: string; message: string } | undefined {
-  const f = frames.find((x) => x.type === FrameType.ERROR);
-  return f && (JSON.parse(f.body.toString('utf8')) as { code: string; message: string });
 }
 
 test('a poison message in a partition queue fails its session with ERR_POISON_MESSAGE at once; other sessions are exact', async () => {
