@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchDecodeError } from '../node/errors.js';
-import { BatchEncoder, decodeBatch, stringAt } from './batch-codec.js';
+import { BatchEncoder, decodeBatch, stringAt, TextRowReader, textIsPackedUuids } from './batch-codec.js';
+import { validateBatchValues } from './batch-validate.js';
 import { decodeRows, encodeRows, type TransactionRow } from '../testing/batch-rows.js';
 
 const tx: TransactionRow[] = [
@@ -75,6 +76,40 @@ test('lowercase UUID ids travel as 16 bytes and come back as the same text', () 
   if (t.table !== 'transactions') return assert.fail('not transactions');
   assert.equal(t.idOffsets[100], 3600);
   assert.equal(t.idHeap.toString('latin1', 36, 72), rows[1].transactionId);
+});
+
+test('the gateway validates a packed-id batch without unpacking its ids; a text-mode one is still checked', () => {
+  const rows: TransactionRow[] = [0, 1, 2].map((i) => ({
+    transactionId: uuid(i),
+    storeId: 1,
+    userId: 2,
+    finalAmountCents: 3,
+    createdAt: 4,
+  }));
+  const packed = decodeBatch(encodeRows('transactions', rows));
+  assert.equal(textIsPackedUuids(packed), true);
+  assert.equal(validateBatchValues(packed), null);
+  // The text column is expanded on first use only: validation left it alone.
+  assert.equal((packed as unknown as { text: unknown }).text, undefined);
+  const text = decodeBatch(encodeRows('transactions', [...rows, { ...rows[0], transactionId: 'x'.repeat(256) }]));
+  assert.equal(textIsPackedUuids(text), false);
+  assert.match(validateBatchValues(text) ?? '', /transaction_id of 256 bytes/);
+});
+
+test('TextRowReader reads single rows of packed and text columns, without expanding packed ones', () => {
+  const ids = [uuid(1), uuid(2), uuid(3)];
+  const rows = (list: string[]): TransactionRow[] =>
+    list.map((id) => ({ transactionId: id, storeId: 1, userId: 2, finalAmountCents: 3, createdAt: 4 }));
+  for (const list of [ids, [...ids, 'not-a-uuid', '']]) {
+    const b = decodeBatch(encodeRows('transactions', rows(list)));
+    const r = new TextRowReader(b);
+    const seen = list.map((_, i) => {
+      r.at(i);
+      return Buffer.from(r.bytes.subarray(r.start, r.end)).toString('utf8');
+    });
+    assert.deepEqual(seen, list);
+    assert.equal((b as unknown as { text: unknown }).text === undefined, list === ids);
+  }
 });
 
 test('one id that is not a lowercase UUID keeps the batch in text mode, exact', () => {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { TABLE_SPEC, type TableSpec } from './tables.js';
 import { MAX_TRANSACTION_ID_BYTES } from './rows.js';
-import type { DecodedBatch } from './batch-codec.js';
+import { textIsPackedUuids, type DecodedBatch } from './batch-codec.js';
 
 /** Largest id (`id` columns are 0..2^31-1, `tables.ts`). */
 const MAX_ID = 0x7fffffff;
@@ -29,6 +29,9 @@ export function validateBatchValues(batch: DecodedBatch): string | null {
     }
   }
   if (spec.text === null) return null;
+  // Packed ids are valid by construction (36 ASCII bytes each): unpacking them to check was
+  // the gateway's largest cost per transactions batch (issue 11).
+  if (textIsPackedUuids(batch)) return null;
   const offsets = cols[`${spec.text.batchField}Offsets`] as Uint32Array;
   const heap = cols[`${spec.text.batchField}Heap`] as Buffer;
   if (spec.text.parse === 'record-id') {

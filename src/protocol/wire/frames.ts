@@ -35,7 +35,7 @@ export interface Frame {
   body: Buffer;
 }
 
-/** Default cap on one frame: a 2 MiB batch (the client default) fits with room to spare. */
+/** Default cap on one frame: a batch of the client's default bound (4 MiB; ~1.8 MiB packed) fits with room to spare. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /**
  * Default cap on a control frame (every type but BATCH and RESULT, whose bodies are row data).

@@ -18,7 +18,7 @@ function limit(n: number) {
 
 /** Every worker kind's local tuning (src/workers/config.yaml); broker and log level are cluster keys. */
 export const WorkerConfigSchema = z.object({
-  /** Filters: their inputs are client batches (up to 2 MiB each), so few at a time. */
+  /** Filters: their inputs are client batches (up to ~2 MiB each, packed), so few at a time. */
   stateless: consumption(8, 4),
   /** Partitioned workers: small partial messages; many in flight share one fsync. */
   partitioned: consumption(256, 128),

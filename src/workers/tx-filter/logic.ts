@@ -1,6 +1,6 @@
 import type { InMessage } from '../../node/middleware/broker.js';
 import { partitionOf, type Topology } from '../../node/middleware/topology.js';
-import { decodeBatch } from '../../dataset/batch-codec.js';
+import { decodeBatch, TextRowReader } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { inQueryPeriod, inHourWindow, halfKey, Q1_MIN_FINAL_AMOUNT_CENTS } from '../../queries/rules.js';
 import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
@@ -36,7 +36,9 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const q3Of = partitionOf['q3-agg'];
   const q4Of = partitionOf['q4-count'];
   let dropped = 0;
-  const { count, storeId, userId, finalAmountCents, createdAt, idOffsets, idHeap } = batch;
+  const { count, storeId, userId, finalAmountCents, createdAt } = batch;
+  // Only the Q1 rows need their id: read one at a time, not the whole column expanded.
+  const ids = new TextRowReader(batch);
   for (let i = 0; i < count; i++) {
     const ts = createdAt[i];
     if (!inQueryPeriod(ts)) {
@@ -62,9 +64,8 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
       acc[1]++;
     } else halves.set(hk, [cents, 1]);
     if (cents >= Q1_MIN_FINAL_AMOUNT_CENTS) {
-      const s = idOffsets[i];
-      const e = idOffsets[i + 1];
-      q1[q1Of(idHeap, s, e, p1)].add(idHeap, s, e, cents);
+      ids.at(i);
+      q1[q1Of(ids.bytes, ids.start, ids.end, p1)].add(ids.bytes, ids.start, ids.end, cents);
     }
   }
 
