@@ -202,6 +202,15 @@ export class BatchEncoder {
     this.heapLen = rows * UUID_TEXT_BYTES;
   }
 
+  /**
+   * Packs the 36 bytes at src[start] as this row's id if the batch is still packing and they
+   * are a lowercase UUID; otherwise changes nothing and returns false (the fast path then leaves
+   * the row to the generic one, which knows how to fall back to text).
+   */
+  tryPackUuid(src: Uint8Array, start: number): boolean {
+    return this.packing && packUuid(src, start, this.uuids, this.rows * UUID_BYTES);
+  }
+
   setStringBytes(src: Uint8Array, start: number, end: number): void {
     if (this.packed(src, start, end)) return;
     const n = end - start;

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { CsvParser } from './csv/parser.js';
+import { CsvParser, DEFAULT_MAX_RECORD_BYTES } from './csv/parser.js';
+import { FastRowDecoder } from './fast-rows.js';
 import { CSV_READ_CHUNK, forEachCsvRecord } from './csv/file.js';
 import type { CsvRecord } from './csv/record.js';
 import { DatasetError, RecordTooLargeError } from '../node/errors.js';
@@ -41,7 +42,13 @@ function encodeRecord(rp: RowParser, enc: BatchEncoder, rec: CsvRecord): void {
 export async function* readTableBatches(
   dataDir: string,
   table: TableName,
-  options: { maxBatchBytes?: number; maxRecordBytes?: number; maxRowBytes?: number } = {},
+  options: {
+    maxBatchBytes?: number;
+    maxRecordBytes?: number;
+    maxRowBytes?: number;
+    /** The one-pass decoder for plain lines (fast-rows.ts); false: every record the generic way (tests compare both). */
+    fastPath?: boolean;
+  } = {},
 ): AsyncGenerator<TableBatch> {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   // A row that alone exceeds what one batch may carry (the frame limit) is rejected like any
@@ -66,12 +73,31 @@ export async function* readTableBatches(
   for (const f of files) {
     const parser = new CsvParser(options.maxRecordBytes);
     let rp: RowParser | null = null;
+    let fast: FastRowDecoder | null = null;
+    let fastRowBytes = 0;
     let fileBytes = 0;
     const drain = (): void => {
-      while (parser.next()) {
+      for (;;) {
+        // Plain lines of the big tables go through the one-pass decoder; it leaves anything
+        // else (quotes, blank lines, invalid values, a line split across chunks) to the generic path.
+        if (fast !== null && parser.fastReady()) {
+          if (pendingRows > 0 && enc.byteLength + fastRowBytes > maxBytes) cut(doneBytes + parser.consumed);
+          const next = fast.decode(parser.buffer, parser.position, enc);
+          if (next >= 0 && parser.plainUpTo(fast.lineEnd)) {
+            enc.commitRow();
+            pendingRows++;
+            parser.consumeLine(next);
+            continue;
+          }
+        }
+        if (!parser.next()) break;
         const rec = parser.record;
         if (rp === null) {
           rp = new RowParser(table, rec, f.name);
+          // Its rows are small (numbers and a 36-byte id): never over maxRowBytes unless that is tiny.
+          fastRowBytes = enc.rowBytes(rp.textField >= 0 ? 36 : 0);
+          if (options.fastPath !== false && BATCH_HEADER_BYTES + 4 + fastRowBytes <= maxRowBytes)
+            fast = FastRowDecoder.for(rp, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
           continue;
         }
         const reason = rp.parse(rec);

@@ -26,11 +26,11 @@ export type TransactionItemRowView = RowView<'transaction_items'>;
 export type RowViews = { [T in TableName]: RowView<T> };
 
 // Numeric parse kinds as small integers: the per-field switch of the hot loop.
-const ID = 0;
-const ID_OR_GUEST = 1;
-const INT32 = 2;
-const CENTS = 3;
-const TIMESTAMP = 4;
+export const ID = 0;
+export const ID_OR_GUEST = 1;
+export const INT32 = 2;
+export const CENTS = 3;
+export const TIMESTAMP = 4;
 const KIND = { id: ID, 'id-or-guest': ID_OR_GUEST, int32: INT32, cents: CENTS, timestamp: TIMESTAMP } as const;
 
 /** The parser state a row view reads: numeric values in wire order, the record and its text field. */
@@ -122,6 +122,23 @@ export class RowParser<T extends TableName = TableName> implements RowSource {
   }
 
   /** Parses rec (numeric columns into `values`); returns null when valid, else the reject reason. */
+  /**
+   * What each column of the file is to the parser, for the fast path (fast-rows.ts): per column,
+   * the numeric value's wire index or -1, that value's parse kind, and whether it is the text
+   * column. Read once per file.
+   */
+  columnPlan(): { wireIndex: Int32Array; kind: Uint8Array; isText: Uint8Array; textIsRecordId: boolean } {
+    const wireIndex = new Int32Array(this.columns).fill(-1);
+    const kind = new Uint8Array(this.columns);
+    const isText = new Uint8Array(this.columns);
+    this.fields.forEach((c, k) => {
+      wireIndex[c] = k;
+      kind[c] = this.kinds[k];
+    });
+    if (this.textField >= 0) isText[this.textField] = 1;
+    return { wireIndex, kind, isText, textIsRecordId: this.textIsRecordId };
+  }
+
   parse(rec: CsvRecord): string | null {
     if (rec.error !== null) return `malformed CSV: ${rec.error}`;
     if (rec.fieldCount !== this.columns) return `expected ${this.columns} columns, got ${rec.fieldCount}`;

@@ -87,6 +87,44 @@ export class CsvParser {
     return new RecordTooLargeError(this.lineNo, bytes, this.maxRecordBytes);
   }
 
+  // ------------------------------------------------------------ fast path (fast-rows.ts)
+  // A table-specific decoder reads plain lines (no quotes, LF or CRLF endings) straight from the
+  // buffer; anything else is left to `next()`. These expose just enough for that.
+
+  /** Where the next record starts (valid while `fastReady()`). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The next record starts at `position` in `buffer`, with nothing pending (no bridge, BOM handled). */
+  fastReady(): boolean {
+    return this.after === null && this.bomChecked && this.pos < this.buf.length;
+  }
+
+  /** Position of the next quote at or after `pos` in buf (buf.length when none); cached per buffer. */
+  private nextQuote = -1;
+  private quoteIn: Buffer | null = null;
+
+  /** No quote in buffer[position, end): a line a fast decoder read as plain fields is plain CSV. */
+  plainUpTo(end: number): boolean {
+    if (this.quoteIn !== this.buf || this.nextQuote < this.pos) {
+      const q = this.buf.indexOf(QUOTE, this.pos);
+      this.nextQuote = q < 0 ? this.buf.length : q;
+      this.quoteIn = this.buf;
+    }
+    return this.nextQuote >= end;
+  }
+
+  /** Consumes one line read by a fast decoder, `next` being the position after its line end. */
+  consumeLine(next: number): void {
+    this.pos = next;
+    this.lineNo++;
+  }
+
   /** Marks the end of input: the pending bytes become the last record(s). */
   end(): void {
     this.eof = true;
