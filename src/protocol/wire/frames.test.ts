@@ -195,3 +195,43 @@ test('the decoder releases its buffer once a large frame has been consumed', () 
   assert.equal(d.buffered, 0);
   assert.ok(d.bufferCapacity <= 256 * 1024, `buffer kept ${d.bufferCapacity} bytes`);
 });
+
+test('large frames arriving in pieces are filled into a body of their own: same frames, one frame of memory', () => {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const sent: Frame[] = [];
+  for (let i = 0; i < 40; i++) {
+    const large = i % 3 !== 2;
+    const body = Buffer.alloc(large ? 65 * 1024 + rand(300_000) : rand(60));
+    for (let k = 0; k < body.length; k += 97) body[k] = rand(256);
+    sent.push({ type: large ? FrameType.BATCH : FrameType.BATCH_ACK, body });
+  }
+  const wire = Buffer.concat(sent.map((f) => encodeFrame(f.type, f.body)));
+  for (const chunkBytes of [1, 3, 4096, 65_536, 200_000]) {
+    const d = new FrameDecoder();
+    const got: Frame[] = [];
+    let maxCapacity = 0;
+    for (let at = 0; at < wire.length;) {
+      // Socket-like: pieces around the chosen size, some cut inside a 5-byte header.
+      const n = chunkBytes < 10 ? chunkBytes : Math.max(1, chunkBytes - rand(chunkBytes / 2));
+      got.push(...d.push(wire.subarray(at, at + n)));
+      at += n;
+      maxCapacity = Math.max(maxCapacity, d.bufferCapacity);
+      if (at < wire.length) assert.ok(d.buffered >= 0);
+    }
+    assert.equal(d.buffered, 0);
+    assert.equal(got.length, sent.length, `chunks of ${chunkBytes}`);
+    got.forEach((f, i) => {
+      assert.equal(f.type, sent[i].type);
+      assert.ok(f.body.equals(sent[i].body), `frame ${i}, chunks of ${chunkBytes}`);
+    });
+    // At most the largest frame's body plus a chunk and a header's worth of buffer.
+    assert.ok(
+      maxCapacity <= 65 * 1024 + 300_000 + 2 * Math.max(chunkBytes, 64 * 1024),
+      `capacity ${maxCapacity} with chunks of ${chunkBytes}`,
+    );
+  }
+});
