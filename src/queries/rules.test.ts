@@ -52,3 +52,20 @@ test('tie rules: larger value then smaller id wins', () => {
   assert.equal(q4RanksBefore(3, 4, 1, 3), true);
   assert.equal(q4RanksBefore(3, 4, 1, 4), false);
 });
+
+test('monthKey and halfKey agree with the calendar at every hour of the period, clamped outside it', () => {
+  const first = QUERY_PERIOD_START - 2 * 86400;
+  const last = QUERY_PERIOD_END + 2 * 86400;
+  for (let t = first; t < last; t += 3600) {
+    const at = Math.min(Math.max(t, QUERY_PERIOD_START), QUERY_PERIOD_END - 1);
+    const d = new Date(at * 1000);
+    const y = d.getUTCFullYear();
+    const m = d.getUTCMonth() + 1;
+    assert.equal(monthKey(t), y * 100 + m, `monthKey at ${t}`);
+    assert.equal(halfKey(t), y * 10 + (m <= 6 ? 1 : 2), `halfKey at ${t}`);
+    // The last second of each hour too: a day boundary must not round the wrong way.
+    const end = Math.min(Math.max(t + 3599, QUERY_PERIOD_START), QUERY_PERIOD_END - 1);
+    const e = new Date(end * 1000);
+    assert.equal(monthKey(t + 3599), e.getUTCFullYear() * 100 + e.getUTCMonth() + 1);
+  }
+});

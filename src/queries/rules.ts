@@ -44,31 +44,32 @@ export function q4RanksBefore(user: number, purchases: number, otherUser: number
   return purchases > otherPurchases || (purchases === otherPurchases && user < otherUser);
 }
 
-const MONTH_STARTS: number[] = [];
-const MONTH_KEYS: number[] = [];
+/** Month and half-year key of each day of the query period: one lookup per row in the filters. */
+const PERIOD_DAYS = Math.round((QUERY_PERIOD_END - QUERY_PERIOD_START) / SECONDS_PER_DAY);
+const MONTH_OF_DAY = new Int32Array(PERIOD_DAYS);
+const HALF_OF_DAY = new Int32Array(PERIOD_DAYS);
 for (let y = FIRST_QUERY_YEAR; y <= LAST_QUERY_YEAR; y++) {
   for (let m = 1; m <= 12; m++) {
-    MONTH_STARTS.push(epochFromCivil(y, m, 1, 0, 0, 0));
-    MONTH_KEYS.push(y * 100 + m);
+    const from = Math.round((epochFromCivil(y, m, 1, 0, 0, 0) - QUERY_PERIOD_START) / SECONDS_PER_DAY);
+    MONTH_OF_DAY.fill(y * 100 + m, from);
+    HALF_OF_DAY.fill(halfKeyOf(y, m), from);
   }
 }
 
-/** Month key `yyyymm` of a timestamp in the query period (binary search over the 24 month starts). */
+/** The day of the query period `ts` falls on (clamped to its first and last day). */
+function periodDay(ts: number): number {
+  const d = Math.floor((ts - QUERY_PERIOD_START) / SECONDS_PER_DAY);
+  return d < 0 ? 0 : d >= PERIOD_DAYS ? PERIOD_DAYS - 1 : d;
+}
+
+/** Month key `yyyymm` of a timestamp in the query period. */
 export function monthKey(ts: number): number {
-  let lo = 0;
-  let hi = MONTH_STARTS.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (MONTH_STARTS[mid] <= ts) lo = mid;
-    else hi = mid - 1;
-  }
-  return MONTH_KEYS[lo];
+  return MONTH_OF_DAY[periodDay(ts)];
 }
 
 /** Half-year key `yyyyh` (h = 1 for January–June, 2 for July–December) of a timestamp in the query period. */
 export function halfKey(ts: number): number {
-  const mk = monthKey(ts);
-  return halfKeyOf(Math.floor(mk / 100), mk % 100);
+  return HALF_OF_DAY[periodDay(ts)];
 }
 
 /** Half-year key of a year and month 1..12. */

@@ -17,8 +17,14 @@ function writeVarint(buf: Buffer, off: number, v: number): number {
   return off;
 }
 
+/** What `encodeQ4Counts` reads per store: a Map, or the workers' UserCounts. */
+export interface UserCountSource {
+  readonly size: number;
+  forEach(visit: (count: number, user: number) => void): void;
+}
+
 /** Encodes store -> user -> count; every number a u32. */
-export function encodeQ4Counts(byStore: Map<number, Map<number, number>>): Buffer {
+export function encodeQ4Counts(byStore: Map<number, UserCountSource>): Buffer {
   let n = 0;
   for (const users of byStore.values()) n += users.size;
   const buf = Buffer.allocUnsafe(byStore.size * 2 * MAX_VARINT_BYTES + n * 2 * MAX_VARINT_BYTES);
@@ -26,10 +32,10 @@ export function encodeQ4Counts(byStore: Map<number, Map<number, number>>): Buffe
   for (const [store, users] of byStore) {
     off = writeVarint(buf, off, store >>> 0);
     off = writeVarint(buf, off, users.size);
-    for (const [user, count] of users) {
+    users.forEach((count, user) => {
       off = writeVarint(buf, off, user >>> 0);
       off = writeVarint(buf, off, count >>> 0);
-    }
+    });
   }
   return Buffer.from(buf.subarray(0, off));
 }
@@ -37,25 +43,43 @@ export function encodeQ4Counts(byStore: Map<number, Map<number, number>>): Buffe
 /** Calls `visit` per (store, user, count); throws BatchDecodeError on a malformed payload. */
 export function forEachQ4Count(buf: Buffer, visit: (store: number, user: number, count: number) => void): void {
   let off = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (off >= buf.length) throw new BatchDecodeError('q4 counts payload truncated');
-      const b = buf[off++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) {
-        if (v > 0xffffffff) throw new BatchDecodeError('q4 counts payload: number above 2^32 - 1');
-        return v;
-      }
-    }
-    throw new BatchDecodeError('q4 counts payload: varint longer than 5 bytes');
-  };
   while (off < buf.length) {
-    const store = varint();
-    const n = varint();
+    const store = readVarint(buf, off);
+    off = varintEnd;
+    const n = readVarint(buf, off);
+    off = varintEnd;
     for (let i = 0; i < n; i++) {
-      const user = varint();
-      visit(store, user, varint());
+      const user = readVarint(buf, off);
+      const count = readVarint(buf, varintEnd);
+      off = varintEnd;
+      visit(store, user, count);
     }
   }
+}
+
+/** Where the last `readVarint` ended (a module variable, not a closure's: this is q4-count's hot loop). */
+let varintEnd = 0;
+
+/** The unsigned LEB128 value at buf[off] (at most 5 bytes, at most 2^32 - 1); sets varintEnd. */
+function readVarint(buf: Buffer, off: number): number {
+  if (off >= buf.length) throw new BatchDecodeError('q4 counts payload truncated');
+  let b = buf[off];
+  if (b < 0x80) {
+    varintEnd = off + 1;
+    return b;
+  }
+  let v = b & 0x7f;
+  let scale = 0x80;
+  for (let k = 1; k < 5; k++) {
+    if (off + k >= buf.length) throw new BatchDecodeError('q4 counts payload truncated');
+    b = buf[off + k];
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      if (v > 0xffffffff) throw new BatchDecodeError('q4 counts payload: number above 2^32 - 1');
+      varintEnd = off + k + 1;
+      return v;
+    }
+    scale *= 0x80;
+  }
+  throw new BatchDecodeError('q4 counts payload: varint longer than 5 bytes');
 }

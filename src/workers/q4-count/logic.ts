@@ -9,10 +9,11 @@ import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
 import { MissingReferenceCounter } from '../../queries/data-quality.js';
 import { dataQualityEmit } from '../runtime/data-quality.js';
+import { UserCounts } from '../runtime/user-counts.js';
 
 export interface Q4CountState {
   /** store -> user -> purchases */
-  counts: Map<number, Map<number, number>>;
+  counts: Map<number, UserCounts>;
   /** user id -> birthdate, for this partition's users only (users, broadcast) */
   birthdates: FirstSeenTable<string>;
   /** (store, user) pairs in `counts` (the q4_pairs quota). */
@@ -27,17 +28,21 @@ export interface Q4CountState {
 export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState> {
   const partitions = topology.partitions('q4-count');
   return {
-    newState: () => ({ counts: new Map<number, Map<number, number>>(), birthdates: new FirstSeenTable<string>(), pairs: 0 }),
+    newState: () => ({ counts: new Map<number, UserCounts>(), birthdates: new FirstSeenTable<string>(), pairs: 0 }),
     usage: (state) => ({ keys: state.pairs, referenceKeys: state.birthdates.size }),
     apply(state, msg, { partition }) {
       if (joinReference(state.birthdates, msg, 'users', (user) => partitionOf['q4-count'](user, partitions) === partition)) return;
       if (msg.type !== 'q4-counts') return;
+      // Pairs come grouped by store: the store is looked up once per group.
+      let lastStore = -1;
+      let users: UserCounts | undefined;
       forEachQ4Count(msg.body, (store, user, count) => {
-        let users = state.counts.get(store);
-        if (!users) state.counts.set(store, (users = new Map<number, number>()));
-        const before = users.get(user);
-        if (before === undefined) state.pairs++;
-        users.set(user, (before ?? 0) + count);
+        if (store !== lastStore || users === undefined) {
+          users = state.counts.get(store);
+          if (!users) state.counts.set(store, (users = new UserCounts()));
+          lastStore = store;
+        }
+        if (users.add(user, count)) state.pairs++;
       });
     },
     finalize(state, { session, partition }) {
