@@ -41,7 +41,7 @@ export class FastRowDecoder {
    * The decoder for a file whose header `rp` read, or null for a table it does not serve: one
    * whose text column is not the record id (the small reference tables keep the generic path).
    */
-  static for(rp: RowParser, maxRecordBytes: number): FastRowDecoder | null {
+  static for(rp: Pick<RowParser, 'columnPlan'>, maxRecordBytes: number): FastRowDecoder | null {
     const plan = rp.columnPlan();
     if (plan.isText.includes(1) && !plan.textIsRecordId) return null;
     const role = Int32Array.from(plan.wireIndex, (k, c) => (plan.isText[c] === 1 ? TEXT_ID : k < 0 ? SKIP : k));
