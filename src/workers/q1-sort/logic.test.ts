@@ -37,6 +37,17 @@ test('finalize emits every row sorted by id bytes (then amount), in chunks, acro
   }
   // UTF-8 byte order differs from JS string order here: U+FF01 (EF BC 81) < U+1F600 (F0 9F 98 80).
   rows.push(['\u{1F600}', 9000], ['\uFF01', 9000], ['dup', 8000], ['dup', 7600]);
+  // Ids shorter than the 6-byte sort key, NUL bytes (padding must order like the bytes), prefixes of each other.
+  rows.push(
+    ['a', 7500],
+    ['a\0', 7500],
+    ['a\0\0\0\0\0b', 7500],
+    ['a\0\0\0\0\0', 7500],
+    ['ab', 7500],
+    ['\0', 7500],
+    ['abcdef', 1],
+    ['abcdefg', 0],
+  );
   for (let m = 0; m < 4; m++)
     logic.apply(state, { type: 'q1-rows', id: `transactions:${m}>q1-sort.1`, body: rowsBody(rows.filter((_, i) => i % 4 === m)) }, at(1));
   logic.apply(state, { type: 'data', id: 'ignored', body: Buffer.from('x') }, at(1)); // other types ignored

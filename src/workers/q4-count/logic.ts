@@ -4,7 +4,7 @@ import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q4Candidate } from '../../protocol/payloads/json.js';
 import { FirstSeenTable, joinReference } from '../runtime/reference-join.js';
 import { finalId, routedId } from '../../protocol/internal/ids.js';
-import { topK } from '../../queries/top-k.js';
+import { TopK } from '../../queries/top-k.js';
 import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
 import { MissingReferenceCounter } from '../../queries/data-quality.js';
@@ -51,12 +51,16 @@ export function q4CountLogic(topology: Topology): PartitionedLogic<Q4CountState>
       // Users missing from users still rank (data-quality.ts); this partition owns its users, so it counts their rows.
       const missingUsers = new MissingReferenceCounter();
       for (const [store, users] of state.counts) {
+        // One pass over the store's users (no entry objects): its rows, the users missing from
+        // users, its top 3. Runs once the last input is in, on the way to the report.
         let storeRows = 0;
-        for (const [user, purchases] of users) {
+        const top = new TopK(Q4_TOP_CUSTOMERS);
+        users.forEach((purchases, user) => {
           storeRows += purchases;
           if (state.birthdates.get(user) === undefined) missingUsers.add(user, purchases);
-        }
-        for (const [user, purchases] of topK(users, Q4_TOP_CUSTOMERS)) {
+          top.offer(user, purchases);
+        });
+        for (const [user, purchases] of top.best) {
           parts[partitionOf['q4-top'](store, pTop)].push([store, user, purchases, state.birthdates.get(user) ?? '', storeRows]);
           storeRows = 0; // on the store's first candidate only
         }
