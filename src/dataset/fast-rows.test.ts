@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readTableBatches, type TableBatch } from './reader.js';
 import type { TableName } from './tables.js';
+import { deriveRandom, type Random } from '../tools/generator/random.js';
 import { decodeRows } from '../testing/batch-rows.js';
 import { CsvParser } from './csv/parser.js';
 import { RowParser } from './rows.js';
@@ -18,31 +19,17 @@ import { BatchEncoder } from './batch-codec.js';
  * the reader's chunks too.
  */
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function pick<T>(r: Random, xs: readonly T[]): T {
+  return xs[r.int(xs.length)];
 }
 
-function pick<T>(r: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)];
-}
-
-const hex = (r: () => number, n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
-const uuid = (r: () => number): string => `${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}`;
-const stamp = (r: () => number): string =>
+const stamp = (r: Random): string =>
   `${pick(r, ['2023', '2024', '2025'])}-${pick(r, ['01', '02', '06', '07', '12'])}-${pick(r, ['01', '15', '28', '29', '30', '31'])} ` +
   `${pick(r, ['00', '05', '06', '12', '22', '23'])}:${pick(r, ['00', '30', '59'])}:${pick(r, ['00', '01', '59'])}`;
 
 /** A field that is usually ordinary and sometimes one of the hard cases. */
-function hard(r: () => number, ordinary: string): string {
-  if (r() > 0.04) return ordinary;
+function hard(r: Random, ordinary: string): string {
+  if (r.float() > 0.04) return ordinary;
   return pick(r, [
     `"${ordinary}"`, // quoted, same value
     `"a,b"`, // comma inside quotes
@@ -66,14 +53,14 @@ function hard(r: () => number, ordinary: string): string {
   ]);
 }
 
-function transactionLine(r: () => number): string {
-  const id = r() < 0.02 ? pick(r, ['', 'short-id', 'x'.repeat(300), uuid(r).toUpperCase()]) : uuid(r);
-  const user = r() < 0.1 ? '' : pick(r, [`${Math.floor(r() * 100000)}.0`, `${Math.floor(r() * 100000)}`]);
+function transactionLine(r: Random): string {
+  const id = r.float() < 0.02 ? pick(r, ['', 'short-id', 'x'.repeat(300), r.uuid().toUpperCase()]) : r.uuid();
+  const user = r.float() < 0.1 ? '' : pick(r, [`${r.int(100000)}.0`, `${r.int(100000)}`]);
   const amount = pick(r, ['75.0', '74.99', '120.5', '12', '0.0', '-3.50']);
   return [
     hard(r, id),
-    hard(r, String(1 + Math.floor(r() * 10))),
-    hard(r, String(1 + Math.floor(r() * 4))),
+    hard(r, String(1 + r.int(10))),
+    hard(r, String(1 + r.int(4))),
     hard(r, ''),
     hard(r, user),
     hard(r, '80.0'),
@@ -83,11 +70,11 @@ function transactionLine(r: () => number): string {
   ].join(',');
 }
 
-function itemLine(r: () => number): string {
+function itemLine(r: Random): string {
   return [
-    hard(r, uuid(r)),
-    hard(r, String(1 + Math.floor(r() * 8))),
-    hard(r, String(1 + Math.floor(r() * 3))),
+    hard(r, r.uuid()),
+    hard(r, String(1 + r.int(8))),
+    hard(r, String(1 + r.int(3))),
     hard(r, '6.0'),
     hard(r, pick(r, ['18.0', '7.5', '9'])),
     hard(r, stamp(r)),
@@ -95,20 +82,20 @@ function itemLine(r: () => number): string {
 }
 
 /** A file of about `bytes`: header, then lines with LF, CRLF, blank lines, lone CRs and column-count errors. */
-function csvFile(r: () => number, header: string, line: (r: () => number) => string, bytes: number): string {
-  let s = r() < 0.5 ? '\ufeff' : '';
+function csvFile(r: Random, header: string, line: (r: Random) => string, bytes: number): string {
+  let s = r.float() < 0.5 ? '\ufeff' : '';
   s += `${header}\n`;
   while (s.length < bytes) {
     let l = line(r);
-    const x = r();
+    const x = r.float();
     if (x < 0.005) l += ',extra';
     else if (x < 0.01) l = l.slice(0, l.lastIndexOf(','));
     else if (x < 0.012) l = '';
-    const end = r();
+    const end = r.float();
     s += l + (end < 0.6 ? '\n' : end < 0.99 ? '\r\n' : '\r');
   }
   // Sometimes the last line has no line end.
-  return r() < 0.5 ? s.replace(/\r?\n$/, '') : s;
+  return r.float() < 0.5 ? s.replace(/\r?\n$/, '') : s;
 }
 
 async function readAll(dir: string, table: TableName, fastPath: boolean, maxBatchBytes: number): Promise<TableBatch[]> {
@@ -147,7 +134,7 @@ for (const { table, headers, line } of TABLE_FILES) {
   test(`fast path: ${table} read with and without it are identical (batches, rejects, lines, bytes)`, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'coffee-fast-'));
     try {
-      const r = rng(table.length * 7919);
+      const r = deriveRandom(table.length * 7919);
       mkdirSync(path.join(dir, table));
       headers.forEach((header, h) => {
         // The header names the columns; each line is made in the standard order, then reordered to match.

@@ -1,12 +1,12 @@
 import type { BatchEncoder } from './batch-codec.js';
 import { INT32_MAX, INT32_MIN, parseCentsBytes, parseIntBytes, parseTimestampBytes } from './fields.js';
+import { UUID_TEXT_BYTES } from './uuid-bytes.js';
 import { CENTS, GUEST_USER_ID, ID_OR_GUEST, INT32, TIMESTAMP, type RowParser } from './rows.js';
 
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
-/** A lowercase canonical UUID and a timestamp are fixed-width: read in place, never scanned. */
-const UUID_TEXT_BYTES = 36;
+/** A timestamp is fixed-width, like a lowercase canonical UUID: both read in place, never scanned. */
 const TIMESTAMP_BYTES = 19;
 /** Column roles besides a numeric value's wire index (>= 0). */
 const SKIP = -1;

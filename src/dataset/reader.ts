@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { CsvParser, DEFAULT_MAX_RECORD_BYTES } from './csv/parser.js';
 import { FastRowDecoder } from './fast-rows.js';
+import { UUID_TEXT_BYTES } from './uuid-bytes.js';
 import { CSV_READ_CHUNK, forEachCsvRecord } from './csv/file.js';
 import type { CsvRecord } from './csv/record.js';
 import { DatasetError, RecordTooLargeError } from '../node/errors.js';
@@ -95,7 +96,7 @@ export async function* readTableBatches(
         if (rp === null) {
           rp = new RowParser(table, rec, f.name);
           // Its rows are small (numbers and a 36-byte id): never over maxRowBytes unless that is tiny.
-          fastRowBytes = enc.rowBytes(rp.textField >= 0 ? 36 : 0);
+          fastRowBytes = enc.rowBytes(rp.textField >= 0 ? UUID_TEXT_BYTES : 0);
           if (options.fastPath !== false && BATCH_HEADER_BYTES + 4 + fastRowBytes <= maxRowBytes)
             fast = FastRowDecoder.for(rp, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
           continue;

@@ -17,14 +17,8 @@ function writeVarint(buf: Buffer, off: number, v: number): number {
   return off;
 }
 
-/** What `encodeQ4Counts` reads per store: a Map, or the workers' UserCounts. */
-export interface UserCountSource {
-  readonly size: number;
-  forEach(visit: (count: number, user: number) => void): void;
-}
-
 /** Encodes store -> user -> count; every number a u32. */
-export function encodeQ4Counts(byStore: Map<number, UserCountSource>): Buffer {
+export function encodeQ4Counts(byStore: Map<number, Map<number, number>>): Buffer {
   let n = 0;
   for (const users of byStore.values()) n += users.size;
   const buf = Buffer.allocUnsafe(byStore.size * 2 * MAX_VARINT_BYTES + n * 2 * MAX_VARINT_BYTES);
@@ -32,10 +26,10 @@ export function encodeQ4Counts(byStore: Map<number, UserCountSource>): Buffer {
   for (const [store, users] of byStore) {
     off = writeVarint(buf, off, store >>> 0);
     off = writeVarint(buf, off, users.size);
-    users.forEach((count, user) => {
+    for (const [user, count] of users) {
       off = writeVarint(buf, off, user >>> 0);
       off = writeVarint(buf, off, count >>> 0);
-    });
+    }
   }
   return Buffer.from(buf.subarray(0, off));
 }

@@ -9,7 +9,7 @@ import { Q4_TOP_CUSTOMERS } from '../../queries/rules.js';
 import type { Emit } from '../runtime/emit.js';
 import { MissingReferenceCounter } from '../../queries/data-quality.js';
 import { dataQualityEmit } from '../runtime/data-quality.js';
-import { UserCounts } from '../runtime/user-counts.js';
+import { UserCounts } from './user-counts.js';
 
 export interface Q4CountState {
   /** store -> user -> purchases */

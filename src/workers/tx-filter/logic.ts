@@ -11,7 +11,6 @@ import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { Emit } from '../runtime/emit.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
 import type { StatelessHandler } from '../runtime/stateless.js';
-import { UserCounts } from '../runtime/user-counts.js';
 
 export function txFilterLogic(topology: Topology): StatelessHandler {
   return (msg) => filterTransactions(msg, topology);
@@ -31,7 +30,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const p4 = topology.partitions('q4-count');
   const q1 = Array.from({ length: p1 }, () => new Q1RowsWriter());
   const q3 = new Map<number, Map<number, [number, number]>>(); // store -> half -> [cents, rows]
-  const q4 = Array.from({ length: p4 }, () => new Map<number, UserCounts>()); // store -> user -> count
+  const q4 = Array.from({ length: p4 }, () => new Map<number, Map<number, number>>()); // store -> user -> count
 
   const q1Of = partitionOf['q1-sort'];
   const q3Of = partitionOf['q3-agg'];
@@ -51,8 +50,8 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     if (user >= 0) {
       const shard = q4[q4Of(user, p4)];
       let users = shard.get(store);
-      if (!users) shard.set(store, (users = new UserCounts(1024)));
-      users.add(user, 1);
+      if (!users) shard.set(store, (users = new Map<number, number>()));
+      users.set(user, (users.get(user) ?? 0) + 1);
     }
     if (!inHourWindow(ts)) continue;
     const cents = finalAmountCents[i];

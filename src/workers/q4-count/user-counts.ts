@@ -1,9 +1,9 @@
 /**
- * user id -> purchases for one store: open addressing with linear probing on two typed arrays.
- * The tx-filter counts a batch's (store, user) pairs in them and a q4-count partition its whole
- * share, up to hundreds of thousands of users per store; a `Map<number, number>` there cost two
- * hash lookups and ~40 bytes per pair, and most of q4-count's CPU (issue 11). Ids are 0..2^31-1, stored + 1 as int32 (0 marks an empty slot; 2^31
- * wraps to -2^31, still unique); counts are below the rows quota, so they fit an int32.
+ * user id -> purchases for one store of a q4-count partition: open addressing with linear
+ * probing on two typed arrays. A partition holds up to hundreds of thousands of users per
+ * store; a `Map<number, number>` there cost two hash lookups and ~40 bytes per pair, and most of
+ * the node's CPU (issue 11). Ids are 0..2^31-1, stored + 1 as int32 (0 marks an empty slot;
+ * 2^31 wraps to -2^31, still unique); counts are below the rows quota, so they fit an int32.
  */
 export class UserCounts {
   /** Users held. */
@@ -57,16 +57,6 @@ export class UserCounts {
   forEach(visit: (count: number, user: number) => void): void {
     const { keys, counts } = this;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) visit(counts[i], (keys[i] - 1) >>> 0);
-  }
-
-  /** Every (user, purchases), in no particular order. */
-  *entries(): IterableIterator<[number, number]> {
-    const { keys, counts } = this;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) yield [(keys[i] - 1) >>> 0, counts[i]];
-  }
-
-  [Symbol.iterator](): IterableIterator<[number, number]> {
-    return this.entries();
   }
 
   private grow(): void {
