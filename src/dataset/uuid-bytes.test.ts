@@ -33,3 +33,19 @@ test('not packed: uppercase, misplaced dashes, non-hex', () => {
     assert.equal(packUuid(Buffer.from(bad, 'latin1'), 0, out, 0), false, bad);
   }
 });
+
+test('not packed: any byte that is not a lowercase hex digit, at every digit position', () => {
+  const out = Buffer.alloc(16);
+  const id = Buffer.from('04ecb88f-5ea7-406e-9feb-e94af07115c7', 'latin1');
+  const hex = new Set(Buffer.from('0123456789abcdef', 'latin1'));
+  for (let at = 0; at < 36; at++) {
+    if (at === 8 || at === 13 || at === 18 || at === 23) continue;
+    for (let b = 0; b < 256; b++) {
+      if (hex.has(b)) continue;
+      const bad = Buffer.from(id);
+      bad[at] = b;
+      assert.equal(packUuid(bad, 0, out, 0), false, `byte ${b} at ${at}`);
+    }
+  }
+  assert.ok(packUuid(id, 0, out, 0));
+});

@@ -11,21 +11,35 @@ const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = 10 + i;
 const HEX_CHAR = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
-/** Offset of the first hex digit of each of the 16 bytes in the text. */
-const DIGIT_AT = Uint8Array.from([0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]);
 const DASH = 0x2d;
 
-/** Packs text[s..s+36) into out[o..o+16); false (out partly written) when it is not a lowercase UUID. */
-export function packUuid(text: Uint8Array, s: number, out: Uint8Array, o: number): boolean {
-  if (text[s + 8] !== DASH || text[s + 13] !== DASH || text[s + 18] !== DASH || text[s + 23] !== DASH) return false;
-  for (let k = 0; k < UUID_BYTES; k++) {
-    const at = s + DIGIT_AT[k];
-    const hi = HEX_VALUE[text[at]];
-    const lo = HEX_VALUE[text[at + 1]];
-    if ((hi | lo) < 0) return false;
-    out[o + k] = (hi << 4) | lo;
-  }
-  return true;
+/**
+ * Packs text[s..s+36) into out[o..o+16); false (out partly written) when it is not a lowercase
+ * UUID. Unrolled, with one validity check at the end (a bad digit is -1, which makes `bad`
+ * negative): 41 against 69 ns an id for the loop over DIGIT_AT it replaced (issue 11).
+ */
+// prettier-ignore
+export function packUuid(t: Uint8Array, s: number, out: Uint8Array, o: number): boolean {
+  if (t[s + 8] !== DASH || t[s + 13] !== DASH || t[s + 18] !== DASH || t[s + 23] !== DASH) return false;
+  const H = HEX_VALUE;
+  let h: number, l: number, bad = 0;
+  h = H[t[s]]; l = H[t[s + 1]]; bad |= h | l; out[o] = (h << 4) | l;
+  h = H[t[s + 2]]; l = H[t[s + 3]]; bad |= h | l; out[o + 1] = (h << 4) | l;
+  h = H[t[s + 4]]; l = H[t[s + 5]]; bad |= h | l; out[o + 2] = (h << 4) | l;
+  h = H[t[s + 6]]; l = H[t[s + 7]]; bad |= h | l; out[o + 3] = (h << 4) | l;
+  h = H[t[s + 9]]; l = H[t[s + 10]]; bad |= h | l; out[o + 4] = (h << 4) | l;
+  h = H[t[s + 11]]; l = H[t[s + 12]]; bad |= h | l; out[o + 5] = (h << 4) | l;
+  h = H[t[s + 14]]; l = H[t[s + 15]]; bad |= h | l; out[o + 6] = (h << 4) | l;
+  h = H[t[s + 16]]; l = H[t[s + 17]]; bad |= h | l; out[o + 7] = (h << 4) | l;
+  h = H[t[s + 19]]; l = H[t[s + 20]]; bad |= h | l; out[o + 8] = (h << 4) | l;
+  h = H[t[s + 21]]; l = H[t[s + 22]]; bad |= h | l; out[o + 9] = (h << 4) | l;
+  h = H[t[s + 24]]; l = H[t[s + 25]]; bad |= h | l; out[o + 10] = (h << 4) | l;
+  h = H[t[s + 26]]; l = H[t[s + 27]]; bad |= h | l; out[o + 11] = (h << 4) | l;
+  h = H[t[s + 28]]; l = H[t[s + 29]]; bad |= h | l; out[o + 12] = (h << 4) | l;
+  h = H[t[s + 30]]; l = H[t[s + 31]]; bad |= h | l; out[o + 13] = (h << 4) | l;
+  h = H[t[s + 32]]; l = H[t[s + 33]]; bad |= h | l; out[o + 14] = (h << 4) | l;
+  h = H[t[s + 34]]; l = H[t[s + 35]]; bad |= h | l; out[o + 15] = (h << 4) | l;
+  return bad >= 0;
 }
 
 /** Two hex digits of each byte value, as the u16 whose little-endian bytes are the digits. */
