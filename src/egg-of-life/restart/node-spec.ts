@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NODE_KINDS, nodeId, type ClusterConfig, type NodeKind } from '../../node/config/cluster.js';
+import { NODE_KINDS, WORKER_KINDS, nodeId, type ClusterConfig, type NodeKind } from '../../node/config/cluster.js';
 import { CLI_BIN } from '../../node/config/paths.js';
 
 /** How to start one node: enough for anyone (cluster, Egg of Life) to start it again with the same identity. */
@@ -12,6 +12,8 @@ export interface NodeSpec {
   args: string[];
   /** Set on top of the starter's environment (minus its own `COFFEE__*` overrides). */
   env: Record<string, string>;
+  /** CPU priority (nice) above the starter's, 0 to 19: cluster `worker_nice` for workers. Absent: 0. */
+  nice?: number;
 }
 
 /**
@@ -25,7 +27,8 @@ export function buildNodeSpecs(cluster: ClusterConfig, configFile: string): Node
   for (const kind of NODE_KINDS) {
     for (let i = 0; i < cluster.replicas[kind]; i++) {
       const env: Record<string, string> = { ...base };
-      specs.push({ id: nodeId(kind, i), kind, index: i, args: [CLI_BIN, 'node', kind, '--index', String(i)], env });
+      const nice = (WORKER_KINDS as readonly string[]).includes(kind) ? cluster.worker_nice : 0;
+      specs.push({ id: nodeId(kind, i), kind, index: i, args: [CLI_BIN, 'node', kind, '--index', String(i)], env, nice });
     }
   }
   return specs;

@@ -21,6 +21,7 @@ const SpecSchema = z.object({
   index: z.number().int().min(0),
   args: z.array(z.string()),
   env: z.record(z.string(), z.string()),
+  nice: z.number().int().min(0).max(19).default(0),
 });
 const RegistrySchema = z.object({ nodes: z.array(SpecSchema) });
 

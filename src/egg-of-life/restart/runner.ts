@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
@@ -44,6 +45,19 @@ export function nodeEnv(spec: NodeSpec, base: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
+ * Runs `pid` at `nice` (above the starter's own), early in its start. Best effort: a priority the
+ * host refuses changes only how the CPU is shared, never what the node does.
+ */
+function lowerPriority(pid: number, nice: number): void {
+  if (nice <= 0) return;
+  try {
+    setPriority(pid, Math.min(19, getPriority() + nice));
+  } catch {
+    // e.g. EACCES in a sandbox: the node runs at the starter's priority
+  }
+}
+
+/**
  * Spawns `process.execPath ...spec.args` detached (own process group, unref'd) with stdout and
  * stderr appended to `<logDir>/<id>.log`: a restarted node depends on no pipe of its starter
  * and survives it.
@@ -66,6 +80,7 @@ export class LocalProcessRunner implements RestartRunner {
       });
       child.unref();
       if (child.pid === undefined) throw new Error(`could not start ${spec.id}`);
+      lowerPriority(child.pid, spec.nice ?? 0);
       return child.pid;
     } finally {
       // The child holds its own copy of the descriptor.

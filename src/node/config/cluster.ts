@@ -66,6 +66,14 @@ export const ClusterConfigSchema = z.object({
     .prefault({}),
   /** Pid files, logs and every node's state folder live under this folder. */
   run_dir: z.string().default('.run'),
+  /**
+   * CPU priority (nice, 0–19) of the worker nodes (WORKER_KINDS) a local cluster runs as
+   * processes; gateways, controllers and the Egg of Life keep the starter's. On one shared host
+   * the client's single thread is the run's critical path: at equal priority the workers' bursts
+   * take the core it needs, though they would catch up from their queues a moment later
+   * (issue 11, README "Round five"). 0: every node at the starter's priority. Containers ignore it.
+   */
+  worker_nice: z.number().int().min(0).max(19).default(10),
   replicas: z
     .object({
       'egg-of-life': replicas.default(3),

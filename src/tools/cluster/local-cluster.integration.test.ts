@@ -10,7 +10,7 @@ import { buildNodeSpecs } from '../../egg-of-life/restart/node-spec.js';
 import { isAlive, liveNodes, waitFor } from '../../node/processes.js';
 import { readRegistry, registryFile } from '../../egg-of-life/restart/registry.js';
 import { runChaos, seededRandom } from '../chaos/chaos.js';
-import { loadClusterConfig, type ClusterConfig } from '../../node/config/cluster.js';
+import { WORKER_KINDS, loadClusterConfig, type ClusterConfig } from '../../node/config/cluster.js';
 import { CLI_BIN } from '../../node/config/paths.js';
 import { freePortBlock } from '../../testing/ports.js';
 
@@ -30,6 +30,7 @@ const dummy = (kind: NodeSpec['kind'], index: number): NodeSpec => ({
   index,
   args: [DUMMY, 'node', kind, '--index', String(index)],
   env: { COFFEE_CLUSTER_CONFIG: configFile },
+  nice: kind === 'gateway' ? 0 : 7,
 });
 const specs = [dummy('gateway', 0), dummy('gateway', 1), dummy('tx-filter', 0), dummy('tx-filter', 1), dummy('q4-top', 0)];
 
@@ -52,6 +53,8 @@ test('node specs: every replica of every kind, eggs first, absolute config path,
   // Ports are derived by each node from the cluster config and its index (gatewayPorts, eggPorts).
   assert.deepEqual(g1.env, { COFFEE_CLUSTER_CONFIG: configFile });
   assert.deepEqual(all[0].env, { COFFEE_CLUSTER_CONFIG: configFile });
+  // Workers run at a lower CPU priority (worker_nice, 10 by default); the others at the starter's.
+  for (const s of all) assert.equal(s.nice, (WORKER_KINDS as readonly string[]).includes(s.kind) ? 10 : 0, s.id);
 });
 
 test('local cluster: starts, writes the registry, gets ready, refuses a second start, chaos kills only what it may, stops clean', async () => {
@@ -68,6 +71,11 @@ test('local cluster: starts, writes the registry, gets ready, refuses a second s
   assert.equal(readRegistry(registryFile(cluster.config))[0].env.COFFEE__EXTRA_FOR_NODES, 'yes');
   await cluster.waitReady(20_000);
   assert.ok(await waitFor(() => cluster!.nodes().length === specs.length, 10_000), 'every node has a live pid file');
+  // Each process runs at its spec's nice above the starter's.
+  for (const n of cluster.nodes()) {
+    const nice = specs.find((s) => s.id === n.id)!.nice ?? 0;
+    assert.equal(os.getPriority(n.pid), Math.min(19, os.getPriority() + nice), n.id);
+  }
   assert.ok(await waitFor(() => lines.some((l) => l.startsWith('[gateway-1] ') && l.includes('dummy node up')), 5000), 'prefixed output');
 
   await assert.rejects(
