@@ -4,9 +4,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readTableBatches, type TableBatch } from './reader.js';
-import type { TableName } from './tables.js';
+import type { PlainRow, TableName } from './tables.js';
 import { deriveRandom, type Random } from '../tools/generator/random.js';
-import { decodeRows } from '../testing/batch-rows.js';
+import { appendRow, decodeRows } from '../testing/batch-rows.js';
 import { CsvParser } from './csv/parser.js';
 import { RowParser } from './rows.js';
 import { FastRowDecoder } from './fast-rows.js';
@@ -165,6 +165,19 @@ for (const { table, headers, line } of TABLE_FILES) {
           const rowsOf = async (fp: boolean): Promise<unknown[]> =>
             (await readAll(dir, table, fp, maxBatchBytes)).flatMap((b): unknown[] => decodeRows(b.payload).rows);
           assert.deepEqual(await rowsOf(true), await rowsOf(false));
+          // Both paths keep every batch within the bound (the encoder's, counted unpacked),
+          // unless the batch is a single row.
+          for (const fp of [true, false]) {
+            for (const b of await readAll(dir, table, fp, maxBatchBytes)) {
+              const { table: t, rows } = decodeRows(b.payload);
+              const enc = new BatchEncoder(t, rows.length + 1);
+              for (const row of rows) appendRow<TableName>(enc, t, row as PlainRow<TableName>);
+              assert.ok(
+                rows.length === 1 || enc.byteLength <= maxBatchBytes,
+                `${fp ? 'fast' : 'generic'}: ${rows.length} rows, bound ${enc.byteLength}`,
+              );
+            }
+          }
         }
       }
     } finally {
