@@ -163,6 +163,10 @@ test('(c) two of three eggs die, leader included: the survivor leads, restarts a
   const egg1 = latestPid('egg-of-life-1')!;
   const before0 = leaderLines('egg-of-life-0');
   const before2 = leaderLines('egg-of-life-2');
+  const eggIds = ['egg-of-life-0', 'egg-of-life-1', 'egg-of-life-2'];
+  const logStart = new Map(eggIds.map((id) => [id, logOf(id).length]));
+  /** What `id` logged since this test began (its log file is appended across restarts). */
+  const since = (id: string): string => logOf(id).slice(logStart.get(id));
   const tEggs = performance.now();
   process.kill(egg2, 'SIGKILL');
   process.kill(egg1, 'SIGKILL');
@@ -179,11 +183,14 @@ test('(c) two of three eggs die, leader included: the survivor leads, restarts a
   process.stderr.write(
     `# eggs killed → heartbeating again: egg-of-life-1 ${Math.round(e1.at - tEggs)} ms, egg-of-life-2 ${Math.round(e2.at - tEggs)} ms\n`,
   );
-  // egg-of-life-0 was alone, so it restarted egg-of-life-1. Which replica restarted egg-of-life-2
-  // is a race: it was last heard up to one heartbeat later, so it may still be within its timeout
-  // when egg-of-life-1 is already back (~0.15 s from spawn to heartbeat) and, higher, leads.
-  assert.match(logOf('egg-of-life-0'), /restarted egg-of-life-1/);
-  assert.match(logOf('egg-of-life-0') + logOf('egg-of-life-1'), /restarted egg-of-life-2/);
+  // egg-of-life-0 was alone, so it restarted the first of the two to go silent. Which replica
+  // restarted the other is a race: the other was last heard up to one heartbeat later, so it may
+  // still be within its timeout when the first is back (~0.2 s from spawn to heartbeat) and, if
+  // higher, leads and restarts it itself. Either way both are restarted.
+  assert.match(since('egg-of-life-0'), /restarted egg-of-life-[12]/);
+  const restarts = eggIds.map(since).join('');
+  assert.match(restarts, /restarted egg-of-life-1 /);
+  assert.match(restarts, /restarted egg-of-life-2 /);
   // The recovered highest replica takes the lead back.
   assert.ok(await waitFor(() => leaderLines('egg-of-life-2') > before2, 10_000), 'restarted egg-of-life-2 did not take over');
 
