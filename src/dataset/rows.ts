@@ -121,7 +121,6 @@ export class RowParser<T extends TableName = TableName> implements RowSource {
     this.row = new View(this) as RowView<T>;
   }
 
-  /** Parses rec (numeric columns into `values`); returns null when valid, else the reject reason. */
   /**
    * What each column of the file is to the parser, for the fast path (fast-rows.ts): per column,
    * the numeric value's wire index or -1, that value's parse kind, and whether it is the text
@@ -139,6 +138,7 @@ export class RowParser<T extends TableName = TableName> implements RowSource {
     return { wireIndex, kind, isText, textIsRecordId: this.textIsRecordId };
   }
 
+  /** Parses rec (numeric columns into `values`); returns null when valid, else the reject reason. */
   parse(rec: CsvRecord): string | null {
     if (rec.error !== null) return `malformed CSV: ${rec.error}`;
     if (rec.fieldCount !== this.columns) return `expected ${this.columns} columns, got ${rec.fieldCount}`;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deriveRandom } from '../../tools/generator/random.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameDecoder,
@@ -197,11 +198,8 @@ test('the decoder releases its buffer once a large frame has been consumed', () 
 });
 
 test('large frames arriving in pieces are filled into a body of their own: same frames, one frame of memory', () => {
-  let seed = 7;
-  const rand = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
-  };
+  const r = deriveRandom(7);
+  const rand = (n: number): number => r.int(n);
   const sent: Frame[] = [];
   for (let i = 0; i < 40; i++) {
     const large = i % 3 !== 2;

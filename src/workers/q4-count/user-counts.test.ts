@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserCounts } from './user-counts.js';
+import { deriveRandom } from '../../tools/generator/random.js';
 
 test('UserCounts counts like a Map: random adds, growth, the extreme ids, forEach', () => {
-  let seed = 11;
-  const rand = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
-  };
+  const r = deriveRandom(11);
+  const rand = (n: number): number => r.int(n);
   const table = new UserCounts();
   const oracle = new Map<number, number>();
   const ids = [0, 1, 0x7fffffff, 0x7ffffffe, 0x40000000];
