@@ -6,6 +6,7 @@ import { SessionStore } from './session-store.js';
 import { Coordinator } from './coordinator.js';
 import { consumeExclusively } from '../node/middleware/exclusive-consumer.js';
 import { publishSessionStatus } from './status-publisher.js';
+import { everyOnGrid } from '../node/grid-timer.js';
 
 /**
  * Controller i: owns the sessions whose id hashes to i. Admits sessions (max.clients),
@@ -32,11 +33,11 @@ export async function main(ctx: NodeContext): Promise<void> {
   );
   const idle = config.session.idle_timeout;
   const unused = config.session.unused_timeout;
-  const expiry = setInterval(
+  const expiry = everyOnGrid(
     () => void coordinator.expireIdle(idle, unused).catch((err: unknown) => ctx.log.error({ err: String(err) }, 'session expiry failed')),
     Math.max(250, Math.min(idle, unused) / 4),
   );
-  ctx.onShutdown(() => clearInterval(expiry));
+  ctx.onShutdown(() => expiry.stop());
   ctx.onShutdown(publishSessionStatus(ctx, coordinator));
   ctx.log.info({ maxClients: config.max.clients, idleTimeoutMs: idle }, 'controller started');
 }

@@ -16,6 +16,7 @@
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { open, ReplayGuard, seal } from '../node/heartbeat/auth.js';
+import { everyOnGrid, type GridTimer } from '../node/grid-timer.js';
 
 /** One replica's election server. */
 export interface BullyPeer {
@@ -90,7 +91,7 @@ export class BullyElection extends EventEmitter<BullyEvents> {
   private electing: Promise<void> | undefined;
   private coordinatorSeq = 0;
   private readonly coordinatorWaiters = new Set<() => void>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: GridTimer | undefined;
   private ticking = false;
   private stopped = false;
   private readonly guard: ReplayGuard;
@@ -144,13 +145,13 @@ export class BullyElection extends EventEmitter<BullyEvents> {
       });
     });
     this.server.on('error', () => undefined);
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+    this.timer = everyOnGrid(() => void this.tick(), this.options.intervalMs);
     void this.elect();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.stop();
     for (const wake of this.coordinatorWaiters) wake();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

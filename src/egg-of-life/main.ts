@@ -12,6 +12,7 @@ import { observeEgg } from './observer.js';
 import { loadClusterSecret } from '../node/heartbeat/auth.js';
 import { AlreadyRunningError } from '../node/errors.js';
 import { restartRecords } from './restart/records.js';
+import { everyOnGrid } from '../node/grid-timer.js';
 
 /** Election addresses of every replica: configured, or the local cluster's (election port + i). */
 export function electionPeers(config: EggConfig, ctx: Pick<NodeContext, 'cluster'>): BullyPeer[] {
@@ -118,7 +119,7 @@ export async function main(ctx: NodeContext): Promise<void> {
       throw new AlreadyRunningError(ctx.id, `its port is in use (${(err as Error).message})`);
     throw err;
   }
-  const sync = setInterval(() => {
+  const sync = everyOnGrid(() => {
     registry();
     monitor.sync();
   }, 1000);
@@ -129,7 +130,7 @@ export async function main(ctx: NodeContext): Promise<void> {
   ctx.onShutdown(() => receiver.stop());
   ctx.onShutdown(() => election.stop());
   ctx.onShutdown(() => {
-    clearInterval(sync);
+    sync.stop();
     monitor.stop();
     observer.stop();
   });

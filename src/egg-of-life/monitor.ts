@@ -1,6 +1,7 @@
 import type { Heartbeat } from '../node/heartbeat/message.js';
 import type { NodeSpec } from './restart/node-spec.js';
 import type { RestartRunner } from './restart/runner.js';
+import { everyOnGrid, type GridTimer } from '../node/grid-timer.js';
 
 /** What the monitor needs from the world; injected so its logic is testable without processes. */
 export interface MonitorOptions {
@@ -99,7 +100,7 @@ export interface RestartEvent {
 export class Monitor {
   private readonly states = new Map<string, NodeState>();
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: GridTimer | undefined;
   /** Ids heard from but not in the registry, for one debug line each; capped (memory stays bounded). */
   private readonly unknown = new Set<string>();
   readonly restarts: RestartEvent[] = [];
@@ -115,11 +116,11 @@ export class Monitor {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.check(), this.o.checkMs);
+    this.timer ??= everyOnGrid(() => void this.check(), this.o.checkMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.stop();
     this.timer = undefined;
   }
 

@@ -5,6 +5,7 @@ import type { Heartbeat } from '../node/heartbeat/message.js';
 import { metricsIfEnabled } from '../node/metrics.js';
 import type { BullyElection } from './bully.js';
 import type { Monitor } from './monitor.js';
+import { everyOnGrid } from '../node/grid-timer.js';
 
 const POLL_MS = 250;
 
@@ -33,7 +34,7 @@ export function observeEgg(
     if (leader === ctx.index) appendEvent(dir, { type: 'leader', at: Date.now(), id: ctx.id });
   });
 
-  const timer = setInterval(() => {
+  const timer = everyOnGrid(() => {
     const now = Date.now();
     const leads = election.isLeader();
     const dead = new Set(monitor.dead());
@@ -54,10 +55,9 @@ export function observeEgg(
     }
     if (metrics) for (const [id, at] of lastSeen) metrics.heartbeatAge.set({ target: id }, (now - at) / 1000);
   }, POLL_MS);
-  timer.unref();
 
   return {
     onHeartbeat: (hb) => void lastSeen.set(hb.id, Date.now()),
-    stop: () => clearInterval(timer),
+    stop: () => timer.stop(),
   };
 }

@@ -6,6 +6,7 @@ import { AbortLimiter } from './abort-limiter.js';
 import { FramedConnection, type ConnectionLimits } from './framed-connection.js';
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ControllerLink } from './controller-link.js';
+import { everyOnGrid, type GridTimer } from '../node/grid-timer.js';
 
 export type ClientManagerOptions = ClientSessionOptions &
   ConnectionLimits & {
@@ -35,8 +36,8 @@ export class ClientManager {
   private readonly bySession = new Map<string, ClientSession>();
   /** Connections open now, counted from accept to close (sessions or not). */
   private connections = 0;
-  private readonly aliveTimer: NodeJS.Timeout;
-  private readonly keepaliveTimer: NodeJS.Timeout;
+  private readonly aliveTimer: GridTimer;
+  private readonly keepaliveTimer: GridTimer;
   private readonly aborts: AbortLimiter;
   /** Connections with a session open or opening, per source address, each with its session id ('' until known). */
   private readonly sessionsBySource = new Map<string, Set<{ id: string }>>();
@@ -48,13 +49,11 @@ export class ClientManager {
   ) {
     // A connected client is activity: its controller must not expire the session while the
     // system (a broker or stage outage) keeps it waiting longer than the idle timeout.
-    this.aliveTimer = setInterval(() => this.notifyAlive(), options.aliveIntervalMs);
-    this.aliveTimer.unref();
+    this.aliveTimer = everyOnGrid(() => this.notifyAlive(), options.aliveIntervalMs);
     // The client is told the gateway lives while nothing else is due (its inactivity timeout).
-    this.keepaliveTimer = setInterval(() => {
+    this.keepaliveTimer = everyOnGrid(() => {
       for (const s of this.bySession.values()) s.keepalive();
     }, options.clientKeepaliveMs);
-    this.keepaliveTimer.unref();
     this.aborts = new AbortLimiter(options.maxAbortsPerSource, options.abortWindowMs);
   }
 
@@ -158,8 +157,8 @@ export class ClientManager {
   }
 
   async drainAll(): Promise<void> {
-    clearInterval(this.aliveTimer);
-    clearInterval(this.keepaliveTimer);
+    this.aliveTimer.stop();
+    this.keepaliveTimer.stop();
     await Promise.all([...this.live].map((s) => s.drain()));
   }
 }

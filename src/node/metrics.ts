@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { mkdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { everyOnGrid } from './grid-timer.js';
 import { createLimitedHttpServer } from './http-limits.js';
 
 /**
@@ -194,9 +195,9 @@ export function exportMetricsToFile(
       return undefined;
     }
   };
-  setInterval(() => {
+  everyOnGrid(() => {
     if (metricsDue(Date.now(), lastWrite, watchedAt(), cadence)) void write();
-  }, cadence.everyMs).unref();
+  }, cadence.everyMs);
   return write;
 }
 

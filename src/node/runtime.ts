@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadClusterConfig, nodeId, pidDir, runDir, stateDir, type NodeKind } from './config/cluster.js';
 import { createLogger } from './log.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
+import { everyOnGrid } from './grid-timer.js';
 import { eggTargets } from './heartbeat/targets.js';
 import { loadClusterSecret } from './heartbeat/auth.js';
 import type { NodeContext } from './context.js';
@@ -55,7 +56,7 @@ export function startNode(options: StartNodeOptions): NodeContext {
 
   startNodeMetrics(runDir(cluster), id, options.kind, cluster.metrics.port);
   const writeStats = statsWriter(path.join(runDir(cluster), 'stats'), id, options.kind);
-  setInterval(writeStats, 1000).unref();
+  everyOnGrid(writeStats, 1000);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { everyOnGrid } from './grid-timer.js';
 
 /** `<run>/sessions/<id>.json`: what a node tells the dashboard and `status` about its sessions. */
 export function sessionStatusFile(runDir: string, id: string): string {
@@ -27,10 +28,9 @@ export function writeStatusPeriodically(file: string, snapshot: () => unknown, e
     }
   };
   write();
-  const timer = setInterval(write, everyMs);
-  timer.unref();
+  const timer = everyOnGrid(write, everyMs);
   return () => {
-    clearInterval(timer);
+    timer.stop();
     rmSync(file, { force: true });
   };
 }

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { encodeHeartbeat } from './message.js';
+import { everyOnGrid, type GridTimer } from '../grid-timer.js';
 
 export interface HeartbeatTarget {
   host: string;
@@ -17,10 +18,14 @@ export interface HeartbeatSenderOptions {
   secret: Buffer;
 }
 
-/** Sends a UDP heartbeat to every Egg of Life replica every `intervalMs` until stopped. */
+/**
+ * Sends a UDP heartbeat to every Egg of Life replica every `intervalMs` until stopped: one at
+ * start, then at the multiples of `intervalMs` on the wall clock, the grid every node keeps
+ * (grid-timer.ts), so the eggs receive the cluster's heartbeats in bursts.
+ */
 export class HeartbeatSender {
   private readonly socket = dgram.createSocket('udp4');
-  private timer: NodeJS.Timeout | undefined;
+  private timer: GridTimer | undefined;
   private options: HeartbeatSenderOptions;
 
   constructor(options: HeartbeatSenderOptions) {
@@ -38,8 +43,7 @@ export class HeartbeatSender {
       for (const t of this.options.targets) this.socket.send(payload, t.port, t.host, () => undefined);
     };
     beat();
-    this.timer = setInterval(beat, this.options.intervalMs);
-    this.timer.unref();
+    this.timer = everyOnGrid(beat, this.options.intervalMs);
     return this;
   }
 
@@ -47,14 +51,14 @@ export class HeartbeatSender {
   reconfigure(targets: HeartbeatTarget[], intervalMs: number): void {
     this.options = { ...this.options, targets, intervalMs };
     if (this.timer) {
-      clearInterval(this.timer);
+      this.timer.stop();
       this.timer = undefined;
       this.start();
     }
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.stop();
     this.timer = undefined;
     try {
       this.socket.close();

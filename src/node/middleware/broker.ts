@@ -8,6 +8,7 @@ import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { BrokerPort, ConsumerHandle } from './port.js';
 import { recordConsume, recordPublish } from './broker-metrics.js';
 import { PoisonGuard, deadLetterQueue, isDeadLetterQueue, isMessageFault, type PoisonLimits } from './poison.js';
+import { everyOnGrid, type GridTimer } from '../grid-timer.js';
 
 export { ConsumerStatus };
 export type { AsyncMessage };
@@ -107,7 +108,7 @@ export class Broker implements BrokerPort {
   /** Failed deliveries per message: a poison message is retried with back-off, then dead-lettered. */
   private poison = new PoisonGuard();
   private onDeadLetter: BrokerOptions['onDeadLetter'];
-  private readonly watchdog: NodeJS.Timeout | undefined;
+  private readonly watchdog: GridTimer | undefined;
   private closing = false;
 
   private constructor(
@@ -175,9 +176,9 @@ export class Broker implements BrokerPort {
   }
 
   /** Polls the connection: down for longer than patience means the broker is gone for good. */
-  private watch(onExhausted: (err: BrokerUnreachableError) => void): NodeJS.Timeout {
+  private watch(onExhausted: (err: BrokerUnreachableError) => void): GridTimer {
     let downSince: number | undefined;
-    const timer = setInterval(
+    const timer = everyOnGrid(
       () => {
         if (this.connection.ready) {
           downSince = undefined;
@@ -185,13 +186,12 @@ export class Broker implements BrokerPort {
         }
         downSince ??= Date.now();
         if (Date.now() - downSince >= this.patienceMs) {
-          clearInterval(timer);
+          timer.stop();
           onExhausted(new BrokerUnreachableError(this.address, undefined, this.patienceMs));
         }
       },
       Math.min(1000, Math.max(50, this.patienceMs / 10)),
     );
-    timer.unref();
     return timer;
   }
 
@@ -422,7 +422,7 @@ export class Broker implements BrokerPort {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog?.stop();
     for (const c of this.consumers) await c.close().catch(() => undefined);
     this.consumers.clear();
     await this.publisher.close().catch(() => undefined);
