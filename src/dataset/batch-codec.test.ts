@@ -65,7 +65,8 @@ test('lowercase UUID ids travel as 16 bytes and come back as the same text', () 
       transactionId: uuid(i * 7919),
       storeId: 1 + (i % 10),
       userId: i % 3 === 0 ? -1 : 1000 + i,
-      finalAmountCents: 2550 + i,
+      // Every row of at least 75.00: Q1 may need every id, so all travel (mode 1).
+      finalAmountCents: 7550 + i,
       createdAt: 1704067200 + i * 3600,
     });
   const p = encodeRows('transactions', rows);
@@ -99,7 +100,7 @@ test('the gateway validates a packed-id batch without unpacking its ids; a text-
 test('TextRowReader reads single rows of packed and text columns, without expanding packed ones', () => {
   const ids = [uuid(1), uuid(2), uuid(3)];
   const rows = (list: string[]): TransactionRow[] =>
-    list.map((id) => ({ transactionId: id, storeId: 1, userId: 2, finalAmountCents: 3, createdAt: 4 }));
+    list.map((id) => ({ transactionId: id, storeId: 1, userId: 2, finalAmountCents: 7500, createdAt: 4 }));
   for (const list of [ids, [...ids, 'not-a-uuid', '']]) {
     const b = decodeBatch(encodeRows('transactions', rows(list)));
     const r = new TextRowReader(b);
@@ -110,6 +111,73 @@ test('TextRowReader reads single rows of packed and text columns, without expand
     assert.deepEqual(seen, list);
     assert.equal((b as unknown as { text: unknown }).text === undefined, list === ids);
   }
+});
+
+/** 21 packed-id transactions, every third of at least 75.00 (its id needed by Q1), the others below. */
+function mixedAmounts(): TransactionRow[] {
+  return Array.from({ length: 21 }, (_, i) => ({
+    transactionId: uuid(i * 104729 + 7),
+    storeId: 1,
+    userId: 2,
+    finalAmountCents: i % 3 === 0 ? 7500 + i : 7499 - i,
+    createdAt: 4,
+  }));
+}
+
+test('ids no query needs are left out (text mode 2: presence bits, then the needed ids); the needed ones come back exact', () => {
+  const rows = mixedAmounts();
+  const p = encodeRows('transactions', rows);
+  // header, 4 column headers, 1 byte each of store, user, cents (range 7479..7518 fits 1 byte) and time; mode, 3 bytes of bits, 7 ids
+  assert.equal(p.length, 8 + 4 * 5 + 21 * 4 + 1 + 3 + 7 * 16);
+  assert.equal(p[8 + 4 * 5 + 21 * 4], 2, 'text mode');
+  const expected = rows.map((r, i) => (i % 3 === 0 ? r.transactionId : ''));
+  assert.deepEqual(
+    (decodeRows(p).rows as TransactionRow[]).map((r) => r.transactionId),
+    expected,
+  );
+  // Row by row, without expanding the column, in any order.
+  const b = decodeBatch(p);
+  const r = new TextRowReader(b);
+  for (const i of [20, 0, 3, 1, 18, 2, 9]) {
+    r.at(i);
+    assert.equal(Buffer.from(r.bytes.subarray(r.start, r.end)).toString('latin1'), expected[i], `row ${i}`);
+  }
+  assert.equal((b as unknown as { text: unknown }).text, undefined);
+  assert.equal(textIsPackedUuids(b), true);
+  assert.equal(validateBatchValues(b), null);
+  // Every row needed: all ids travel, no presence bits (mode 1).
+  const all = encodeRows(
+    'transactions',
+    rows.map((row) => ({ ...row, finalAmountCents: 9000 })),
+  );
+  assert.equal(all[8 + 4 * 5 + 21 * 4], 1);
+  // One id that is not a UUID: the batch goes to text mode with every id, needed or not.
+  const text = encodeRows('transactions', [...rows, { ...rows[1], transactionId: 'legacy-7' }]);
+  assert.deepEqual(
+    (decodeRows(text).rows as TransactionRow[]).map((row) => row.transactionId),
+    [...rows.map((row) => row.transactionId), 'legacy-7'],
+  );
+});
+
+test('the gateway rejects a mode-2 batch that leaves out an id a query needs, and malformed presence bits', () => {
+  const p = encodeRows('transactions', mixedAmounts());
+  const bits = 8 + 4 * 5 + 21 * 4 + 1;
+  // Row 3 (75.03) needed: clear its bit and drop its id (the second one).
+  const forged = Buffer.concat([p.subarray(0, bits + 3 + 16), p.subarray(bits + 3 + 32)]);
+  forged[bits] &= ~(1 << 3);
+  assert.match(
+    validateBatchValues(decodeBatch(forged)) ?? '',
+    /row 3: transaction_id left out, but its final_amount \(7500 or more\) makes a query need it/,
+  );
+  // An extra id for a row no query needs is harmless (the client may send more than needed).
+  const extra = Buffer.concat([p.subarray(0, bits + 3), Buffer.from(p.subarray(bits + 3, bits + 3 + 16)), p.subarray(bits + 3)]);
+  extra[bits] |= 1 << 1;
+  assert.equal(validateBatchValues(decodeBatch(extra)), null);
+  // A bit past the 21 rows, and a count of ids that does not match the bits.
+  const past = Buffer.from(p);
+  past[bits + 2] |= 0x80;
+  assert.throws(() => decodeBatch(past), /presence bits set past the 21 transactions rows/);
+  assert.throws(() => decodeBatch(p.subarray(0, p.length - 1)), /7 packed ids/);
 });
 
 test('one id that is not a lowercase UUID keeps the batch in text mode, exact', () => {
@@ -244,6 +312,6 @@ test('every decoder error', () => {
     })(),
     /truncated/,
   );
-  const ids = encodeRows('transactions', [{ transactionId: uuid(1), storeId: 1, userId: 1, finalAmountCents: 1, createdAt: 1 }]);
+  const ids = encodeRows('transactions', [{ transactionId: uuid(1), storeId: 1, userId: 1, finalAmountCents: 7500, createdAt: 1 }]);
   expectErr(ids.subarray(0, ids.length - 1), /packed ids/);
 });

@@ -18,7 +18,13 @@ import { TABLE_SPEC, TABLES, tableFromCode, type BatchOf, type TableName, type T
  *             offsets[rowCount] bytes;
  *     mode 1: rowCount x 16 bytes, each the 128 bits of a lowercase canonical UUID
  *             (8-4-4-4-12 hex digits, 36 bytes of text); decoded back to exactly that text.
- *     The encoder uses mode 1 when every value of the batch is such a UUID, else mode 0.
+ *     mode 2: mode 1 for some rows only, for a table whose queries need the text of some rows
+ *             only (`textNeeded` in tables.ts: transaction ids, for Q1's rows of >= 75.00):
+ *             ceil(rowCount / 8) bytes of presence bits (row i: bit i % 8 of byte i / 8; the
+ *             bits past rowCount 0), then 16 bytes per present row, in row order. An absent
+ *             row's text decodes as empty; every row that needs its text must be present.
+ *     The encoder uses mode 1 when every value of the batch is such a UUID (mode 2 when that
+ *     leaves out at least one row the queries do not need), else mode 0.
  * Version 1 (every numeric column rowCount x 4 bytes, no width/base; the text column as mode
  * 0 without the mode byte) is still decoded.
  * Each table's columns (`numeric`, then `text`) come from its descriptor in `tables.ts`:
@@ -39,6 +45,14 @@ export const BATCH_HEADER_BYTES = 8;
 const COLUMN_HEADER_BYTES = 5;
 const TEXT_OFFSETS = 0;
 const TEXT_UUID = 1;
+const TEXT_UUID_SPARSE = 2;
+
+/** Set bits of each byte value (presence bits of text mode 2). */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let v = b; v !== 0; v &= v - 1) n++;
+  return n;
+});
 
 // ---------------------------------------------------------------- decoded views
 
@@ -50,12 +64,29 @@ export type TransactionItemsBatch = BatchOf<'transaction_items'>;
 export type DecodedBatch = { [T in TableName]: BatchOf<T> }[TableName];
 
 /**
- * Whether the batch's text column travels as packed UUIDs (mode 1): each value then decodes to
- * exactly 36 ASCII bytes, so its length and UTF-8 need no check, and a reader that does not
+ * Whether the batch's text column travels as packed UUIDs (modes 1 and 2): each value then
+ * decodes to exactly 36 ASCII bytes (or, left out in mode 2, to nothing: see
+ * firstMissingNeededText), so its length and UTF-8 need no check, and a reader that does not
  * need the text never pays for unpacking it.
  */
 export function textIsPackedUuids(batch: DecodedBatch): boolean {
-  return (batch as unknown as DecodedInternals).layout.textMode === TEXT_UUID;
+  const mode = (batch as unknown as DecodedInternals).layout.textMode;
+  return mode === TEXT_UUID || mode === TEXT_UUID_SPARSE;
+}
+
+/**
+ * The first row whose text the queries need (tables.ts `textNeeded`) but the batch left out
+ * (text mode 2), or -1. The gateway rejects such a batch: Q1 would report an empty id.
+ */
+export function firstMissingNeededText(batch: DecodedBatch): number {
+  const self = batch as unknown as DecodedInternals;
+  const l = self.layout;
+  if (l.textMode !== TEXT_UUID_SPARSE) return -1;
+  const needed = (TABLE_SPEC[batch.table] as TableSpec).textNeeded!;
+  const values = (batch as unknown as Record<string, Int32Array | Uint32Array>)[needed.field];
+  const { buf, textOffset: bits } = l;
+  for (let i = 0; i < l.count; i++) if (values[i] >= needed.atLeast && (buf[bits + (i >>> 3)] & (1 << (i & 7))) === 0) return i;
+  return -1;
 }
 
 /**
@@ -71,12 +102,25 @@ export class TextRowReader {
   end = 0;
   /** Packed ids: the payload and where the ids start; null for a text-mode column. */
   private readonly packed: { buf: Buffer; at: number } | null;
+  /** Mode 2: where the presence bits start, and per bitmap byte the present rows before it. */
+  private readonly sparse: { bits: number; before: Uint32Array } | null = null;
   private readonly offsets: Uint32Array;
 
   constructor(batch: DecodedBatch) {
     const self = batch as unknown as DecodedInternals;
     const l = self.layout;
-    if (l.textMode === TEXT_UUID && self.text === undefined) {
+    if (l.textMode === TEXT_UUID_SPARSE && self.text === undefined) {
+      const bitmapBytes = (l.count + 7) >>> 3;
+      const before = new Uint32Array(bitmapBytes);
+      for (let b = 0, n = 0; b < bitmapBytes; b++) {
+        before[b] = n;
+        n += POPCOUNT[l.buf[l.textOffset + b]];
+      }
+      this.sparse = { bits: l.textOffset, before };
+      this.packed = { buf: l.buf, at: l.textOffset + bitmapBytes };
+      this.offsets = new Uint32Array(0);
+      this.bytes = Buffer.allocUnsafe(UUID_TEXT_BYTES);
+    } else if (l.textMode === TEXT_UUID && self.text === undefined) {
       this.packed = { buf: l.buf, at: l.textOffset };
       this.offsets = new Uint32Array(0);
       this.bytes = Buffer.allocUnsafe(UUID_TEXT_BYTES);
@@ -90,7 +134,18 @@ export class TextRowReader {
 
   at(i: number): void {
     if (this.packed !== null) {
-      unpackUuid(this.packed.buf, this.packed.at + i * UUID_BYTES, this.bytes, 0);
+      let slot = i;
+      if (this.sparse !== null) {
+        const byte = this.packed.buf[this.sparse.bits + (i >>> 3)];
+        const bit = 1 << (i & 7);
+        this.start = 0;
+        if ((byte & bit) === 0) {
+          this.end = 0; // left out: empty
+          return;
+        }
+        slot = this.sparse.before[i >>> 3] + POPCOUNT[byte & (bit - 1)];
+      }
+      unpackUuid(this.packed.buf, this.packed.at + slot * UUID_BYTES, this.bytes, 0);
       this.start = 0;
       this.end = UUID_TEXT_BYTES;
     } else {
@@ -131,6 +186,8 @@ export class BatchEncoder {
    */
   private packing: boolean;
   private uuids: Buffer;
+  /** `textNeeded` (tables.ts) as the numeric column's index, its signedness and the bound; null: every row's text is needed. */
+  private readonly needed: { col: number; unsigned: boolean; atLeast: number } | null;
 
   constructor(
     readonly table: TableName,
@@ -148,6 +205,9 @@ export class BatchEncoder {
     this.heap = Buffer.allocUnsafe(this.hasString ? this.cap * 16 : 0);
     this.packing = this.hasString;
     this.uuids = Buffer.allocUnsafe(this.hasString ? this.cap * UUID_BYTES : 0);
+    const need = spec.textNeeded;
+    const col = need === undefined ? -1 : spec.numeric.findIndex((c) => c.field === need.field);
+    this.needed = need === undefined || col < 0 ? null : { col, unsigned: this.unsigned[col], atLeast: need.atLeast };
   }
 
   /**
@@ -269,7 +329,10 @@ export class BatchEncoder {
     }
     const textAt = size;
     const uuids = this.hasString && this.packing && rows > 0;
-    if (this.hasString) size += 1 + (uuids ? rows * UUID_BYTES : 4 * (rows + 1) + this.heapLen);
+    const present = uuids && this.needed !== null ? this.neededRows(rows) : rows;
+    const sparse = present < rows;
+    if (this.hasString)
+      size += 1 + (sparse ? ((rows + 7) >>> 3) + present * UUID_BYTES : uuids ? rows * UUID_BYTES : 4 * (rows + 1) + this.heapLen);
     const out = Buffer.allocUnsafe(size);
     out[0] = BATCH_MAGIC;
     out[1] = BATCH_VERSION;
@@ -286,7 +349,10 @@ export class BatchEncoder {
     }
     if (this.hasString) {
       off = textAt;
-      if (uuids) {
+      if (sparse) {
+        out[off++] = TEXT_UUID_SPARSE;
+        this.writeSparse(out, off, rows);
+      } else if (uuids) {
         out[off++] = TEXT_UUID;
         this.uuids.copy(out, off, 0, rows * UUID_BYTES);
       } else {
@@ -302,6 +368,32 @@ export class BatchEncoder {
     this.packing = this.hasString;
     return out;
   }
+
+  /** Whether row i's text is needed (`textNeeded`); only called when there is such a rule. */
+  private isNeeded(i: number): boolean {
+    const n = this.needed!;
+    const v = this.cols[n.col][i];
+    return (n.unsigned ? v >>> 0 : v) >= n.atLeast;
+  }
+
+  private neededRows(rows: number): number {
+    let n = 0;
+    for (let i = 0; i < rows; i++) if (this.isNeeded(i)) n++;
+    return n;
+  }
+
+  /** Text mode 2 at out[off]: the presence bits, then the packed ids of the present rows. */
+  private writeSparse(out: Buffer, off: number, rows: number): void {
+    const bitmapBytes = (rows + 7) >>> 3;
+    out.fill(0, off, off + bitmapBytes);
+    let at = off + bitmapBytes;
+    for (let i = 0; i < rows; i++) {
+      if (!this.isNeeded(i)) continue;
+      out[off + (i >>> 3)] |= 1 << (i & 7);
+      this.uuids.copy(out, at, i * UUID_BYTES, (i + 1) * UUID_BYTES);
+      at += UUID_BYTES;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- decoder
@@ -315,7 +407,7 @@ interface Layout {
   readonly numWidth: Uint8Array;
   readonly numBase: Int32Array;
   readonly numSigned: boolean[];
-  /** Text column: mode and byte offset of its offsets (mode 0) or packed ids (mode 1). */
+  /** Text column: mode and byte offset of its offsets (mode 0), packed ids (mode 1) or presence bits (mode 2). */
   readonly textMode: number;
   readonly textOffset: number;
   /** Mode 0: the offsets, already read and checked by the decoder. */
@@ -350,6 +442,19 @@ function textColumn(self: DecodedInternals): { offsets: Uint32Array; heap: Buffe
       unpackUuid(buf, l.textOffset + i * UUID_BYTES, heap, i * UUID_TEXT_BYTES);
       offsets[i + 1] = (i + 1) * UUID_TEXT_BYTES;
     }
+    self.text = { offsets, heap };
+  } else if (l.textMode === TEXT_UUID_SPARSE) {
+    // Absent rows decode as empty text; the present ones as their 36 bytes.
+    const bits = l.textOffset;
+    const ids = bits + ((count + 7) >>> 3);
+    const offsets = new Uint32Array(count + 1);
+    let present = 0;
+    for (let i = 0; i < count; i++) {
+      if ((buf[bits + (i >>> 3)] & (1 << (i & 7))) !== 0) present++;
+      offsets[i + 1] = present * UUID_TEXT_BYTES;
+    }
+    const heap = Buffer.allocUnsafe(present * UUID_TEXT_BYTES);
+    for (let k = 0; k < present; k++) unpackUuid(buf, ids + k * UUID_BYTES, heap, k * UUID_TEXT_BYTES);
     self.text = { offsets, heap };
   } else {
     const offsets = l.textOffsets!;
@@ -467,11 +572,25 @@ export function decodeBatch(payload: Buffer): DecodedBatch {
     if (version === 2) {
       if (payload.length < off + 1) throw truncated();
       textMode = payload[off++];
-      if (textMode !== TEXT_OFFSETS && textMode !== TEXT_UUID)
-        throw new BatchDecodeError(`unknown text mode ${textMode} (expected 0 or 1)`);
+      if (textMode !== TEXT_OFFSETS && textMode !== TEXT_UUID && textMode !== TEXT_UUID_SPARSE)
+        throw new BatchDecodeError(`unknown text mode ${textMode} (expected 0, 1 or 2)`);
+      if (textMode === TEXT_UUID_SPARSE && spec.textNeeded === undefined)
+        throw new BatchDecodeError(`text mode 2 (some ids left out) is not for ${table} batches: every row's ${spec.text.csv} is needed`);
       textOffset = off;
     }
-    if (textMode === TEXT_UUID) {
+    if (textMode === TEXT_UUID_SPARSE) {
+      const bitmapBytes = (count + 7) >>> 3;
+      if (payload.length < off + bitmapBytes) throw truncated();
+      let present = 0;
+      for (let b = 0; b < bitmapBytes; b++) present += POPCOUNT[payload[off + b]];
+      if (count % 8 !== 0 && payload[off + bitmapBytes - 1] >>> (count % 8) !== 0)
+        throw new BatchDecodeError(`presence bits set past the ${count} ${table} rows`);
+      const end = off + bitmapBytes + present * UUID_BYTES;
+      if (payload.length !== end)
+        throw new BatchDecodeError(
+          `batch length ${payload.length} does not match ${count} ${table} rows with ${present} packed ids (${end} expected)`,
+        );
+    } else if (textMode === TEXT_UUID) {
       const end = off + count * UUID_BYTES;
       if (payload.length !== end)
         throw new BatchDecodeError(`batch length ${payload.length} does not match ${count} ${table} rows of packed ids (${end} expected)`);

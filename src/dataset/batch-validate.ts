@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { TABLE_SPEC, type TableSpec } from './tables.js';
 import { MAX_TRANSACTION_ID_BYTES } from './rows.js';
-import { textIsPackedUuids, type DecodedBatch } from './batch-codec.js';
+import { firstMissingNeededText, textIsPackedUuids, type DecodedBatch } from './batch-codec.js';
 
 /** Largest id (`id` columns are 0..2^31-1, `tables.ts`). */
 const MAX_ID = 0x7fffffff;
@@ -29,6 +29,12 @@ export function validateBatchValues(batch: DecodedBatch): string | null {
     }
   }
   if (spec.text === null) return null;
+  const missing = firstMissingNeededText(batch);
+  if (missing >= 0) {
+    const need = spec.textNeeded!;
+    const column = spec.numeric.find((c) => c.field === need.field)!.csv;
+    return `row ${missing}: ${spec.text.csv} left out, but its ${column} (${need.atLeast} or more) makes a query need it`;
+  }
   // Packed ids are valid by construction (36 ASCII bytes each): unpacking them to check was
   // the gateway's largest cost per transactions batch (issue 11).
   if (textIsPackedUuids(batch)) return null;

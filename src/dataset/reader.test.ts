@@ -154,7 +154,7 @@ test('readTableBatches: UUID ids packed per batch, a batch with one other id kep
       const id = i === 1000 ? 'legacy-1000' : `${i.toString(16).padStart(8, '0')}-5ea7-406e-9feb-e94af07115c7`;
       ids.push(id);
       // Quoted fields are unescaped before packing.
-      lines.push(`${i % 7 === 0 ? `"${id}"` : id},1,1,,5,9.5,0,9.5,2024-03-01 10:00:00`);
+      lines.push(`${i % 7 === 0 ? `"${id}"` : id},1,1,,5,95,0,95,2024-03-01 10:00:00`);
     }
     writeFileSync(path.join(dir, 'transactions', 'transactions_202403.csv'), lines.join('\n') + '\n');
     const got: string[] = [];

@@ -196,3 +196,37 @@ test('a batch of another table is rejected', () => {
   assert.throws(() => filterTransactions(m, topo2), BatchDecodeError);
   assert.throws(() => filterTransactions({ ...m, body: Buffer.from('junk') }, topo2), BatchDecodeError);
 });
+
+const uuidOf = (i: number): string => `${i.toString(16).padStart(8, '0')}-77aa-4bbb-8ccc-0123456789ab`;
+
+test('packed ids left out for rows below 75.00 (text mode 2): the Q1 rows keep exact ids, Q3 and Q4 count every row', () => {
+  const rows = [0, 1, 2, 3, 4, 5].map((i) =>
+    row('2025-03-03 10:00:00', { transactionId: uuidOf(i), userId: 10 + i, finalAmountCents: i % 2 === 0 ? 7500 + i : 100 + i }),
+  );
+  const body = encodeRows('transactions', rows);
+  // mode byte, one byte of presence bits, three ids
+  assert.equal(body[body.length - 1 - 1 - 3 * 16], 2, 'text mode 2');
+  const d = decode(filterTransactions({ ...msg([]), body }, topo2));
+  assert.deepEqual(d.q1.map(([id, c]) => [id, c]).sort(), [
+    [uuidOf(0), 7500],
+    [uuidOf(2), 7502],
+    [uuidOf(4), 7504],
+  ]);
+  assert.deepEqual(
+    d.q3.map(([hk, , c]) => [hk, c]),
+    [[20251, 7500 + 101 + 7502 + 103 + 7504 + 105]],
+  );
+  assert.equal(d.q4.length, 6);
+});
+
+test('a crafted mode-2 batch without the id of a Q1 row is rejected, not reported with an empty id', () => {
+  const rows = [0, 1].map((i) => row('2025-03-03 10:00:00', { transactionId: uuidOf(i), finalAmountCents: i === 0 ? 100 : 9000 }));
+  const body = encodeRows('transactions', rows);
+  // mode byte, one byte of presence bits, one id
+  const bits = body.length - 1 - 16;
+  assert.equal(body[bits - 1], 2, 'text mode 2');
+  // Row 1 (90.00) is a Q1 row: clear its bit and drop its id.
+  const forged = Buffer.from(body.subarray(0, bits + 1));
+  forged[bits] &= ~(1 << 1);
+  assert.throws(() => filterTransactions({ ...msg([]), body: forged }, topo2), /row 1: transaction_id missing on a Q1 row/);
+});

@@ -65,6 +65,8 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     } else halves.set(hk, [cents, 1]);
     if (cents >= Q1_MIN_FINAL_AMOUNT_CENTS) {
       ids.at(i);
+      // The gateway rejects a batch that leaves out a needed id (batch-validate.ts); never report an empty one.
+      if (ids.end === ids.start) throw new BatchDecodeError(`row ${i}: transaction_id missing on a Q1 row`);
       q1[q1Of(ids.bytes, ids.start, ids.end, p1)].add(ids.bytes, ids.start, ids.end, cents);
     }
   }
