@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { CsvParser, DEFAULT_MAX_RECORD_BYTES } from './csv/parser.js';
 import { FastRowDecoder } from './fast-rows.js';
 import { UUID_TEXT_BYTES } from './uuid-bytes.js';
 import { CSV_READ_CHUNK, forEachCsvRecord } from './csv/file.js';
+import { fileChunks } from './csv/chunks.js';
 import type { CsvRecord } from './csv/record.js';
 import { DatasetError, RecordTooLargeError } from '../node/errors.js';
 import { BatchEncoder, BATCH_HEADER_BYTES } from './batch-codec.js';
@@ -118,18 +118,14 @@ export async function* readTableBatches(
         pendingRows++;
       }
     };
-    const stream = createReadStream(f.path, { highWaterMark: CSV_READ_CHUNK });
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        fileBytes += chunk.length;
-        inFile(f.name, () => {
-          parser.feed(chunk);
-          drain();
-        });
-        while (ready.length > 1) yield ready.shift()!;
-      }
-    } finally {
-      stream.destroy();
+    // Each chunk is parsed and drained before the next is taken (fileChunks' contract).
+    for await (const chunk of fileChunks(f.path, CSV_READ_CHUNK)) {
+      fileBytes += chunk.length;
+      inFile(f.name, () => {
+        parser.feed(chunk);
+        drain();
+      });
+      while (ready.length > 1) yield ready.shift()!;
     }
     parser.end();
     inFile(f.name, drain);

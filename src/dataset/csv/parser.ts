@@ -55,6 +55,8 @@ export class CsvParser {
    */
   feed(chunk: Buffer): void {
     if (this.eof) throw new Error('CsvParser.feed after end()');
+    // The quote cache is keyed by buffer identity, and a caller may feed a buffer again with new bytes (fileChunks).
+    this.quoteIn = null;
     const leftover = this.buf.length - this.pos;
     if (leftover > this.maxRecordBytes) throw this.tooLarge(leftover);
     this.base += this.pos;
