@@ -528,6 +528,32 @@ test('a batch with a transaction_id over 255 bytes or invalid UTF-8 is ERR_BATCH
   assert.equal(controller.forwarded.length, 1);
 });
 
+test('a packed batch that leaves out the id of a transaction of 75.00 or more is ERR_BATCH_MALFORMED; leaving out the others is fine', async () => {
+  const uuid = (i: number): string => `${i.toString(16).padStart(8, '0')}-0a0a-4b4b-8c8c-0d0d0d0d0d0d`;
+  const rows = [100, 7500, 200].map((cents, i) => ({
+    transactionId: uuid(i),
+    storeId: 1,
+    userId: 2,
+    finalAmountCents: cents,
+    createdAt: 1_704_067_200,
+  }));
+  const good = encodeRows('transactions', rows); // ids of rows 0 and 2 left out (text mode 2)
+  // Row 1's presence bit cleared and its id dropped: the last byte of bits, then 16 bytes of id.
+  const bits = good.length - 16 - 1;
+  const forged = Buffer.from(good.subarray(0, bits + 1));
+  forged[bits] &= ~(1 << 1);
+  {
+    const { conn, controller } = await opened();
+    conn.receive(encodeBatchFrame(TABLE_CODES.transactions, 0, forged));
+    assert.equal(conn.errorCode(), 'ERR_BATCH_MALFORMED');
+    assert.equal(controller.forwarded.length, 0);
+  }
+  const { conn, controller } = await opened();
+  conn.receive(encodeBatchFrame(TABLE_CODES.transactions, 0, good));
+  assert.equal(conn.errorCode(), undefined);
+  assert.equal(controller.forwarded.length, 1);
+});
+
 test('the connection waits on the client while results are unacked (its idle timeout applies), not while the system works', async () => {
   const { conn, controller } = await opened();
   assert.equal(conn.waitingOnClient(), false);
