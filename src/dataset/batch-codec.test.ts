@@ -167,7 +167,7 @@ test('the gateway rejects a mode-2 batch that leaves out an id a query needs, an
   forged[bits] &= ~(1 << 3);
   assert.match(
     validateBatchValues(decodeBatch(forged)) ?? '',
-    /row 3: transaction_id left out, but its final_amount \(7500 or more\) makes a query need it/,
+    /row 3: transaction_id left out, but a query needs it \(final_amount 7503 on the wire, at least 7500\)/,
   );
   // An extra id for a row no query needs is harmless (the client may send more than needed).
   const extra = Buffer.concat([p.subarray(0, bits + 3), Buffer.from(p.subarray(bits + 3, bits + 3 + 16)), p.subarray(bits + 3)]);

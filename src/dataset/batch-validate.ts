@@ -33,7 +33,8 @@ export function validateBatchValues(batch: DecodedBatch): string | null {
   if (missing >= 0) {
     const need = spec.textNeeded!;
     const column = spec.numeric.find((c) => c.field === need.field)!.csv;
-    return `row ${missing}: ${spec.text.csv} left out, but its ${column} (${need.atLeast} or more) makes a query need it`;
+    const value = (cols[need.field] as Int32Array | Uint32Array)[missing];
+    return `row ${missing}: ${spec.text.csv} left out, but a query needs it (${column} ${value} on the wire, at least ${need.atLeast})`;
   }
   // Packed ids are valid by construction (36 ASCII bytes each): unpacking them to check was
   // the gateway's largest cost per transactions batch (issue 11).
