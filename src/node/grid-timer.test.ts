@@ -2,8 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { everyOnGrid, nextGridTarget } from './grid-timer.js';
+import { everyOnGrid, firstGridTarget, nextGridTarget } from './grid-timer.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
+
+test('grid timer: the first call is at least one period away (never sooner than an interval timer), on the grid', () => {
+  assert.equal(firstGridTarget(1000, 200), 1200); // started on the grid: one period
+  assert.equal(firstGridTarget(1001, 200), 1400); // just after a step: the next step is too close
+  assert.equal(firstGridTarget(1199, 200), 1400); // just before a step: not at once
+  assert.equal(firstGridTarget(1100, 1000), 3000);
+});
 
 test('grid timer: the next target is the following step, or the first step after now when a whole period was missed', () => {
   assert.equal(nextGridTarget(1000, 1001, 200), 1200); // on time

@@ -25,8 +25,18 @@ export function nextGridTarget(target: number, now: number, everyMs: number): nu
 }
 
 /**
+ * The first grid step to aim at for a timer started at `now`: at least one full period away,
+ * never sooner than an interval timer's first call. A metrics file written a few milliseconds
+ * after start, before the node has seen anything, would then stand for a whole idle cadence.
+ */
+export function firstGridTarget(now: number, everyMs: number): number {
+  const next = now - (now % everyMs) + everyMs;
+  return next - now < everyMs ? next + everyMs : next;
+}
+
+/**
  * Calls `fn` at every multiple of `everyMs` on the wall clock until stopped; the first call is
- * at the next multiple (at most `everyMs` away). The timer does not keep the process alive.
+ * one to two periods away (firstGridTarget). The timer does not keep the process alive.
  */
 export function everyOnGrid(fn: () => void, everyMs: number, now: () => number = Date.now): GridTimer {
   if (!Number.isFinite(everyMs) || everyMs < 1) throw new RangeError(`grid period must be at least 1 ms, got ${everyMs}`);
@@ -46,8 +56,7 @@ export function everyOnGrid(fn: () => void, everyMs: number, now: () => number =
     );
     timer.unref();
   };
-  const t0 = now();
-  arm(t0 - (t0 % everyMs) + everyMs);
+  arm(firstGridTarget(now(), everyMs));
   return {
     stop(): void {
       stopped = true;
