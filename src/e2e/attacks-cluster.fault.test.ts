@@ -11,6 +11,7 @@ import { loadClusterSecret, seal } from '../node/heartbeat/auth.js';
 import { encodeHeartbeat } from '../node/heartbeat/message.js';
 import { isAlive, signal } from '../node/processes.js';
 import { startTestCluster, dataset, assertMatchesReference, eventually, tempDir, type TestCluster } from '../testing/harness.js';
+import { readStatsDir } from '../tools/bench/stats.js';
 
 /**
  * Cluster-internal attacks (issue 9), all to 127.0.0.1 and bounded in time: while forged and
@@ -133,9 +134,11 @@ test('forged and replayed heartbeats and election messages: honest run exact, no
   // Forged election messages never changed the leader.
   assert.equal(leaderLines(), leadersBefore, 'forged election messages steered the election');
 
-  const stats = path.join(runDir(config), 'stats');
-  for (const f of readdirSync(stats)) {
-    const s = JSON.parse(readFileSync(path.join(stats, f), 'utf8')) as { id: string; kind: string; maxRssBytes: number };
+  // The stats files as the bench reads them: a node's temp file (written, then renamed over its
+  // file every second) may be listed and gone before it is read.
+  const stats = readStatsDir(path.join(runDir(config), 'stats'));
+  assert.equal(stats.size, tc.cluster.nodes().length, 'a node without stats');
+  for (const s of stats.values()) {
     const cap = RSS_CAP[s.kind] ?? RSS_CAP_WORKER;
     assert.ok(s.maxRssBytes < cap, `${s.id} peak RSS ${Math.round(s.maxRssBytes / 2 ** 20)} MiB over its cap ${cap >> 20} MiB`);
   }
