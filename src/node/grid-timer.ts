@@ -26,8 +26,8 @@ export function nextGridTarget(target: number, now: number, everyMs: number): nu
 
 /**
  * The first grid step to aim at for a timer started at `now`: at least one full period away,
- * never sooner than an interval timer's first call. A metrics file written a few milliseconds
- * after start, before the node has seen anything, would then stand for a whole idle cadence.
+ * never sooner than an interval timer's first call. Otherwise a node's first metrics file could
+ * be written milliseconds after start, before it saw anything, and stand for a whole idle cadence.
  */
 export function firstGridTarget(now: number, everyMs: number): number {
   const next = now - (now % everyMs) + everyMs;
