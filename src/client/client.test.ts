@@ -267,3 +267,70 @@ test('client: a long wait for the reports with KEEPALIVEs is not a timeout (an h
     await mock.close();
   }
 });
+
+/** The four reports' result messages of `tinyDataset` (one partition each). */
+function tinyResults(): NonNullable<ConstructorParameters<typeof GatewayMock>[0]>['results'] {
+  const w = new Q1RowsWriter();
+  const id = Buffer.from('t000001');
+  w.add(id, 0, id.length, 8000);
+  return [
+    { meta: { id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, payload: w.finish() },
+    { meta: { id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, payload: Buffer.from(JSON.stringify([['2024-03', 'Latte', 2, 'Latte', 2000]])) },
+    { meta: { id: 'r:q3.0.0', q: 'q3', p: 0, k: 0 }, payload: Buffer.from('[]') },
+    { meta: { id: 'r:q4.0.0', q: 'q4', p: 0, k: 0 }, payload: Buffer.from('[]') },
+  ];
+}
+
+test('client: a result and COMPLETE arriving again while the reports are written get one DONE, not two', async () => {
+  // The real gateway answers a second DONE on a connection with ERR_FRAME_UNEXPECTED; BYE comes
+  // only after it told its controller, so a second DONE sent meanwhile would reach it.
+  const mock = new GatewayMock({ results: tinyResults(), repeatAfterComplete: true, byeDelayMs: 300 });
+  const address = await mock.listen();
+  try {
+    const summary = await runClient({
+      data: tinyDataset(10),
+      out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
+      gateways: [address],
+      progress: false,
+    });
+    assert.ok(mock.delivered.has(summary.session));
+    assert.deepEqual(mock.dones, [1], 'one connection, one DONE');
+  } finally {
+    await mock.close();
+  }
+});
+
+test('client: the connection lost after DONE, before BYE: the session is resumed and DONE said again, so the cluster can clean up', async () => {
+  const mock = new GatewayMock({ results: tinyResults(), dropOnFirstDone: true });
+  const address = await mock.listen();
+  const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
+  try {
+    const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false });
+    assert.equal(summary.reconnects, 1);
+    assert.deepEqual(mock.hellos.at(-1)?.resume, summary.session, 'the second HELLO resumed the session');
+    assert.deepEqual(mock.dones, [1, 1], 'DONE on the lost connection, and again on the resumed one');
+    assert.ok(mock.delivered.has(summary.session));
+    assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
+  } finally {
+    await mock.close();
+  }
+});
+
+test('client: lost after DONE and no gateway to resume on: the run still succeeds (reports written), with a notice', async () => {
+  const mock = new GatewayMock({ results: tinyResults(), dropOnFirstDone: true });
+  const address = await mock.listen();
+  const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
+  const notices: string[] = [];
+  const onNotice = (n: string): void => {
+    notices.push(n);
+    // The gateway is gone for good: nothing listens any more.
+    if (/connection lost/.test(n)) void mock.close();
+  };
+  const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false, onNotice, retryForMs: 500 });
+  assert.equal(mock.delivered.size, 0);
+  assert.ok(
+    notices.some((n) => n.includes(`no gateway confirmed the end of session ${summary.session}`)),
+    notices.join('\n'),
+  );
+  assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
+});

@@ -307,7 +307,7 @@ export class CoffeeClient {
           if (this.pending) this.pending.hello.reject(err);
           // A transient failure of the gateway (its broker) ends this connection, not the run:
           // the link closes and the session is resumed, on this or another gateway.
-          else if (isRetryable(err) && this.phase === 'open') this.link?.close();
+          else if (isRetryable(err) && (this.phase === 'open' || this.phase === 'delivered')) this.link?.close();
           else this.fail(err);
           return;
         }
@@ -330,9 +330,12 @@ export class CoffeeClient {
       return;
     }
     // While resuming, DONE waits: the resumed session delivers COMPLETE again, which comes back here.
-    if (this.phase !== 'open' && this.phase !== 'delivered') return;
+    // Once per link: a RESULT or COMPLETE arriving while the reports are written calls this again,
+    // and a second DONE on the same connection is a protocol error to the gateway.
+    if (this.phase !== 'open' || !this.link) return;
     this.phase = 'delivered';
-    this.link?.send(encodeJsonFrame(FrameType.DONE, {}));
+    this.opts.onEvent({ type: 'reports-written', address: this.link.address });
+    this.link.send(encodeJsonFrame(FrameType.DONE, {}));
   }
 
   private finish(): void {
@@ -355,9 +358,9 @@ export class CoffeeClient {
     }
     if (link !== this.link) return;
     switch (this.phase) {
+      // After DONE too: the gateway may have gone before telling the controller the reports are
+      // delivered, so the session is resumed to say DONE again and its state goes now, not at expiry.
       case 'delivered':
-        // BYE may have been lost with the connection; the reports are written either way.
-        return this.finish();
       case 'open':
         if (this.session) void this.reconnect();
         return;
@@ -368,6 +371,7 @@ export class CoffeeClient {
 
   /** Resumes the session on any gateway and re-sends what it had not acknowledged. */
   private async reconnect(): Promise<void> {
+    const delivered = this.phase === 'delivered';
     this.phase = 'resuming';
     this.link = undefined;
     this.uploader.detach();
@@ -382,7 +386,12 @@ export class CoffeeClient {
         this.finish();
       }
     } catch (err) {
-      this.fail(err);
+      if (!delivered) return this.fail(err);
+      // The reports are written: the run succeeded. Only the cluster's clean-up waits for expiry.
+      this.opts.onNotice(
+        `reports written, but no gateway confirmed the end of session ${this.session} (${(err as Error).message}); the cluster deletes its state when the session expires`,
+      );
+      this.finish();
     }
   }
 }

@@ -48,7 +48,9 @@ export interface ClientOptions {
 export type ClientEvent =
   | { type: 'connected'; address: string; session: string; resumed: boolean }
   | { type: 'batch-acked'; table: TableName; seq: number; acked: number }
-  | { type: 'uploaded' };
+  | { type: 'uploaded' }
+  /** Every report is written; DONE goes to the gateway at `address` right after this event. */
+  | { type: 'reports-written'; address: string };
 
 export const CLIENT_DEFAULTS = {
   maxBatchBytes: 4 * 1024 * 1024,

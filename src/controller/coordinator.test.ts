@@ -247,6 +247,28 @@ test('delivered: cleanup to every partitioned queue, results queue deleted, noth
   assert.equal(restarted.coord.active, 1);
 });
 
+test('a resume after COMPLETE re-sends COMPLETE (its gateway may have died after acking it, before telling "delivered"); not before', async (t) => {
+  const { broker, coord } = setup(t);
+  await coord.handle(openMsg(S1));
+  for (const r of ALL_REPORTS.slice(0, -1)) await coord.handle(counterMsg(S1, r));
+  await coord.handle(openMsg(S1, { resume: true }));
+  assert.equal(broker.ofType('complete').length, 0, 'no COMPLETE for a session still counting');
+  await coord.handle(counterMsg(S1, ALL_REPORTS.at(-1)!));
+  assert.equal(broker.ofType('complete').length, 1);
+  await coord.handle(openMsg(S1, { resume: true }));
+  assert.equal(reply(broker.ofType('open-reply').at(-1)!).ok, true);
+  const complete = broker.ofType('complete');
+  assert.equal(complete.length, 2);
+  assert.deepEqual(
+    complete.map((m) => [m.queue, m.id, JSON.parse(m.body.toString()) as unknown]),
+    [0, 1].map(() => [topology.resultsQueue(S1), `complete:${S1}`, { results: EXPECTED_RESULTS }]),
+    'the same COMPLETE (same id: the gateway tells its client once)',
+  );
+  // A wrong token gets nothing.
+  await coord.handle(openMsg(S1, { resume: true, token: 'guess' }));
+  assert.equal(broker.ofType('complete').length, 2);
+});
+
 test('a restarted coordinator re-derives the session from its log', async (t) => {
   const first = setup(t);
   await first.coord.handle(openMsg(S1));

@@ -196,6 +196,10 @@ export class Coordinator {
       else {
         existing.lastActivity = performance.now();
         reply = { ok: true };
+        // A gateway that died after its client's DONE may have acked COMPLETE without telling this
+        // controller: the resumed client gets it again, says DONE again, and the session ends now.
+        const results = existing.completeSent ? existing.progress.resultsReady() : null;
+        if (results !== null) await this.publishComplete(session, results);
       }
     } else if (request.resume)
       // Resuming a session nobody opened would let a client pick its own id and take a slot.
@@ -274,16 +278,20 @@ export class Coordinator {
     const results = s.progress.resultsReady();
     if (results !== null && !s.completeSent) {
       s.completeSent = true;
-      await this.broker.publish({
-        queue: this.topology.resultsQueue(session),
-        type: 'complete',
-        id: completeId(session),
-        session,
-        body: encodeJsonBody({ results }),
-      });
+      await this.publishComplete(session, results);
       await this.store.append(session, { k: 'complete' });
       this.log.info({ session, results }, 'session complete');
     }
+  }
+
+  private publishComplete(session: string, results: number): Promise<void> {
+    return this.broker.publish({
+      queue: this.topology.resultsQueue(session),
+      type: 'complete',
+      id: completeId(session),
+      session,
+      body: encodeJsonBody({ results }),
+    });
   }
 
   /** The client has its reports: delete everything the session left anywhere. */

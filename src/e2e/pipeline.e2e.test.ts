@@ -53,7 +53,7 @@ test('one client: the five reports equal the reference on data with every hard c
   await eventually(
     () => leftoverSessionFiles(tc).length === 0,
     10_000,
-    `session state to be deleted (left: ${leftoverSessionFiles(tc).join(', ')})`,
+    () => `session state to be deleted (left: ${leftoverSessionFiles(tc).join(', ')})`,
   );
 });
 
@@ -156,7 +156,7 @@ test('bad frames get a specific error and a closed connection while a concurrent
   await eventually(
     () => leftoverSessionFiles(tc).length === 0,
     20_000,
-    `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`,
+    () => `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`,
   );
 });
 

@@ -10,6 +10,7 @@ import {
   dataset,
   assertMatchesReference,
   leftoverSessionFiles,
+  resultsQueueExists,
   eventually,
   tempDir,
   runClientsAtOnce,
@@ -140,9 +141,37 @@ test('the whole cluster SIGKILLed mid-run and started again: the session complet
   await crash;
   assert.ok(summary.reconnects >= 1);
   await assertMatchesReference(data, out);
-  await eventually(
-    () => leftoverSessionFiles(tc).length === 0,
-    20_000,
-    `no session state left (left: ${leftoverSessionFiles(tc).join(', ')})`,
-  );
+  await assertNoSessionStateLeft(summary.session);
 });
+
+test("a gateway SIGKILLed right after the client's DONE, before it told the controller: the client resumes and says DONE again; nothing of the session is left", async () => {
+  const data = await dataset({ scale: 0.002, seed: 28, hardCases: true });
+  const out = tempDir('coffee-out-');
+  let killed: string | undefined;
+  const onEvent = (e: ClientEvent): void => {
+    if (e.type !== 'reports-written' || killed) return;
+    const node = tc.cluster.nodes().find((n) => n.id === tc.gatewayNodeOf(e.address));
+    assert.ok(node, 'the serving gateway is running');
+    killed = node.id;
+    // Synchronous: the gateway is gone before the client's DONE is written to its socket.
+    signal(node.pid, 'SIGKILL');
+  };
+  const summary = await runClient({ data, out, gateways: tc.cluster.gateways(), progress: false, onEvent, maxBatchBytes: 64 * 1024 });
+  assert.ok(killed, 'the gateway was killed when the reports were written');
+  assert.equal(summary.reconnects, 1, 'the client resumed to say DONE again');
+  await assertMatchesReference(data, out);
+  await assertNoSessionStateLeft(summary.session);
+});
+
+/** Every node's files of `session` deleted and its results queue gone (waits for the clean-up). */
+async function assertNoSessionStateLeft(session: string): Promise<void> {
+  const mine = (): string[] => leftoverSessionFiles(tc).filter((f) => f.includes(session));
+  await eventually(
+    async () => mine().length === 0 && !(await resultsQueueExists(tc, session)),
+    20_000,
+    () => {
+      const files = mine();
+      return `no state of session ${session} left (files left: ${files.length > 0 ? files.join(', ') : 'none'}; else its results queue)`;
+    },
+  );
+}

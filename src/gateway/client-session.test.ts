@@ -144,8 +144,11 @@ class FakeController implements SessionController {
     this.results = new FakeConsumer({ queue: `results.${session}`, prefetch, concurrency: prefetch, passive: true }, handler);
     return this.results;
   }
+  /** While set, stopping the results consumer fails with it (a channel already gone). */
+  stopFails: Error | undefined;
   stopResults(consumer: ConsumerHandle): Promise<void> {
     this.stopped++;
+    if (this.stopFails) return Promise.reject(this.stopFails);
     return consumer.close();
   }
   finishSession(session: string): Promise<void> {
@@ -424,6 +427,42 @@ test('a COMPLETE delivered twice is sent once and both settle on DONE: the clien
   await until(() => conn.ended, 'connection ended');
   assert.equal(conn.sent.at(-1)?.type, FrameType.BYE);
   assert.equal(conn.errorCode(), undefined);
+});
+
+test('a COMPLETE or result delivered after DONE (a re-send for a resume, a redelivery) is acked at once, not held or sent', async () => {
+  const { conn, controller } = await opened();
+  const complete = controller.results!.handler(completeMsg(0));
+  conn.receive(encodeJsonFrame(FrameType.DONE, {}));
+  await complete;
+  let settled = 0;
+  void controller.results!.handler(completeMsg(0)).then(() => settled++);
+  void controller.results!.handler(resultMsg('r:q3.0.9')).then(() => settled++);
+  await until(() => settled === 2, 'both late deliveries settled');
+  assert.equal(conn.ofType(FrameType.COMPLETE).length, 1);
+  assert.equal(conn.ofType(FrameType.RESULT).length, 0);
+  await until(() => conn.ended, 'connection ended');
+  assert.deepEqual(controller.finished, [SESSION]);
+});
+
+test('DONE then the client disconnects at once: the results consumer is stopped once and the session is still finished', async () => {
+  const { conn, controller } = await opened();
+  const complete = controller.results!.handler(completeMsg(0));
+  conn.receive(encodeJsonFrame(FrameType.DONE, {}));
+  conn.disconnect();
+  await complete;
+  await until(() => controller.finished.length === 1, 'session finished');
+  assert.equal(controller.stopped, 1);
+});
+
+test('a results consumer that fails to stop does not keep the controller from hearing "delivered"', async () => {
+  const { conn, controller } = await opened();
+  controller.stopFails = new Error('channel closed');
+  const complete = controller.results!.handler(completeMsg(0));
+  conn.receive(encodeJsonFrame(FrameType.DONE, {}));
+  await complete;
+  await until(() => conn.ended, 'connection ended');
+  assert.deepEqual(controller.finished, [SESSION]);
+  assert.equal(conn.sent.at(-1)?.type, FrameType.BYE);
 });
 
 test('RESULT_ACKs for no result in flight close the connection after the limit', async () => {

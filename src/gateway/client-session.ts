@@ -316,6 +316,9 @@ export class ClientSession {
   /** Sends one result message to the client; the broker message is acked once the client acks. */
   private async forwardResult(msg: InMessage): Promise<void> {
     if (this.conn.isClosed) throw new Error('client gone');
+    // After DONE the client has every report: a late copy (a COMPLETE re-sent for a resume, a
+    // redelivered result) is acked here, not held, or stopping the consumer would wait on it.
+    if (this.phase === 'done') return;
     if (msg.type === 'failed') {
       // The controller failed the session (a node's full disk, a quota, a poison message, expiry):
       // the client is told why, now. Acked once sent; a resume gets the same answer from the controller.
@@ -368,8 +371,7 @@ export class ClientSession {
     const complete = this.complete.splice(0);
     this.enqueue(async () => {
       for (const c of complete) c.resolve();
-      if (this.results) await this.controller.stopResults(this.results);
-      this.results = undefined;
+      await this.stopResults();
       await this.controller.finishSession(this.session);
       this.options.quotas.forget(this.session);
       this.conn.end(encodeJsonFrame(FrameType.BYE, {}));
@@ -384,8 +386,21 @@ export class ClientSession {
     for (const waiters of this.awaitingAck.values()) for (const w of waiters) w.reject(err);
     this.awaitingAck.clear();
     if (this.phase !== 'done') for (const c of this.complete.splice(0)) c.reject(err);
-    if (this.results) await this.controller.stopResults(this.results).catch(() => undefined);
+    await this.stopResults();
+  }
+
+  /**
+   * Stops the results consumer once, whoever asks first (DONE's step or the connection's close
+   * can race). A failed stop is logged, never thrown: DONE's step must still tell the controller
+   * the session is delivered, or its state would stay everywhere until the session expires.
+   */
+  private async stopResults(): Promise<void> {
+    const results = this.results;
     this.results = undefined;
+    if (!results) return;
+    await this.controller
+      .stopResults(results)
+      .catch((err: unknown) => this.log.warn({ session: this.session, err: String(err) }, 'results consumer did not stop cleanly'));
   }
 
   /** A KEEPALIVE frame, while the session is open: the client knows this gateway still serves it. */

@@ -24,6 +24,12 @@ export interface GatewayMockOptions {
    * every `keepaliveMs` meanwhile (default: nothing; a gateway gone silent).
    */
   holdResults?: { ms?: number; keepaliveMs?: number };
+  /** After COMPLETE, send the last result and COMPLETE once more (a redelivery, or a resume's re-send). */
+  repeatAfterComplete?: boolean;
+  /** Answer DONE with BYE after `ms` (a gateway telling its controller first), not at once. */
+  byeDelayMs?: number;
+  /** On the first connection's DONE, drop the connection without BYE (a gateway that died first). */
+  dropOnFirstDone?: boolean;
 }
 
 /**
@@ -41,6 +47,8 @@ export class GatewayMock {
   readonly delivered = new Set<string>();
   /** Per connection, in order: every BATCH frame that arrived, as [table, seq]. */
   readonly connections: Array<Array<[string, number]>> = [];
+  /** Per connection: how many DONE frames arrived on it (the real gateway takes one). */
+  readonly dones: number[] = [];
   private nextSession = 1;
 
   constructor(private readonly options: GatewayMockOptions = {}) {
@@ -65,6 +73,7 @@ export class GatewayMock {
     let batchesHere = 0;
     const arrived: Array<[string, number]> = [];
     this.connections.push(arrived);
+    const connection = this.dones.push(0) - 1;
     const stall = this.connections.length === 1 ? this.options.stallAfterBatches : undefined;
     const send = (parts: Buffer | Buffer[]): void => {
       for (const p of Array.isArray(parts) ? parts : [parts]) socket.write(p);
@@ -126,10 +135,21 @@ export class GatewayMock {
         }
         case FrameType.RESULT_ACK:
           return;
-        case FrameType.DONE:
+        case FrameType.DONE: {
+          if (++this.dones[connection] > 1) {
+            socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.FRAME_UNEXPECTED, message: 'mock: DONE not allowed now' }));
+            return;
+          }
+          if (this.options.dropOnFirstDone && connection === 0) {
+            socket.destroy();
+            return;
+          }
           this.delivered.add(session);
-          socket.end(encodeJsonFrame(FrameType.BYE, {}));
+          const bye = (): void => void socket.end(encodeJsonFrame(FrameType.BYE, {}));
+          if (this.options.byeDelayMs === undefined) bye();
+          else timers.push(setTimeout(bye, this.options.byeDelayMs));
           return;
+        }
         default:
           socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.FRAME_UNEXPECTED, message: 'mock: unexpected frame' }));
       }
@@ -142,6 +162,11 @@ export class GatewayMock {
     const deliver = (): void => {
       for (const r of results) send(encodeResultFrame(r.meta, r.payload));
       send(encodeJsonFrame(FrameType.COMPLETE, { results: results.length }));
+      const last = results.at(-1);
+      if (this.options.repeatAfterComplete && last) {
+        send(encodeResultFrame(last.meta, last.payload));
+        send(encodeJsonFrame(FrameType.COMPLETE, { results: results.length }));
+      }
     };
     const hold = this.options.holdResults;
     if (!hold) return deliver();

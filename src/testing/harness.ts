@@ -176,8 +176,14 @@ export async function resultsQueueExists(tc: TestCluster, session: string): Prom
 }
 
 /** Polls a condition until true or the deadline (never a fixed sleep). */
-export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  if (!(await waitFor(cond, timeoutMs, 50))) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+export async function eventually(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  /** What was awaited; a function is called at the deadline, so it can say what is still missing. */
+  what: string | (() => string),
+): Promise<void> {
+  if (!(await waitFor(cond, timeoutMs, 50)))
+    assert.fail(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
 }
 
 /**
