@@ -334,3 +334,45 @@ test('client: lost after DONE and no gateway to resume on: the run still succeed
   );
   assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
 });
+
+test(
+  'client: a gateway that hangs after DONE (no BYE, connection open) is left after --idle-timeout: DONE again elsewhere, the run succeeds',
+  { timeout: 20_000 },
+  async () => {
+    const mock = new GatewayMock({ results: tinyResults(), silentOnFirstDone: true });
+    const address = await mock.listen();
+    const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
+    try {
+      const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false, idleTimeoutMs: 300 });
+      assert.equal(summary.reconnects, 1);
+      assert.deepEqual(mock.dones, [1, 1], 'DONE on the hung connection, and again on the resumed one');
+      assert.ok(mock.delivered.has(summary.session));
+      assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
+    } finally {
+      await mock.close();
+    }
+  },
+);
+
+test(
+  'client: COMPLETE read in the same chunk as the resumed SESSION still gets DONE on the new connection',
+  { timeout: 20_000 },
+  async () => {
+    const mock = new GatewayMock({ results: tinyResults(), dropOnFirstDone: true, oneWriteOnResume: true });
+    const address = await mock.listen();
+    try {
+      const summary = await runClient({
+        data: tinyDataset(10),
+        out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
+        gateways: [address],
+        progress: false,
+        idleTimeoutMs: 5000,
+      });
+      assert.equal(summary.reconnects, 1, 'no second resume: DONE went out on the first resumed connection');
+      assert.deepEqual(mock.dones, [1, 1]);
+      assert.ok(mock.delivered.has(summary.session));
+    } finally {
+      await mock.close();
+    }
+  },
+);

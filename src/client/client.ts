@@ -72,6 +72,8 @@ export class CoffeeClient {
   private readonly collector: ResultCollector;
   /** The reports' one write, started once every result is in. */
   private reports: Promise<void> | undefined;
+  /** DONE went out at least once: the reports are written, whatever happens to the connection now. */
+  private doneSent = false;
   private expectedResults: number | null = null;
   /** Every batch and table end handed to the uploader: from now on the run waits for its reports. */
   private uploaded = false;
@@ -93,6 +95,14 @@ export class CoffeeClient {
         (err) => {
           // A HELLO in flight is the connect loop's: it fails the run with this error too.
           this.pending?.hello.reject(err);
+          if (this.doneSent) {
+            // The reports are written: a gateway silent after DONE is left for another one (the
+            // session is resumed to say DONE again, or the run ends with a notice), not a failed run.
+            this.link?.close();
+            this.inactivity?.touch();
+            this.inactivity?.start();
+            return;
+          }
           this.fail(err);
         },
       );
@@ -334,6 +344,7 @@ export class CoffeeClient {
     // and a second DONE on the same connection is a protocol error to the gateway.
     if (this.phase !== 'open' || !this.link) return;
     this.phase = 'delivered';
+    this.doneSent = true;
     this.opts.onEvent({ type: 'reports-written', address: this.link.address });
     this.link.send(encodeJsonFrame(FrameType.DONE, {}));
   }
@@ -371,7 +382,6 @@ export class CoffeeClient {
 
   /** Resumes the session on any gateway and re-sends what it had not acknowledged. */
   private async reconnect(): Promise<void> {
-    const delivered = this.phase === 'delivered';
     this.phase = 'resuming';
     this.link = undefined;
     this.uploader.detach();
@@ -386,7 +396,7 @@ export class CoffeeClient {
         this.finish();
       }
     } catch (err) {
-      if (!delivered) return this.fail(err);
+      if (!this.doneSent) return this.fail(err);
       // The reports are written: the run succeeded. Only the cluster's clean-up waits for expiry.
       this.opts.onNotice(
         `reports written, but no gateway confirmed the end of session ${this.session} (${(err as Error).message}); the cluster deletes its state when the session expires`,

@@ -3,8 +3,9 @@ import { CoffeeError, ErrorCode } from '../node/errors.js';
 /**
  * The client's inactivity timeout (`--idle-timeout`). While the run waits on a gateway (an
  * unanswered HELLO, unacknowledged batches or table ends, the reports once the upload is done,
- * BYE after DONE), some frame must arrive within `timeoutMs`; otherwise the run fails with
- * ERR_CLIENT_TIMEOUT naming what it waited for. A gateway with an open session sends KEEPALIVE
+ * BYE after DONE), some frame must arrive within `timeoutMs`; otherwise `onTimeout` gets an
+ * ERR_CLIENT_TIMEOUT naming what it waited for (the client fails the run with it, except after
+ * DONE: its reports are written, so it leaves that gateway and resumes elsewhere). A gateway with an open session sends KEEPALIVE
  * every `client_keepalive` (15 s), so a long honest wait (a big session computing its reports)
  * never trips it: only a dead, hung or silent gateway does. Time the client spends on its own
  * work (reading and encoding the dataset with nothing in flight) does not count.

@@ -30,6 +30,13 @@ export interface GatewayMockOptions {
   byeDelayMs?: number;
   /** On the first connection's DONE, drop the connection without BYE (a gateway that died first). */
   dropOnFirstDone?: boolean;
+  /** On the first connection's DONE, say nothing more and keep the connection (a hung gateway). */
+  silentOnFirstDone?: boolean;
+  /**
+   * Answer a resuming HELLO with SESSION and the results and COMPLETE in one write, so that the
+   * client reads them in one chunk, before its connect loop has taken the new connection.
+   */
+  oneWriteOnResume?: boolean;
 }
 
 /**
@@ -102,6 +109,12 @@ export class GatewayMock {
           session = body.resume ?? `00000000-0000-4000-8000-${String(this.nextSession++).padStart(12, '0')}`;
           if (!this.batches.has(session)) this.batches.set(session, new Map());
           if (!this.ended.has(session)) this.ended.set(session, new Map());
+          if (this.options.oneWriteOnResume && body.resume !== undefined) {
+            const parts: Buffer[] = [encodeJsonFrame(FrameType.SESSION, { session })];
+            this.maybeDeliver(session, (p) => parts.push(...(Array.isArray(p) ? p : [p])), timers);
+            socket.write(Buffer.concat(parts));
+            return;
+          }
           send(encodeJsonFrame(FrameType.SESSION, { session }));
           this.maybeDeliver(session, send, timers);
           return;
@@ -144,6 +157,7 @@ export class GatewayMock {
             socket.destroy();
             return;
           }
+          if (this.options.silentOnFirstDone && connection === 0) return;
           this.delivered.add(session);
           const bye = (): void => void socket.end(encodeJsonFrame(FrameType.BYE, {}));
           if (this.options.byeDelayMs === undefined) bye();
