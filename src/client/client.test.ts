@@ -27,18 +27,47 @@ function tinyDataset(txRows: number): string {
   return dir;
 }
 
-test('client: streams every table with contiguous sequence numbers, writes the reports it receives and the rejects', async () => {
+/** The four reports' result messages of `tinyDataset` (one partition each). */
+function tinyResults(): NonNullable<ConstructorParameters<typeof GatewayMock>[0]>['results'] {
   const w = new Q1RowsWriter();
   const id = Buffer.from('t000001');
   w.add(id, 0, id.length, 8000);
-  const mock = new GatewayMock({
-    results: [
-      { meta: { id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, payload: w.finish() },
-      { meta: { id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, payload: Buffer.from(JSON.stringify([['2024-03', 'Latte', 2, 'Latte', 2000]])) },
-      { meta: { id: 'r:q3.0.0', q: 'q3', p: 0, k: 0 }, payload: Buffer.from('[]') },
-      { meta: { id: 'r:q4.0.0', q: 'q4', p: 0, k: 0 }, payload: Buffer.from('[]') },
-    ],
-  });
+  return [
+    { meta: { id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, payload: w.finish() },
+    { meta: { id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, payload: Buffer.from(JSON.stringify([['2024-03', 'Latte', 2, 'Latte', 2000]])) },
+    { meta: { id: 'r:q3.0.0', q: 'q3', p: 0, k: 0 }, payload: Buffer.from('[]') },
+    { meta: { id: 'r:q4.0.0', q: 'q4', p: 0, k: 0 }, payload: Buffer.from('[]') },
+  ];
+}
+
+/** The Q1 report of `tinyResults()`. */
+const TINY_Q1_REPORT = 'transaction_id,final_amount\nt000001,80.00\n';
+
+type ClientTestOptions = Partial<Parameters<typeof runClient>[0]>;
+
+/**
+ * One client run on `tinyDataset(10)` against a mock serving `tinyResults()`: the run's summary
+ * (or its failure) and what the mock saw. The mock is closed afterwards.
+ */
+async function runOnMock(
+  mockOptions: Omit<NonNullable<ConstructorParameters<typeof GatewayMock>[0]>, 'results'>,
+  /** Client options, or a function of the mock giving them (to act on the mock during the run). */
+  clientOptions: ClientTestOptions | ((mock: GatewayMock) => ClientTestOptions) = {},
+): Promise<{ mock: GatewayMock; summary: Awaited<ReturnType<typeof runClient>>; out: string }> {
+  const mock = new GatewayMock({ results: tinyResults(), ...mockOptions });
+  const address = await mock.listen();
+  const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
+  const extra = typeof clientOptions === 'function' ? clientOptions(mock) : clientOptions;
+  try {
+    const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false, ...extra });
+    return { mock, summary, out };
+  } finally {
+    await mock.close();
+  }
+}
+
+test('client: streams every table with contiguous sequence numbers, writes the reports it receives and the rejects', async () => {
+  const mock = new GatewayMock({ results: tinyResults() });
   const address = await mock.listen();
   const data = tinyDataset(20_000);
   const out = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-out-'));
@@ -54,7 +83,7 @@ test('client: streams every table with contiguous sequence numbers, writes the r
       'contiguous from 0',
     );
     assert.equal(mock.ended.get(summary.session)!.get('transactions'), seqs.length);
-    assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
+    assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), TINY_Q1_REPORT);
     assert.equal(
       readFileSync(path.join(out, REPORT_FILES.q2BestSelling), 'utf8'),
       'year_month_created_at,item_name,sellings_qty\n2024-03,Latte,2\n',
@@ -268,89 +297,50 @@ test('client: a long wait for the reports with KEEPALIVEs is not a timeout (an h
   }
 });
 
-/** The four reports' result messages of `tinyDataset` (one partition each). */
-function tinyResults(): NonNullable<ConstructorParameters<typeof GatewayMock>[0]>['results'] {
-  const w = new Q1RowsWriter();
-  const id = Buffer.from('t000001');
-  w.add(id, 0, id.length, 8000);
-  return [
-    { meta: { id: 'r:q1.0.0', q: 'q1', p: 0, k: 0 }, payload: w.finish() },
-    { meta: { id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, payload: Buffer.from(JSON.stringify([['2024-03', 'Latte', 2, 'Latte', 2000]])) },
-    { meta: { id: 'r:q3.0.0', q: 'q3', p: 0, k: 0 }, payload: Buffer.from('[]') },
-    { meta: { id: 'r:q4.0.0', q: 'q4', p: 0, k: 0 }, payload: Buffer.from('[]') },
-  ];
-}
-
 test('client: a result and COMPLETE arriving again while the reports are written get one DONE, not two', async () => {
   // The real gateway answers a second DONE on a connection with ERR_FRAME_UNEXPECTED; BYE comes
   // only after it told its controller, so a second DONE sent meanwhile would reach it.
-  const mock = new GatewayMock({ results: tinyResults(), repeatAfterComplete: true, byeDelayMs: 300 });
-  const address = await mock.listen();
-  try {
-    const summary = await runClient({
-      data: tinyDataset(10),
-      out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
-      gateways: [address],
-      progress: false,
-    });
-    assert.ok(mock.delivered.has(summary.session));
-    assert.deepEqual(mock.dones, [1], 'one connection, one DONE');
-  } finally {
-    await mock.close();
-  }
+  const { mock, summary } = await runOnMock({ repeatAfterComplete: true, byeDelayMs: 300 });
+  assert.ok(mock.delivered.has(summary.session));
+  assert.deepEqual(mock.dones, [1], 'one connection, one DONE');
 });
 
 test('client: the connection lost after DONE, before BYE: the session is resumed and DONE said again, so the cluster can clean up', async () => {
-  const mock = new GatewayMock({ results: tinyResults(), dropOnFirstDone: true });
-  const address = await mock.listen();
-  const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
-  try {
-    const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false });
-    assert.equal(summary.reconnects, 1);
-    assert.deepEqual(mock.hellos.at(-1)?.resume, summary.session, 'the second HELLO resumed the session');
-    assert.deepEqual(mock.dones, [1, 1], 'DONE on the lost connection, and again on the resumed one');
-    assert.ok(mock.delivered.has(summary.session));
-    assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
-  } finally {
-    await mock.close();
-  }
+  const { mock, summary, out } = await runOnMock({ dropOnFirstDone: true });
+  assert.equal(summary.reconnects, 1);
+  assert.deepEqual(mock.hellos.at(-1)?.resume, summary.session, 'the second HELLO resumed the session');
+  assert.deepEqual(mock.dones, [1, 1], 'DONE on the lost connection, and again on the resumed one');
+  assert.ok(mock.delivered.has(summary.session));
+  assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), TINY_Q1_REPORT);
 });
 
 test('client: lost after DONE and no gateway to resume on: the run still succeeds (reports written), with a notice', async () => {
-  const mock = new GatewayMock({ results: tinyResults(), dropOnFirstDone: true });
-  const address = await mock.listen();
-  const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
   const notices: string[] = [];
-  const onNotice = (n: string): void => {
-    notices.push(n);
-    // The gateway is gone for good: nothing listens any more.
-    if (/connection lost/.test(n)) void mock.close();
-  };
-  const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false, onNotice, retryForMs: 500 });
+  const { mock, summary, out } = await runOnMock({ dropOnFirstDone: true }, (m) => ({
+    onNotice: (n: string): void => {
+      notices.push(n);
+      // The gateway is gone for good: nothing listens any more.
+      if (/connection lost/.test(n)) void m.close();
+    },
+    retryForMs: 500,
+  }));
   assert.equal(mock.delivered.size, 0);
   assert.ok(
     notices.some((n) => n.includes(`no gateway confirmed the end of session ${summary.session}`)),
     notices.join('\n'),
   );
-  assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
+  assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), TINY_Q1_REPORT);
 });
 
 test(
   'client: a gateway that hangs after DONE (no BYE, connection open) is left after --idle-timeout: DONE again elsewhere, the run succeeds',
   { timeout: 20_000 },
   async () => {
-    const mock = new GatewayMock({ results: tinyResults(), silentOnFirstDone: true });
-    const address = await mock.listen();
-    const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
-    try {
-      const summary = await runClient({ data: tinyDataset(10), out, gateways: [address], progress: false, idleTimeoutMs: 300 });
-      assert.equal(summary.reconnects, 1);
-      assert.deepEqual(mock.dones, [1, 1], 'DONE on the hung connection, and again on the resumed one');
-      assert.ok(mock.delivered.has(summary.session));
-      assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), 'transaction_id,final_amount\nt000001,80.00\n');
-    } finally {
-      await mock.close();
-    }
+    const { mock, summary, out } = await runOnMock({ silentOnFirstDone: true }, { idleTimeoutMs: 300 });
+    assert.equal(summary.reconnects, 1);
+    assert.deepEqual(mock.dones, [1, 1], 'DONE on the hung connection, and again on the resumed one');
+    assert.ok(mock.delivered.has(summary.session));
+    assert.equal(readFileSync(path.join(out, REPORT_FILES.q1), 'utf8'), TINY_Q1_REPORT);
   },
 );
 
@@ -358,21 +348,9 @@ test(
   'client: COMPLETE read in the same chunk as the resumed SESSION still gets DONE on the new connection',
   { timeout: 20_000 },
   async () => {
-    const mock = new GatewayMock({ results: tinyResults(), dropOnFirstDone: true, oneWriteOnResume: true });
-    const address = await mock.listen();
-    try {
-      const summary = await runClient({
-        data: tinyDataset(10),
-        out: mkdtempSync(path.join(os.tmpdir(), 'o-')),
-        gateways: [address],
-        progress: false,
-        idleTimeoutMs: 5000,
-      });
-      assert.equal(summary.reconnects, 1, 'no second resume: DONE went out on the first resumed connection');
-      assert.deepEqual(mock.dones, [1, 1]);
-      assert.ok(mock.delivered.has(summary.session));
-    } finally {
-      await mock.close();
-    }
+    const { mock, summary } = await runOnMock({ dropOnFirstDone: true, oneWriteOnResume: true }, { idleTimeoutMs: 5000 });
+    assert.equal(summary.reconnects, 1, 'no second resume: DONE went out on the first resumed connection');
+    assert.deepEqual(mock.dones, [1, 1]);
+    assert.ok(mock.delivered.has(summary.session));
   },
 );

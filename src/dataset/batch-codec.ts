@@ -54,6 +54,11 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
   return n;
 });
 
+/** Text mode 2: whether row i's id is present (its bit in the presence bits starting at buf[bits]). */
+function isPresent(buf: Uint8Array, bits: number, i: number): boolean {
+  return (buf[bits + (i >>> 3)] & (1 << (i & 7))) !== 0;
+}
+
 // ---------------------------------------------------------------- decoded views
 
 export type StoresBatch = BatchOf<'stores'>;
@@ -85,7 +90,7 @@ export function firstMissingNeededText(batch: DecodedBatch): number {
   const needed = (TABLE_SPEC[batch.table] as TableSpec).textNeeded!;
   const values = (batch as unknown as Record<string, Int32Array | Uint32Array>)[needed.field];
   const { buf, textOffset: bits } = l;
-  for (let i = 0; i < l.count; i++) if (values[i] >= needed.atLeast && (buf[bits + (i >>> 3)] & (1 << (i & 7))) === 0) return i;
+  for (let i = 0; i < l.count; i++) if (values[i] >= needed.atLeast && !isPresent(buf, bits, i)) return i;
   return -1;
 }
 
@@ -450,7 +455,7 @@ function textColumn(self: DecodedInternals): { offsets: Uint32Array; heap: Buffe
     const offsets = new Uint32Array(count + 1);
     let present = 0;
     for (let i = 0; i < count; i++) {
-      if ((buf[bits + (i >>> 3)] & (1 << (i & 7))) !== 0) present++;
+      if (isPresent(buf, bits, i)) present++;
       offsets[i + 1] = present * UUID_TEXT_BYTES;
     }
     const heap = Buffer.allocUnsafe(present * UUID_TEXT_BYTES);
