@@ -36,7 +36,10 @@ export function firstGridTarget(now: number, everyMs: number): number {
 
 /**
  * Calls `fn` at every multiple of `everyMs` on the wall clock until stopped; the first call is
- * one to two periods away (firstGridTarget). The timer does not keep the process alive.
+ * one to two periods away (firstGridTarget). Never before its instant: Node's timers run on the
+ * monotonic clock and may fire a millisecond early by `Date.now()` (CI saw two calls in one
+ * step: one late, the next early); such a wake-up waits out the rest. The timer does not keep
+ * the process alive.
  */
 export function everyOnGrid(fn: () => void, everyMs: number, now: () => number = Date.now): GridTimer {
   if (!Number.isFinite(everyMs) || everyMs < 1) throw new RangeError(`grid period must be at least 1 ms, got ${everyMs}`);
@@ -46,6 +49,7 @@ export function everyOnGrid(fn: () => void, everyMs: number, now: () => number =
     timer = setTimeout(
       () => {
         if (stopped) return;
+        if (now() < target) return arm(target);
         try {
           fn();
         } finally {
