@@ -8,19 +8,21 @@ import { routedId } from '../../protocol/internal/ids.js';
 import type { Emit } from '../runtime/emit.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
 import type { StatelessHandler } from '../runtime/stateless.js';
+import { MonthItemSums } from './month-item-sums.js';
 
 export function itemFilterLogic(topology: Topology): StatelessHandler {
-  return (msg) => filterItems(msg, topology);
+  const sums = new MonthItemSums(); // one per node, reset for each batch
+  return (msg) => filterItems(msg, topology, sums);
 }
 
 /**
  * Filters a batch of transaction items to 2024–2025 and sums quantity and subtotal per
  * (month, item); the partial goes to the q2-agg partition owning the month.
  */
-export function filterItems(msg: InMessage, topology: Topology): Emit[] {
+export function filterItems(msg: InMessage, topology: Topology, sums = new MonthItemSums()): Emit[] {
   const batch = decodeBatch(msg.body);
   if (batch.table !== 'transaction_items') throw new BatchDecodeError(`item-filter got a ${batch.table} batch`);
-  const sums = new Map<number, Map<number, [number, number, number]>>(); // month -> item -> [qty, cents, rows]
+  sums.reset();
   let dropped = 0;
   const { count, itemId, quantity, subtotalCents, createdAt } = batch;
   for (let i = 0; i < count; i++) {
@@ -29,22 +31,12 @@ export function filterItems(msg: InMessage, topology: Topology): Emit[] {
       dropped++;
       continue;
     }
-    const mk = monthKey(ts);
-    let items = sums.get(mk);
-    if (!items) sums.set(mk, (items = new Map<number, [number, number, number]>()));
-    const item = itemId[i];
-    const acc = items.get(item);
-    if (acc) {
-      acc[0] += quantity[i];
-      acc[1] += subtotalCents[i];
-      acc[2]++;
-    } else items.set(item, [quantity[i], subtotalCents[i], 1]);
+    sums.add(monthKey(ts), itemId[i], quantity[i], subtotalCents[i]);
   }
   metricsIfEnabled()?.rowsFiltered.inc({ table: 'transaction_items' }, dropped);
   const p2 = topology.partitions('q2-agg');
   const parts: Q2Partial[][] = Array.from({ length: p2 }, () => []);
-  for (const [mk, items] of sums)
-    for (const [item, [qty, cents, rows]] of items) parts[partitionOf['q2-agg'](mk, p2)].push([mk, item, qty, cents, rows]);
+  sums.forEach((mk, item, qty, cents, rows) => parts[partitionOf['q2-agg'](mk, p2)].push([mk, item, qty, cents, rows]));
   const out: Emit[] = [];
   parts.forEach((rows, p) => {
     if (rows.length === 0) return;
