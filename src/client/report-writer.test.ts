@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   REPORT_FILES,
+  q1Line,
   renderQ1,
   renderQ2BestSelling,
   renderQ2MostProfit,
@@ -16,7 +17,7 @@ import { ProtocolError } from '../node/errors.js';
 import { Q1RowsWriter } from '../protocol/payloads/q1-rows.js';
 import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
 import { ResultCollector } from './results.js';
-import { writeCollectedReports } from './report-writer.js';
+import { writeCollectedReports, writeQ1Row } from './report-writer.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'report-writer-test-'));
@@ -47,8 +48,19 @@ test('q1: sorted runs of 3 partitions, chunked, out of order and duplicated, mer
   // Awkward ids: byte order vs UTF-16 order, CSV quoting, and one id with two amounts.
   all.push({ transactionId: '\u{1F600}', cents: 8000 }, { transactionId: '\uFF01', cents: 8000 }, { transactionId: 'a,"b"', cents: 9999 });
   all.push({ transactionId: 'same', cents: 9000 }, { transactionId: 'same', cents: 7600 });
+  // The same id in two partitions: the amount decides between the runs, in either run order.
+  const tied: Array<[Q1Row, number]> = [
+    [{ transactionId: 'tieA', cents: 9000 }, 0],
+    [{ transactionId: 'tieA', cents: 7600 }, 2],
+    [{ transactionId: 'tieB', cents: 7600 }, 0],
+    [{ transactionId: 'tieB', cents: 9000 }, 2],
+  ];
   const parts: Q1Row[][] = [[], [], []];
   all.forEach((r, i) => parts[r.transactionId === 'same' ? 1 : i % 3].push(r));
+  for (const [r, p] of tied) {
+    all.push(r);
+    parts[p].push(r);
+  }
   // Each partition: its rows sorted, cut in chunks of uneven sizes.
   const msgs: Array<{ p: number; k: number; body: Buffer }> = [];
   parts.forEach((rows, p) => {
@@ -81,8 +93,8 @@ test('q1: sorted runs of 3 partitions, chunked, out of order and duplicated, mer
   assert.ok(lines.indexOf('\uFF01,80.00') < lines.indexOf('\u{1F600},80.00'));
   assert.ok(lines.includes('"a,""b""",99.99'));
   assert.deepEqual(
-    lines.filter((l) => l.startsWith('same,')),
-    ['same,76.00', 'same,90.00'],
+    lines.filter((l) => l.startsWith('same,') || l.startsWith('tie')),
+    ['same,76.00', 'same,90.00', 'tieA,76.00', 'tieA,90.00', 'tieB,76.00', 'tieB,90.00'],
   );
   // Every report file exists, no temp file is left behind.
   assert.deepEqual(readdirSync(out).sort(), Object.values(REPORT_FILES).sort());
@@ -167,4 +179,30 @@ test('unknown reports and malformed rows are protocol errors, and are not record
   assert.equal(collector.count, 0);
   // The good copy of the same id is accepted afterwards.
   assert.equal(collector.add({ id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, json([['2024-01', 'a', 1, 'a', 1]])), true);
+});
+
+test('q1 rows written as bytes are q1Line byte for byte: ASCII ids copied, quoted, non-ASCII or invalid UTF-8 ids, every sign and size of amount', () => {
+  const ids = [
+    Buffer.from('0b1e9c5a-7f4e-4f9a-9a51-3c3c3c3c3c3c'),
+    Buffer.from(''),
+    Buffer.from('a,"b"'),
+    Buffer.from('a,b'),
+    Buffer.from('line\nbreak'),
+    Buffer.from('cr\r'),
+    Buffer.from('\u0001tab\there'),
+    Buffer.from('ü-\u{1F600}'),
+    Buffer.from([0xff, 0x41, 0xc3]), // not UTF-8: the reference sees U+FFFD
+    Buffer.alloc(255, 0x7a),
+  ];
+  const amounts = [0, 1, 5, 9, 10, 99, 100, 101, 7500, 123_456, 2_147_483_647, -1, -5, -99, -100, -7500, -2_147_483_648];
+  const out = Buffer.alloc(8192);
+  for (const id of ids) {
+    // The id inside a larger buffer, as in a spooled chunk.
+    const src = Buffer.concat([Buffer.from([9, 9]), id, Buffer.from([9])]);
+    for (const cents of amounts) {
+      const end = writeQ1Row(out, 3, src, 2, 2 + id.length, cents);
+      const want = Buffer.from(q1Line(id.toString('utf8'), cents), 'utf8');
+      assert.deepEqual(out.subarray(3, end), want, `id ${JSON.stringify(id.toString('latin1'))}, cents ${cents}`);
+    }
+  }
 });

@@ -4,9 +4,9 @@ import { REPORT_FILES, REPORT_NAMES, type ReportName } from './report-format.js'
 
 /**
  * A report's content: the whole text, or chunks produced on the fly for a report too big to
- * hold (the client's Q1, merged from the partitions' spooled runs).
+ * hold (the client's Q1, merged from the partitions' spooled runs, as bytes).
  */
-export type ReportContent = string | Iterable<string> | AsyncIterable<string>;
+export type ReportContent = string | Iterable<string | Buffer> | AsyncIterable<string | Buffer>;
 
 /**
  * Writes the five report files into dir (created if needed), each atomically: a file either is
