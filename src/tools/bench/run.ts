@@ -17,6 +17,7 @@ import { benchStages, costModel } from './cost-model.js';
 import { openDashboardViewer, type DashboardViewer } from './dashboard-viewer.js';
 import { duckdbAvailable, runDuckdb, DUCKDB_THREADS } from './duckdb-run.js';
 import { runReference, type ReferenceRun } from './reference-run.js';
+import { warmPageCache } from './page-cache.js';
 import { formatResult, rate, type BenchDuckdb, type BenchResult } from './report.js';
 import { aggregateByKind, waitFreshStats } from './stats.js';
 
@@ -67,6 +68,11 @@ export async function runBench(args: BenchArgs): Promise<number> {
     log(d.generated ? `generated ${d.dir} (${(d.bytes / 1e6).toFixed(1)} MB) in ${d.generateSeconds.toFixed(1)} s` : `reusing ${d.dir}`);
     datasets.push(d);
   }
+
+  const warm = await warmPageCache(datasets.map((d) => d.dir));
+  log(
+    `read ${(warm.bytes / 1e6).toFixed(1)} MB of input once in ${warm.seconds.toFixed(1)} s (every timed run starts from the page cache)`,
+  );
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'coffee-bench-'));
   const failure: ReportDifference[] = [];
