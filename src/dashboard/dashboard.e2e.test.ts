@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../testing/browser.js';
 import { runClient } from '../client/client.js';
 import { signal } from '../node/processes.js';
-import { startTestCluster, dataset, tempDir, type TestCluster } from '../testing/harness.js';
+import { startTestCluster, dataset, eventually, tempDir, type TestCluster } from '../testing/harness.js';
 import { ensureDebianPackage } from '../testing/system-packages.js';
 import { startDashboard, type Dashboard } from './server.js';
 
@@ -57,7 +57,20 @@ test('the page lists every node of the cluster as alive, from the cluster alone 
 });
 
 test('the served metrics (every node, labelled by node) pass promtool check metrics', async () => {
-  const text = await (await fetch(`${dashboard.url}metrics`)).text();
+  // A node writes its first exposition 1-2 s after it starts (metrics.ts, on the grid), so
+  // being alive (heartbeats) does not mean its metrics are served yet: wait for every node's.
+  const ids = tc.cluster.nodes().map((n) => n.id);
+  assert.equal(ids.length, NODES);
+  let text = '';
+  const missing = (): string[] => ids.filter((id) => !text.includes(`process_cpu_seconds_total{node="${id}"`));
+  await eventually(
+    async () => {
+      text = await (await fetch(`${dashboard.url}metrics`)).text();
+      return missing().length === 0;
+    },
+    30_000,
+    () => `every node's metrics on /metrics; missing: ${missing().join(', ')}`,
+  );
   for (const name of [
     'coffee_messages_in_total',
     'coffee_batch_duration_seconds_bucket',
