@@ -306,7 +306,7 @@ test('client: a result and COMPLETE arriving again while the reports are written
 });
 
 test('client: the connection lost after DONE, before BYE: the session is resumed and DONE said again, so the cluster can clean up', async () => {
-  const { mock, summary, out } = await runOnMock({ dropOnFirstDone: true });
+  const { mock, summary, out } = await runOnMock({ onFirstDone: 'drop' });
   assert.equal(summary.reconnects, 1);
   assert.deepEqual(mock.hellos.at(-1)?.resume, summary.session, 'the second HELLO resumed the session');
   assert.deepEqual(mock.dones, [1, 1], 'DONE on the lost connection, and again on the resumed one');
@@ -316,7 +316,7 @@ test('client: the connection lost after DONE, before BYE: the session is resumed
 
 test('client: lost after DONE and no gateway to resume on: the run still succeeds (reports written), with a notice', async () => {
   const notices: string[] = [];
-  const { mock, summary, out } = await runOnMock({ dropOnFirstDone: true }, (m) => ({
+  const { mock, summary, out } = await runOnMock({ onFirstDone: 'drop' }, (m) => ({
     onNotice: (n: string): void => {
       notices.push(n);
       // The gateway is gone for good: nothing listens any more.
@@ -336,7 +336,7 @@ test(
   'client: a gateway that hangs after DONE (no BYE, connection open) is left after --idle-timeout: DONE again elsewhere, the run succeeds',
   { timeout: 20_000 },
   async () => {
-    const { mock, summary, out } = await runOnMock({ silentOnFirstDone: true }, { idleTimeoutMs: 300 });
+    const { mock, summary, out } = await runOnMock({ onFirstDone: 'hang' }, { idleTimeoutMs: 300 });
     assert.equal(summary.reconnects, 1);
     assert.deepEqual(mock.dones, [1, 1], 'DONE on the hung connection, and again on the resumed one');
     assert.ok(mock.delivered.has(summary.session));
@@ -348,7 +348,7 @@ test(
   'client: COMPLETE read in the same chunk as the resumed SESSION still gets DONE on the new connection',
   { timeout: 20_000 },
   async () => {
-    const { mock, summary } = await runOnMock({ dropOnFirstDone: true, oneWriteOnResume: true }, { idleTimeoutMs: 5000 });
+    const { mock, summary } = await runOnMock({ onFirstDone: 'drop', oneWriteOnResume: true }, { idleTimeoutMs: 5000 });
     assert.equal(summary.reconnects, 1, 'no second resume: DONE went out on the first resumed connection');
     assert.deepEqual(mock.dones, [1, 1]);
     assert.ok(mock.delivered.has(summary.session));

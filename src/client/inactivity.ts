@@ -5,10 +5,11 @@ import { CoffeeError, ErrorCode } from '../node/errors.js';
  * unanswered HELLO, unacknowledged batches or table ends, the reports once the upload is done,
  * BYE after DONE), some frame must arrive within `timeoutMs`; otherwise `onTimeout` gets an
  * ERR_CLIENT_TIMEOUT naming what it waited for (the client fails the run with it, except after
- * DONE: its reports are written, so it leaves that gateway and resumes elsewhere). A gateway with an open session sends KEEPALIVE
- * every `client_keepalive` (15 s), so a long honest wait (a big session computing its reports)
- * never trips it: only a dead, hung or silent gateway does. Time the client spends on its own
- * work (reading and encoding the dataset with nothing in flight) does not count.
+ * DONE: its reports are written, so it leaves that gateway and resumes elsewhere). A gateway
+ * with an open session sends KEEPALIVE every `client_keepalive` (15 s), so a long honest wait
+ * (a big session computing its reports) never trips it: only a dead, hung or silent gateway
+ * does. Time the client spends on its own work (reading and encoding the dataset with nothing
+ * in flight) does not count.
  */
 export class InactivityWatch {
   private last: number;

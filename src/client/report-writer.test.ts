@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   REPORT_FILES,
-  q1Line,
   renderQ1,
   renderQ2BestSelling,
   renderQ2MostProfit,
@@ -17,7 +16,7 @@ import { ProtocolError } from '../node/errors.js';
 import { Q1RowsWriter } from '../protocol/payloads/q1-rows.js';
 import type { Q2ResultRow, Q3ResultRow, Q4ResultRow } from '../protocol/payloads/json.js';
 import { ResultCollector } from './results.js';
-import { writeCollectedReports, writeQ1Row } from './report-writer.js';
+import { writeCollectedReports } from './report-writer.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'report-writer-test-'));
@@ -179,30 +178,4 @@ test('unknown reports and malformed rows are protocol errors, and are not record
   assert.equal(collector.count, 0);
   // The good copy of the same id is accepted afterwards.
   assert.equal(collector.add({ id: 'r:q2.0.0', q: 'q2', p: 0, k: 0 }, json([['2024-01', 'a', 1, 'a', 1]])), true);
-});
-
-test('q1 rows written as bytes are q1Line byte for byte: ASCII ids copied, quoted, non-ASCII or invalid UTF-8 ids, every sign and size of amount', () => {
-  const ids = [
-    Buffer.from('0b1e9c5a-7f4e-4f9a-9a51-3c3c3c3c3c3c'),
-    Buffer.from(''),
-    Buffer.from('a,"b"'),
-    Buffer.from('a,b'),
-    Buffer.from('line\nbreak'),
-    Buffer.from('cr\r'),
-    Buffer.from('\u0001tab\there'),
-    Buffer.from('ü-\u{1F600}'),
-    Buffer.from([0xff, 0x41, 0xc3]), // not UTF-8: the reference sees U+FFFD
-    Buffer.alloc(255, 0x7a),
-  ];
-  const amounts = [0, 1, 5, 9, 10, 99, 100, 101, 7500, 123_456, 2_147_483_647, -1, -5, -99, -100, -7500, -2_147_483_648];
-  const out = Buffer.alloc(8192);
-  for (const id of ids) {
-    // The id inside a larger buffer, as in a spooled chunk.
-    const src = Buffer.concat([Buffer.from([9, 9]), id, Buffer.from([9])]);
-    for (const cents of amounts) {
-      const end = writeQ1Row(out, 3, src, 2, 2 + id.length, cents);
-      const want = Buffer.from(q1Line(id.toString('utf8'), cents), 'utf8');
-      assert.deepEqual(out.subarray(3, end), want, `id ${JSON.stringify(id.toString('latin1'))}, cents ${cents}`);
-    }
-  }
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { REPORT_HEADERS, q1Line, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4 } from '../queries/report-format.js';
+import { REPORT_HEADERS, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4, writeQ1Row } from '../queries/report-format.js';
 import { writeReports } from '../queries/report-writer.js';
 import { BatchDecodeError } from '../node/errors.js';
 import type { ResultCollector } from './results.js';
@@ -97,32 +97,4 @@ function* q1Chunks(collector: ResultCollector): Generator<Buffer> {
     }
   }
   yield out.subarray(0, pos);
-}
-
-/** Writes one Q1 line (`q1Line`'s bytes) at `pos`; returns the position after it. */
-export function writeQ1Row(out: Buffer, pos: number, src: Buffer, idStart: number, idEnd: number, cents: number): number {
-  for (let i = idStart; i < idEnd; i++) {
-    const b = src[i];
-    // Non-ASCII (which may not even be UTF-8), a quote, a comma, CR or LF: the text path.
-    if (b >= 0x80 || b === 0x22 || b === 0x2c || b === 0x0d || b === 0x0a)
-      return pos + out.write(q1Line(src.toString('utf8', idStart, idEnd), cents), pos, 'utf8');
-  }
-  pos += src.copy(out, pos, idStart, idEnd);
-  out[pos++] = 0x2c;
-  let a = cents;
-  if (a < 0) {
-    out[pos++] = 0x2d;
-    a = -a;
-  }
-  const units = Math.floor(a / 100);
-  const c = a - units * 100;
-  let digits = 1;
-  for (let t = units; t >= 10; t = Math.floor(t / 10)) digits++;
-  for (let i = pos + digits - 1, t = units; i >= pos; i--, t = Math.floor(t / 10)) out[i] = 0x30 + (t % 10);
-  pos += digits;
-  out[pos++] = 0x2e;
-  out[pos++] = 0x30 + Math.floor(c / 10);
-  out[pos++] = 0x30 + (c % 10);
-  out[pos++] = 0x0a;
-  return pos;
 }

@@ -13,6 +13,7 @@ import {
   renderQ3,
   REPORT_FILES,
   reportFile,
+  writeQ1Row,
 } from './report-format.js';
 
 test('formatCents', () => {
@@ -68,4 +69,30 @@ test('files and orders', () => {
     ]),
     'year_half_created_at,store_name,tpv\n2024-H1,A,0.03\n2024-H1,B,0.02\n2024-H2,A,0.01\n',
   );
+});
+
+test('q1 rows written as bytes are q1Line byte for byte: ASCII ids copied, quoted, non-ASCII or invalid UTF-8 ids, every sign and size of amount', () => {
+  const ids = [
+    Buffer.from('0b1e9c5a-7f4e-4f9a-9a51-3c3c3c3c3c3c'),
+    Buffer.from(''),
+    Buffer.from('a,"b"'),
+    Buffer.from('a,b'),
+    Buffer.from('line\nbreak'),
+    Buffer.from('cr\r'),
+    Buffer.from('\u0001tab\there'),
+    Buffer.from('ü-\u{1F600}'),
+    Buffer.from([0xff, 0x41, 0xc3]), // not UTF-8: the reference sees U+FFFD
+    Buffer.alloc(255, 0x7a),
+  ];
+  const amounts = [0, 1, 5, 9, 10, 99, 100, 101, 7500, 123_456, 2_147_483_647, -1, -5, -99, -100, -7500, -2_147_483_648];
+  const out = Buffer.alloc(8192);
+  for (const id of ids) {
+    // The id inside a larger buffer, as in a spooled chunk.
+    const src = Buffer.concat([Buffer.from([9, 9]), id, Buffer.from([9])]);
+    for (const cents of amounts) {
+      const end = writeQ1Row(out, 3, src, 2, 2 + id.length, cents);
+      const want = Buffer.from(q1Line(id.toString('utf8'), cents), 'utf8');
+      assert.deepEqual(out.subarray(3, end), want, `id ${JSON.stringify(id.toString('latin1'))}, cents ${cents}`);
+    }
+  }
 });

@@ -39,6 +39,37 @@ export function csvField(s: string): string {
 export function q1Line(transactionId: string, cents: number): string {
   return `${csvField(transactionId)},${formatCents(cents)}\n`;
 }
+/**
+ * Writes `q1Line(id, cents)`'s bytes at `pos` for an id held as bytes (`src[idStart..idEnd)`);
+ * returns the position after it. The client's Q1 writer, per row: plain ASCII ids are copied and
+ * the amount written digit by digit (formatCents' format), anything else goes through q1Line.
+ */
+export function writeQ1Row(out: Buffer, pos: number, src: Buffer, idStart: number, idEnd: number, cents: number): number {
+  for (let i = idStart; i < idEnd; i++) {
+    const b = src[i];
+    // Non-ASCII (which may not even be UTF-8), a quote, a comma, CR or LF: the text path.
+    if (b >= 0x80 || b === 0x22 || b === 0x2c || b === 0x0d || b === 0x0a)
+      return pos + out.write(q1Line(src.toString('utf8', idStart, idEnd), cents), pos, 'utf8');
+  }
+  pos += src.copy(out, pos, idStart, idEnd);
+  out[pos++] = 0x2c;
+  let a = cents;
+  if (a < 0) {
+    out[pos++] = 0x2d;
+    a = -a;
+  }
+  const units = Math.floor(a / 100);
+  const c = a - units * 100;
+  let digits = 1;
+  for (let t = units; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let i = pos + digits - 1, t = units; i >= pos; i--, t = Math.floor(t / 10)) out[i] = 0x30 + (t % 10);
+  pos += digits;
+  out[pos++] = 0x2e;
+  out[pos++] = 0x30 + Math.floor(c / 10);
+  out[pos++] = 0x30 + (c % 10);
+  out[pos++] = 0x0a;
+  return pos;
+}
 export function q2QtyLine(yearMonth: string, itemName: string, qty: number): string {
   return `${yearMonth},${csvField(itemName)},${qty}\n`;
 }

@@ -28,10 +28,11 @@ export interface GatewayMockOptions {
   repeatAfterComplete?: boolean;
   /** Answer DONE with BYE after `ms` (a gateway telling its controller first), not at once. */
   byeDelayMs?: number;
-  /** On the first connection's DONE, drop the connection without BYE (a gateway that died first). */
-  dropOnFirstDone?: boolean;
-  /** On the first connection's DONE, say nothing more and keep the connection (a hung gateway). */
-  silentOnFirstDone?: boolean;
+  /**
+   * What the first connection does on DONE instead of BYE: `drop` the connection (a gateway that
+   * died first) or `hang` (say nothing more and keep it: a hung gateway).
+   */
+  onFirstDone?: 'drop' | 'hang';
   /**
    * Answer a resuming HELLO with SESSION and the results and COMPLETE in one write, so that the
    * client reads them in one chunk, before its connect loop has taken the new connection.
@@ -153,11 +154,10 @@ export class GatewayMock {
             socket.end(encodeJsonFrame(FrameType.ERROR, { code: ErrorCode.FRAME_UNEXPECTED, message: 'mock: DONE not allowed now' }));
             return;
           }
-          if (this.options.dropOnFirstDone && connection === 0) {
-            socket.destroy();
+          if (connection === 0 && this.options.onFirstDone !== undefined) {
+            if (this.options.onFirstDone === 'drop') socket.destroy();
             return;
           }
-          if (this.options.silentOnFirstDone && connection === 0) return;
           this.delivered.add(session);
           const bye = (): void => void socket.end(encodeJsonFrame(FrameType.BYE, {}));
           if (this.options.byeDelayMs === undefined) bye();
