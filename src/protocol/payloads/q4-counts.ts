@@ -17,21 +17,42 @@ function writeVarint(buf: Buffer, off: number, v: number): number {
   return off;
 }
 
+/**
+ * Writes a q4 counts payload group by group: `group(store, n)`, then exactly n `pair(user,
+ * count)`. Sized up front from the groups and pairs it will hold (5 bytes per number at most).
+ */
+export class Q4CountsWriter {
+  private readonly buf: Buffer;
+  private off = 0;
+
+  constructor(groups: number, pairs: number) {
+    this.buf = Buffer.allocUnsafe((groups + pairs) * 2 * MAX_VARINT_BYTES);
+  }
+
+  group(store: number, n: number): void {
+    this.off = writeVarint(this.buf, writeVarint(this.buf, this.off, store >>> 0), n >>> 0);
+  }
+
+  pair(user: number, count: number): void {
+    this.off = writeVarint(this.buf, writeVarint(this.buf, this.off, user >>> 0), count >>> 0);
+  }
+
+  /** The payload, copied out (a message body outlives the writer). */
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.off));
+  }
+}
+
 /** Encodes store -> user -> count; every number a u32. */
 export function encodeQ4Counts(byStore: Map<number, Map<number, number>>): Buffer {
   let n = 0;
   for (const users of byStore.values()) n += users.size;
-  const buf = Buffer.allocUnsafe(byStore.size * 2 * MAX_VARINT_BYTES + n * 2 * MAX_VARINT_BYTES);
-  let off = 0;
+  const w = new Q4CountsWriter(byStore.size, n);
   for (const [store, users] of byStore) {
-    off = writeVarint(buf, off, store >>> 0);
-    off = writeVarint(buf, off, users.size);
-    for (const [user, count] of users) {
-      off = writeVarint(buf, off, user >>> 0);
-      off = writeVarint(buf, off, count >>> 0);
-    }
+    w.group(store, users.size);
+    for (const [user, count] of users) w.pair(user, count);
   }
-  return Buffer.from(buf.subarray(0, off));
+  return w.finish();
 }
 
 /** Calls `visit` per (store, user, count); throws BatchDecodeError on a malformed payload. */

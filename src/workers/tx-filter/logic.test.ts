@@ -10,7 +10,7 @@ import { forEachQ1Row } from '../../protocol/payloads/q1-rows.js';
 import { forEachQ4Count } from '../../protocol/payloads/q4-counts.js';
 import { decodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import type { Emit } from '../runtime/emit.js';
-import { filterTransactions } from './logic.js';
+import { filterTransactions, txFilterLogic } from './logic.js';
 
 const SESSION = '5e5e5e5e-1111-4222-8333-444444444444';
 const topo2 = new Topology(ClusterConfigSchema.parse({}));
@@ -229,4 +229,34 @@ test('a crafted mode-2 batch without the id of a Q1 row is rejected, not reporte
   const forged = Buffer.from(body.subarray(0, bits + 1));
   forged[bits] &= ~(1 << 1);
   assert.throws(() => filterTransactions({ ...msg([]), body: forged }, topo2), /row 1: transaction_id missing on a Q1 row/);
+});
+
+test("a node's handler reuses its Q4 tables: each batch's output is what fresh tables give, also after a batch that threw", () => {
+  const handle = txFilterLogic(topo3);
+  const batch = (seed: number, n: number): TransactionRow[] =>
+    Array.from({ length: n }, (_, i) =>
+      row(`2024-0${1 + ((i + seed) % 9)}-1${i % 10} ${String((i * seed) % 24).padStart(2, '0')}:30:00`, {
+        storeId: (i * seed) % 7,
+        userId: (i * 31 + seed) % 50,
+        finalAmountCents: 7000 + i * 3,
+      }),
+    );
+  const a = msg(batch(3, 400), 'transactions:a');
+  const b = msg(batch(5, 150), 'transactions:b');
+  // A Q1 row without its id: throws after counting Q4 pairs of the rows before it.
+  const good = encodeRows(
+    'transactions',
+    [0, 1, 2].map((i) => row('2025-03-03 10:00:00', { transactionId: uuidOf(i), userId: 900 + i, finalAmountCents: i === 2 ? 9000 : 100 })),
+  );
+  const bits = good.length - 1 - 16;
+  const forged = Buffer.from(good.subarray(0, bits + 1));
+  forged[bits] &= ~(1 << 2);
+  assert.deepEqual(handle(a), filterTransactions(a, topo3));
+  assert.throws(() => handle({ ...msg([]), body: forged }), /transaction_id missing/);
+  const out = handle(b);
+  assert.deepEqual(out, filterTransactions(b, topo3));
+  assert.ok(
+    decode(out).q4.every(([, user]) => user < 50),
+    'nothing left over from the batch that threw',
+  );
 });

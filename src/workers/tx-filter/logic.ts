@@ -4,16 +4,18 @@ import { decodeBatch, TextRowReader } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { inQueryPeriod, inHourWindow, halfKey, Q1_MIN_FINAL_AMOUNT_CENTS } from '../../queries/rules.js';
 import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
-import { encodeQ4Counts } from '../../protocol/payloads/q4-counts.js';
 import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import { routedId } from '../../protocol/internal/ids.js';
 import type { InternalMessageType } from '../../protocol/internal/messages.js';
 import type { Emit } from '../runtime/emit.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
 import type { StatelessHandler } from '../runtime/stateless.js';
+import { StoreUserCounts } from './store-user-counts.js';
 
 export function txFilterLogic(topology: Topology): StatelessHandler {
-  return (msg) => filterTransactions(msg, topology);
+  // One Q4 table per q4-count partition, per node, reset for each batch.
+  const q4 = Array.from({ length: topology.partitions('q4-count') }, () => new StoreUserCounts());
+  return (msg) => filterTransactions(msg, topology, q4);
 }
 
 /**
@@ -22,7 +24,11 @@ export function txFilterLogic(topology: Topology): StatelessHandler {
  * (half, store) sharded by store; Q4 purchase counts per (store, user) sharded by user.
  * One input yields at most one message per destination partition, with id `routedId(input, stage, p)`.
  */
-export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
+export function filterTransactions(
+  msg: InMessage,
+  topology: Topology,
+  q4 = Array.from({ length: topology.partitions('q4-count') }, () => new StoreUserCounts()),
+): Emit[] {
   const batch = decodeBatch(msg.body);
   if (batch.table !== 'transactions') throw new BatchDecodeError(`tx-filter got a ${batch.table} batch`);
   const p1 = topology.partitions('q1-sort');
@@ -30,7 +36,8 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   const p4 = topology.partitions('q4-count');
   const q1 = Array.from({ length: p1 }, () => new Q1RowsWriter());
   const q3 = new Map<number, Map<number, [number, number]>>(); // store -> half -> [cents, rows]
-  const q4 = Array.from({ length: p4 }, () => new Map<number, Map<number, number>>()); // store -> user -> count
+  if (q4.length !== p4) throw new RangeError(`tx-filter: ${q4.length} Q4 tables for ${p4} q4-count partitions`);
+  for (const counts of q4) counts.reset();
 
   const q1Of = partitionOf['q1-sort'];
   const q3Of = partitionOf['q3-agg'];
@@ -47,12 +54,7 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
     }
     const store = storeId[i];
     const user = userId[i];
-    if (user >= 0) {
-      const shard = q4[q4Of(user, p4)];
-      let users = shard.get(store);
-      if (!users) shard.set(store, (users = new Map<number, number>()));
-      users.set(user, (users.get(user) ?? 0) + 1);
-    }
+    if (user >= 0) q4[q4Of(user, p4)].add(store, user);
     if (!inHourWindow(ts)) continue;
     const cents = finalAmountCents[i];
     const hk = halfKey(ts);
@@ -84,8 +86,8 @@ export function filterTransactions(msg: InMessage, topology: Topology): Emit[] {
   q3Parts.forEach((rows, p) => {
     if (rows.length > 0) emit('q3-agg', p, 'q3-partial', encodeTuples(rows));
   });
-  q4.forEach((shard, p) => {
-    if (shard.size > 0) emit('q4-count', p, 'q4-counts', encodeQ4Counts(shard));
+  q4.forEach((counts, p) => {
+    if (counts.size > 0) emit('q4-count', p, 'q4-counts', counts.encode());
   });
   return out;
 }
