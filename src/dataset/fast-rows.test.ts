@@ -50,6 +50,11 @@ function hard(r: Random, ordinary: string): string {
     'a+b*c)d(e',
     "x!y#z$w%v&u't",
     'ünïcödé—✓',
+    // In a 36-byte field (a UUID's width): a comma, a lone CR, a space, a byte below '-' that ends nothing.
+    `${ordinary.slice(0, 20)},${ordinary.slice(21)}`,
+    `${ordinary.slice(0, 30)}\r${ordinary.slice(31)}`,
+    `${ordinary.slice(0, 9)} ${ordinary.slice(10)}`,
+    `${ordinary.slice(0, 33)}+${ordinary.slice(34)}`,
   ]);
 }
 
@@ -207,5 +212,32 @@ test('fast path: ordinary lines with bytes below "-" in their fields are read in
     assert.deepEqual(decodeRows(enc.finish()).rows, [
       { transactionId: id, storeId: 3, userId: 631, finalAmountCents: 7550, createdAt: Date.UTC(2024, 6, 18, 19, 19, 34) / 1000 },
     ]);
+  }
+});
+
+test('fast path: an unneeded field as wide as a UUID is skipped by words, never past a separator', () => {
+  const p = new CsvParser();
+  p.feed(Buffer.from('transaction_id,item_id,quantity,unit_price,subtotal,created_at\n'));
+  assert.ok(p.next());
+  const fast = FastRowDecoder.for(new RowParser('transaction_items', p.record, 'items.csv'), 1 << 20)!;
+  assert.ok(fast !== null);
+  const id = '04ecb88f-5ea7-406e-9feb-e94af07115c7';
+  const row = { itemId: 4, quantity: 2, subtotalCents: 1900, createdAt: Date.UTC(2024, 7, 28, 20, 16, 45) / 1000 };
+  for (let at = 0; at < id.length; at++) {
+    for (const b of [' ', '+', '!', 'ü', ',', '\n', '\r']) {
+      // The line starts 0..2 bytes into the buffer: the words are read unaligned too.
+      const lead = 'x\n'.slice(0, at % 3);
+      const line = Buffer.from(`${lead}${id.slice(0, at)}${b}${id.slice(at + 1)},4,2,9.5,19.0,2024-08-28 20:16:45\n`);
+      const enc = new BatchEncoder('transaction_items');
+      const next = fast.decode(line, lead.length, enc);
+      if (b === ',' || b === '\n' || b === '\r') {
+        // Another field or a line end inside: not this line's shape, the generic path decides.
+        assert.equal(next, -1, `${JSON.stringify(b)} at ${at}`);
+        continue;
+      }
+      assert.equal(next, line.length, `${JSON.stringify(b)} at ${at}`);
+      enc.commitRow();
+      assert.deepEqual(decodeRows(enc.finish()).rows, [row]);
+    }
   }
 });
