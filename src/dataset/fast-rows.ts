@@ -4,6 +4,8 @@ import { UUID_TEXT_BYTES } from './uuid-bytes.js';
 import { CENTS, GUEST_USER_ID, ID_OR_GUEST, INT32, TIMESTAMP, type RowParser } from './rows.js';
 
 const COMMA = 0x2c;
+const DOT = 0x2e;
+const ZERO = 0x30;
 const LF = 0x0a;
 const CR = 0x0d;
 /** A timestamp is fixed-width, like a lowercase canonical UUID: both read in place, never scanned. */
@@ -110,6 +112,45 @@ function parseExpression(kind: number): string {
   }
 }
 
+/**
+ * Reads a needed number from buf[i] while scanning it, when it has the plain shape the data
+ * almost always has: 1-9 digits (ids and int32) with an optional '.' and zeros ('2080.0'), or
+ * 1-7 digits and at most two decimals (cents; 7 digits keep cents within int32). Leaves `ok`
+ * false on anything else (a sign, a space, more digits, a third decimal), `j` on the first byte
+ * it did not take; the field parser then reads the whole field, so the value is always the
+ * generic path's.
+ */
+function fusedNumber(kind: number): string[] {
+  const digits = ['v = 0;', `for (; j < len; j++) { const d = buf[j] - ${ZERO}; if (d < 0 || d > 9) break; v = v * 10 + d; }`];
+  if (kind === CENTS)
+    return [
+      ...digits,
+      'ok = j > i && j - i <= 7;',
+      `if (ok && j < len && buf[j] === ${DOT}) {`,
+      '  j++;',
+      `  const d1 = j < len ? buf[j] - ${ZERO} : -1;`,
+      '  if (d1 < 0 || d1 > 9) ok = false;',
+      '  else {',
+      '    j++;',
+      `    const d2 = j < len ? buf[j] - ${ZERO} : -1;`,
+      '    if (d2 >= 0 && d2 <= 9) {',
+      '      v = v * 100 + d1 * 10 + d2;',
+      '      j++;',
+      '    } else v = v * 100 + d1 * 10;',
+      '  }',
+      '} else v *= 100;',
+    ];
+  return [
+    ...digits,
+    'ok = j > i && j - i <= 9;',
+    `if (ok && j < len && buf[j] === ${DOT}) {`,
+    '  const f = ++j;',
+    `  while (j < len && buf[j] === ${ZERO}) j++;`,
+    '  ok = j > f;',
+    '}',
+  ];
+}
+
 /** The body of the factory: returns the decode function for this column plan. */
 function decoderSource(plan: ReturnType<RowParser['columnPlan']>, maxRecordBytes: number): string {
   const int = (n: number): number => {
@@ -117,7 +158,7 @@ function decoderSource(plan: ReturnType<RowParser['columnPlan']>, maxRecordBytes
     return n;
   };
   const last = plan.wireIndex.length - 1;
-  const lines = ['const len = buf.length;', 'let i = start;', 'let j = 0;', 'let v = 0;'];
+  const lines = ['const len = buf.length;', 'let i = start;', 'let j = 0;', 'let v = 0;', 'let ok = false;'];
   for (let c = 0; c <= last; c++) {
     const k = int(plan.wireIndex[c]);
     lines.push(`// column ${c}`);
@@ -143,12 +184,26 @@ function decoderSource(plan: ReturnType<RowParser['columnPlan']>, maxRecordBytes
           `  for (; j < i + ${UUID_TEXT_BYTES}; j += 4) { const w = view.getUint32(j, true); if (((w - ${WORD_DASHES}) & ~w & ${WORD_HIGH_BITS}) !== 0) break; }`,
           '}',
         );
+      const kind = int(plan.kind[c]);
+      // A needed number in its plain shape is read while it is scanned (fusedNumber); any other
+      // shape, and every unneeded field, is scanned to its end (bytes read so far are digits, '.'
+      // or '0': none ends a field), then a needed one goes through the field parser.
+      if (k >= 0) lines.push(...fusedNumber(kind));
       // Digits, letters, '-', '.', ':' are all above ','; one comparison for almost every byte.
-      lines.push(
+      const scan = [
         `for (; j < len; j++) { const ch = buf[j]; if (ch <= ${COMMA} && (ch === ${COMMA} || ch === ${LF} || ch === ${CR})) break; }`,
         'if (j >= len) return -1;',
-      );
-      if (k >= 0) lines.push(`v = ${parseExpression(int(plan.kind[c]))};`, 'if (v !== v) return -1;', `enc.setNum(${k}, v);`);
+      ];
+      if (k < 0) lines.push(...scan);
+      else
+        lines.push(
+          `if (!ok || j >= len || (buf[j] !== ${COMMA} && buf[j] !== ${LF} && buf[j] !== ${CR})) {`,
+          ...scan.map((l) => `  ${l}`),
+          `  v = ${parseExpression(kind)};`,
+          '  if (v !== v) return -1;',
+          '}',
+          `enc.setNum(${k}, v);`,
+        );
     }
     if (c < last) {
       lines.push(`if (buf[j] !== ${COMMA}) return -1;`, 'i = j + 1;');
