@@ -64,11 +64,16 @@ export async function* readTableBatches(
   // Completed batches; the newest is held back so that bytes after the last row (blank
   // lines, later files' headers) can still be added to its inputBytes at the end.
   const ready: TableBatch[] = [];
+  // Fast rows that still fit the current batch without a size check (each adds exactly
+  // `fastRowBytes`); 0: check the size before the next one. Anything else that changes the
+  // batch sets it to 0, so cuts fall exactly where checking every row would put them.
+  let fastRoom = 0;
   const cut = (at: number): void => {
     ready.push({ payload: enc.finish(), rows: pendingRows, rejects, inputBytes: at - cutAt });
     pendingRows = 0;
     rejects = [];
     cutAt = at;
+    fastRoom = 0;
   };
 
   for (const f of files) {
@@ -82,11 +87,15 @@ export async function* readTableBatches(
         // Plain lines of the big tables go through the one-pass decoder; it leaves anything
         // else (quotes, blank lines, invalid values, a line split across chunks) to the generic path.
         if (fast !== null && parser.fastReady()) {
-          if (pendingRows > 0 && enc.byteLength + fastRowBytes > maxBytes) cut(doneBytes + parser.consumed);
+          if (fastRoom <= 0) {
+            if (pendingRows > 0 && enc.byteLength + fastRowBytes > maxBytes) cut(doneBytes + parser.consumed);
+            fastRoom = Math.floor((maxBytes - enc.byteLength) / fastRowBytes);
+          }
           const next = fast.decode(parser.buffer, parser.position, enc);
           if (next >= 0 && parser.plainUpTo(fast.lineEnd)) {
             enc.commitRow();
             pendingRows++;
+            fastRoom--;
             parser.consumeLine(next);
             continue;
           }
@@ -116,6 +125,7 @@ export async function* readTableBatches(
         if (pendingRows > 0 && enc.byteLength + enc.rowBytes(strBytes) > maxBytes) cut(doneBytes + rec.byteStart);
         encodeRecord(rp, enc, rec);
         pendingRows++;
+        fastRoom = 0;
       }
     };
     // Each chunk is parsed and drained before the next is taken (fileChunks' contract).
