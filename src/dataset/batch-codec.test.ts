@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchDecodeError } from '../node/errors.js';
-import { BatchEncoder, decodeBatch, stringAt, TextRowReader, textIsPackedUuids } from './batch-codec.js';
+import { BatchEncoder, ColumnScratch, decodeBatch, stringAt, TextRowReader, textIsPackedUuids } from './batch-codec.js';
 import { validateBatchValues } from './batch-validate.js';
 import { decodeRows, encodeRows, type TransactionRow } from '../testing/batch-rows.js';
 
@@ -211,6 +211,46 @@ test('packed numbers: every width, u32 above 2^31, i32 extremes', () => {
     ];
     assert.deepEqual(decodeRows(encodeRows('transaction_items', rows)).rows, rows, `span ${span}`);
   }
+});
+
+test('a column scratch: the same values as fresh columns, in memory reused from batch to batch', () => {
+  const scratch = new ColumnScratch();
+  const items = (n: number, seed: number): { itemId: number; quantity: number; subtotalCents: number; createdAt: number }[] =>
+    Array.from({ length: n }, (_, i) => ({
+      itemId: (i * seed) % 4294967296,
+      quantity: i % 2 === 0 ? -i * seed : i,
+      subtotalCents: i * 3 + seed,
+      createdAt: 2147483648 + i * seed,
+    }));
+  const read = (payload: Buffer, s?: ColumnScratch): number[][] => {
+    const b = decodeBatch(payload, s);
+    if (b.table !== 'transaction_items') throw new Error(b.table);
+    return [Array.from(b.itemId), Array.from(b.quantity), Array.from(b.subtotalCents), Array.from(b.createdAt)];
+  };
+  const buffers: ArrayBufferLike[] = [];
+  // Growing, shrinking, growing past the first size; signed and unsigned columns; another table in between.
+  for (const [n, seed] of [
+    [100, 7],
+    [3, 11],
+    [5000, 13],
+    [0, 1],
+    [4000, 17],
+  ] as const) {
+    const payload = encodeRows('transaction_items', items(n, seed));
+    assert.deepEqual(read(payload, scratch), read(payload), `${n} rows`);
+    const b = decodeBatch(payload, scratch);
+    if (b.table !== 'transaction_items') throw new Error(b.table);
+    assert.equal(b.quantity.length, n);
+    assert.ok(b.quantity instanceof Int32Array && b.itemId instanceof Uint32Array);
+    buffers.push(b.quantity.buffer);
+    const t = decodeBatch(encodeRows('transactions', tx), scratch);
+    if (t.table !== 'transactions') throw new Error(t.table);
+    assert.deepEqual(Array.from(t.userId), [-1, 140170, 0]);
+  }
+  // One allocation per growth (100, then 5000 rows), none for the batches that fit.
+  assert.equal(new Set(buffers).size, 2);
+  assert.equal(buffers[3], buffers[2]);
+  assert.equal(buffers[4], buffers[2]);
 });
 
 test('encoder grows, is reusable after finish, byteLength bounds the size', () => {

@@ -12,7 +12,7 @@ import {
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { assertSessionId, newSessionId } from '../protocol/wire/session-id.js';
 import { ProtocolError, CoffeeError, ErrorCode, isCoffeeError } from '../node/errors.js';
-import { decodeBatch } from '../dataset/batch-codec.js';
+import { ColumnScratch, decodeBatch } from '../dataset/batch-codec.js';
 import { validateBatchValues } from '../dataset/batch-validate.js';
 import { tableFromCode, isTableName, type TableName } from '../dataset/tables.js';
 import type { InMessage } from '../node/middleware/broker.js';
@@ -70,6 +70,12 @@ export interface ClientSessionOptions {
 }
 
 type Waiter = { resolve: () => void; reject: (e: Error) => void };
+
+/**
+ * The columns a batch is validated from, shared by every connection of this gateway: a batch is
+ * decoded and checked in one synchronous step, and nothing keeps its columns afterwards.
+ */
+const VALIDATION_COLUMNS = new ColumnScratch();
 
 /** Constant-time comparison of a presented client token with the configured one. */
 function tokenEquals(presented: string, expected: string): boolean {
@@ -245,7 +251,7 @@ export class ClientSession {
     // Validate before anything reaches the broker: a bad batch must not poison a queue.
     let decoded;
     try {
-      decoded = decodeBatch(payload);
+      decoded = decodeBatch(payload, VALIDATION_COLUMNS);
     } catch (err) {
       throw new ProtocolError(ErrorCode.BATCH_MALFORMED, `${table} batch ${seq}: ${(err as Error).message}`);
     }

@@ -1,6 +1,6 @@
 import type { InMessage } from '../../node/middleware/broker.js';
 import { partitionOf, type Topology } from '../../node/middleware/topology.js';
-import { decodeBatch } from '../../dataset/batch-codec.js';
+import { ColumnScratch, decodeBatch } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { inQueryPeriod, monthKey } from '../../queries/rules.js';
 import { encodeTuples, type Q2Partial } from '../../protocol/payloads/json.js';
@@ -11,16 +11,18 @@ import type { StatelessHandler } from '../runtime/stateless.js';
 import { MonthItemSums } from './month-item-sums.js';
 
 export function itemFilterLogic(topology: Topology): StatelessHandler {
-  const sums = new MonthItemSums(); // one per node, reset for each batch
-  return (msg) => filterItems(msg, topology, sums);
+  // One per node, reused for each batch.
+  const sums = new MonthItemSums();
+  const columns = new ColumnScratch();
+  return (msg) => filterItems(msg, topology, sums, columns);
 }
 
 /**
  * Filters a batch of transaction items to 2024–2025 and sums quantity and subtotal per
  * (month, item); the partial goes to the q2-agg partition owning the month.
  */
-export function filterItems(msg: InMessage, topology: Topology, sums = new MonthItemSums()): Emit[] {
-  const batch = decodeBatch(msg.body);
+export function filterItems(msg: InMessage, topology: Topology, sums = new MonthItemSums(), columns?: ColumnScratch): Emit[] {
+  const batch = decodeBatch(msg.body, columns);
   if (batch.table !== 'transaction_items') throw new BatchDecodeError(`item-filter got a ${batch.table} batch`);
   sums.reset();
   let dropped = 0;

@@ -1,6 +1,6 @@
 import type { InMessage } from '../../node/middleware/broker.js';
 import { partitionOf, type Topology } from '../../node/middleware/topology.js';
-import { decodeBatch, TextRowReader } from '../../dataset/batch-codec.js';
+import { ColumnScratch, decodeBatch, TextRowReader } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
 import { inQueryPeriod, inHourWindow, halfKey, Q1_MIN_FINAL_AMOUNT_CENTS } from '../../queries/rules.js';
 import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
@@ -13,9 +13,10 @@ import type { StatelessHandler } from '../runtime/stateless.js';
 import { StoreUserCounts } from './store-user-counts.js';
 
 export function txFilterLogic(topology: Topology): StatelessHandler {
-  // One Q4 table per q4-count partition, per node, reset for each batch.
+  // Per node, reused for each batch: one Q4 table per q4-count partition, the decoded columns.
   const q4 = Array.from({ length: topology.partitions('q4-count') }, () => new StoreUserCounts());
-  return (msg) => filterTransactions(msg, topology, q4);
+  const columns = new ColumnScratch();
+  return (msg) => filterTransactions(msg, topology, q4, columns);
 }
 
 /**
@@ -28,8 +29,9 @@ export function filterTransactions(
   msg: InMessage,
   topology: Topology,
   q4 = Array.from({ length: topology.partitions('q4-count') }, () => new StoreUserCounts()),
+  columns?: ColumnScratch,
 ): Emit[] {
-  const batch = decodeBatch(msg.body);
+  const batch = decodeBatch(msg.body, columns);
   if (batch.table !== 'transactions') throw new BatchDecodeError(`tx-filter got a ${batch.table} batch`);
   const p1 = topology.partitions('q1-sort');
   const p3 = topology.partitions('q3-agg');
