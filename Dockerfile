@@ -65,6 +65,5 @@ USER node
 HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "[ -z \"$HEALTH_PORT\" ] && exit 0; exec 3<>/dev/tcp/127.0.0.1/$HEALTH_PORT && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 8 status <&3 && [[ $status == *' 200 '* ]]"]
 
-# V8 flags: src/node/v8-flags.ts (PIPELINE_V8_FLAGS; a test keeps the two the same).
-ENTRYPOINT ["node", "--initial-old-space-size=64", "bin/coffee-analysis.js"]
+ENTRYPOINT ["node", "bin/coffee-analysis.js"]
 CMD ["--help"]

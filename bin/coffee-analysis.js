@@ -13,8 +13,10 @@ const bundled = process.env.COFFEE_NO_BUNDLE !== '1';
 const command = process.argv[2];
 const cached = CACHED.includes(command) ? fileURLToPath(new URL(`../dist/bundle/cached/${command}.cjs`, import.meta.url)) : '';
 if (bundled && cached && existsSync(cached)) {
-  const { loadCachedBundle } = await import('../dist/tools/cli/code-cache.js');
-  loadCachedBundle(cached, `${cached}.cache`).exports.main(process.argv.slice(3));
+  const { cacheFileFor, loadCachedBundle } = await import('../dist/tools/cli/code-cache.js');
+  // The cache made under this process's flags (the bulk nodes', src/node/v8-flags.ts), else the plain one.
+  const own = cacheFileFor(cached, process.execArgv);
+  loadCachedBundle(cached, existsSync(own) ? own : `${cached}.cache`).exports.main(process.argv.slice(3));
 } else {
   const bundle = new URL('../dist/bundle/bin/main.js', import.meta.url);
   const entry = bundled && existsSync(bundle) ? bundle.href : '../dist/tools/cli/main.js';

@@ -58,6 +58,9 @@ await build({
 // Node 20), no splitting (one file, one cache). import.meta.url is the bundle's own URL, as in the
 // ESM bundle. Each entry exports main(argv) and preload() (see src/tools/cli/node-entry.ts).
 const cachedDir = path.join(root, 'dist', 'bundle', 'cached');
+const codeCache = path.join(root, 'dist', 'tools', 'cli', 'code-cache.js');
+const { cacheFileFor } = await import(codeCache);
+const { BULK_NODE_V8_FLAGS } = await import(path.join(root, 'dist', 'node', 'v8-flags.js'));
 for (const [name, entry] of Object.entries(CACHED)) {
   const file = path.join(cachedDir, `${name}.cjs`);
   await build({
@@ -80,19 +83,24 @@ for (const [name, entry] of Object.entries(CACHED)) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  // A child, so the modules' side effects (timers, handlers) die with it; same Node, no NODE_OPTIONS
-  // (V8 refuses a cache made under other V8 flags).
-  execFileSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { loadCachedBundle, writeCache } from ${JSON.stringify(path.join(root, 'dist', 'tools', 'cli', 'code-cache.js'))};
-       const b = loadCachedBundle(${JSON.stringify(file)}, '');
-       await b.exports.preload();
-       writeCache(${JSON.stringify(`${file}.cache`)}, b.createCache());
-       process.exit(0);`,
-    ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
-  );
+  // One cache per set of V8 flags the bundle runs under (V8 refuses a cache made under other
+  // flags): none, and for the node bundle also the bulk nodes' flags (src/node/v8-flags.ts).
+  // Each made by a child, so the modules' side effects (timers, handlers) die with it; same
+  // Node, no NODE_OPTIONS.
+  for (const flags of name === 'node' ? [[], BULK_NODE_V8_FLAGS] : [[]]) {
+    execFileSync(
+      process.execPath,
+      [
+        ...flags,
+        '--input-type=module',
+        '-e',
+        `import { loadCachedBundle, writeCache } from ${JSON.stringify(codeCache)};
+         const b = loadCachedBundle(${JSON.stringify(file)}, '');
+         await b.exports.preload();
+         writeCache(${JSON.stringify(cacheFileFor(file, flags))}, b.createCache());
+         process.exit(0);`,
+      ],
+      { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+  }
 }

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI_BIN } from '../node/config/paths.js';
-import { PIPELINE_V8_FLAGS } from '../node/v8-flags.js';
 import { CoffeeError, ErrorCode } from '../node/errors.js';
 import type { ClientResources, ClientSummary } from './options.js';
 
@@ -43,7 +42,7 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
   if (opts.htmlReport === false) args.push('--no-html');
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
-    const child = spawn(process.execPath, [...PIPELINE_V8_FLAGS, ...args], {
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'],
       signal: opts.signal,
     });

@@ -1,19 +1,57 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './config/paths.js';
-import { PIPELINE_V8_FLAGS } from './v8-flags.js';
+import { NODE_KINDS } from './config/cluster.js';
+import { BULK_NODE_KINDS, BULK_NODE_V8_FLAGS, v8FlagsFor } from './v8-flags.js';
+import { cacheFileFor } from '../tools/cli/code-cache.js';
 
-test("the image's ENTRYPOINT starts every container with the pipeline's V8 flags", () => {
-  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
-  const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
-  assert.ok(line !== undefined, 'an ENTRYPOINT line');
-  assert.deepEqual(JSON.parse(line.slice('ENTRYPOINT '.length)), ['node', ...PIPELINE_V8_FLAGS, 'bin/coffee-analysis.js']);
+test('the bulk kinds (gateways, filters) get the flags, every other kind none', () => {
+  for (const kind of NODE_KINDS) assert.deepEqual(v8FlagsFor(kind), BULK_NODE_KINDS.includes(kind) ? BULK_NODE_V8_FLAGS : [], kind);
+  assert.deepEqual([...BULK_NODE_KINDS].sort(), ['gateway', 'item-filter', 'tx-filter']);
 });
 
 test('this Node accepts the flags (an unknown one exits with "bad option")', () => {
-  const r = spawnSync(process.execPath, [...PIPELINE_V8_FLAGS, '-e', '0'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...BULK_NODE_V8_FLAGS, '-e', '0'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('the build made a code cache V8 accepts for each way a cached bundle is started', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'v8-flags-'));
+  try {
+    const loader = path.join(REPO_ROOT, 'dist', 'tools', 'cli', 'code-cache.js');
+    // As bin/coffee-analysis.js loads it: the cache named after the process's own flags (a script
+    // file, so that those are all of its execArgv), else the plain one.
+    const rejected = (bundle: string, flags: readonly string[]): string => {
+      const file = path.join(REPO_ROOT, 'dist', 'bundle', 'cached', `${bundle}.cjs`);
+      const script = path.join(dir, `${bundle}-${flags.length}.mjs`);
+      writeFileSync(
+        script,
+        `import { existsSync } from 'node:fs';
+        import { cacheFileFor, loadCachedBundle } from ${JSON.stringify(loader)};
+        const own = cacheFileFor(${JSON.stringify(file)}, process.execArgv);
+        const b = loadCachedBundle(${JSON.stringify(file)}, existsSync(own) ? own : ${JSON.stringify(`${file}.cache`)});
+        process.stdout.write(String(b.cacheRejected));
+        process.exit(0);`,
+      );
+      const r = spawnSync(process.execPath, [...flags, script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(rejected('node', BULK_NODE_V8_FLAGS), 'false', 'node bundle, bulk flags');
+    assert.equal(rejected('node', []), 'false', 'node bundle, no flags');
+    assert.equal(rejected('client', []), 'false', 'client bundle');
+    assert.equal(rejected('start', []), 'false', 'start bundle');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('each set of flags has its own cache file', () => {
+  assert.equal(cacheFileFor('/d/node.cjs', []), '/d/node.cjs.cache');
+  assert.equal(cacheFileFor('/d/node.cjs', ['--initial-old-space-size=64']), '/d/node.cjs.initial-old-space-size-64.cache');
+  assert.notEqual(cacheFileFor('/d/node.cjs', ['--a=1', '--b']), cacheFileFor('/d/node.cjs', ['--a=1']));
 });

@@ -1,14 +1,27 @@
+import type { NodeKind } from './config/cluster.js';
+
 /**
- * V8 flags every process of the pipeline starts with: the nodes (local runner, and the image's
- * ENTRYPOINT for containers; a test checks the Dockerfile says the same) and the clients this
- * project spawns (`npm start`, `bench`).
+ * V8 flags of the nodes that carry the data itself: every batch passes through a gateway and a
+ * filter. The local runner puts them ahead of the script; in containers, compose gives those
+ * services the same entrypoint flags (compose-file.ts). The build makes the node bundle's code
+ * cache once without flags and once under these (V8 refuses a cache made under other flags; a
+ * refused cache costs each node ~0.15 CPU-s of compiling).
  *
- * `--initial-old-space-size=64`: a node's live heap is ~10-15 MB, and V8 set its old-generation
- * limit at about twice that, so the few objects each batch leaves behind (message and frame
- * wrappers of 1-4 MB bodies) reached it every few hundred milliseconds: 4-7 full mark-compacts
- * per gateway, filter and client in one scale-0.33 run, a fifth to a third of those nodes' CPU
- * in `perf` (issue 11). With 64 MB none happened during a run (four runs in a row on one
- * cluster); the idle memory reducer still compacts between runs. 32 MB was not enough. Peak
- * RSS stays well under the 300 MB a node may use (README, "Performance").
+ * `--initial-old-space-size=64`: a node's live heap is ~10-15 MB, and V8 set its
+ * old-generation limit at about twice that, so what each batch leaves behind (message and frame
+ * wrappers of 1-4 MB bodies) reached it every few hundred milliseconds: 1-7 full mark-compacts
+ * per gateway and filter in one scale-0.33 run, a fifth to a third of their CPU in `perf`
+ * (issue 11). With 64 MB none happened during a run (four runs in a row on one cluster); the
+ * idle memory reducer still compacts between runs; 32 MB was not enough. Not for every node: a
+ * process started with it spends ~20 ms more CPU starting (it grows its heap instead of
+ * collecting while it loads), which the other 15 nodes would pay at every start for nothing.
  */
-export const PIPELINE_V8_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+export const BULK_NODE_V8_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+
+/** The kinds that get BULK_NODE_V8_FLAGS. */
+export const BULK_NODE_KINDS: readonly NodeKind[] = ['gateway', 'tx-filter', 'item-filter'];
+
+/** The V8 flags a node of `kind` starts with. */
+export function v8FlagsFor(kind: NodeKind): readonly string[] {
+  return BULK_NODE_KINDS.includes(kind) ? BULK_NODE_V8_FLAGS : [];
+}

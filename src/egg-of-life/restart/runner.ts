@@ -3,7 +3,7 @@ import { getPriority, setPriority } from 'node:os';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
-import { PIPELINE_V8_FLAGS } from '../../node/v8-flags.js';
+import { v8FlagsFor } from '../../node/v8-flags.js';
 import { pidFileOf, isNodeProcess, readPidFile, signal, waitFor } from '../../node/processes.js';
 import type { ClusterConfig } from '../../node/config/cluster.js';
 import type { NodeSpec } from './node-spec.js';
@@ -74,7 +74,7 @@ export class LocalProcessRunner implements RestartRunner {
     mkdirSync(this.logDir, { recursive: true });
     const fd = openSync(this.logFile(spec.id), 'a');
     try {
-      const child = spawn(process.execPath, [...PIPELINE_V8_FLAGS, ...spec.args], {
+      const child = spawn(process.execPath, [...v8FlagsFor(spec.kind), ...spec.args], {
         detached: true,
         stdio: ['ignore', fd, fd],
         env: nodeEnv(spec),

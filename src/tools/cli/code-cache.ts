@@ -44,6 +44,16 @@ export function loadCachedBundle(file: string, cacheFile: string): CachedBundle 
   };
 }
 
+/**
+ * The cache file of `bundle` for a process started with V8 flags `execArgv`: V8 refuses a cache
+ * made under other flags, so each set of flags a bundle runs under has its own file
+ * (`<bundle>.cache` without flags, `<bundle>.<flags joined by '.'>.cache` with them).
+ */
+export function cacheFileFor(bundle: string, execArgv: readonly string[]): string {
+  if (execArgv.length === 0) return `${bundle}.cache`;
+  return `${bundle}.${execArgv.map((f) => f.replace(/^-+/, '').replace(/[^A-Za-z0-9]+/g, '-')).join('.')}.cache`;
+}
+
 /** Writes a cache atomically (a node reading it mid-write sees the old file or the new one). */
 export function writeCache(cacheFile: string, data: Buffer): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;

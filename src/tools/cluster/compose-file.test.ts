@@ -4,6 +4,10 @@ import { parse, stringify } from 'yaml';
 import { ClusterConfigSchema } from '../../node/config/cluster.js';
 import { eggTargets } from '../../node/heartbeat/targets.js';
 import { clusterConfigFor, composeFile, rabbitmqConf, type ComposeOptions } from './compose-file.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../node/config/paths.js';
+import { BULK_NODE_KINDS, BULK_NODE_V8_FLAGS } from '../../node/v8-flags.js';
 
 const replicas = ClusterConfigSchema.parse({}).replicas;
 
@@ -29,6 +33,7 @@ interface Svc {
   image: string;
   container_name: string;
   command: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   volumes: string[];
   env_file?: string[];
@@ -139,4 +144,20 @@ test('compose: --brokers 3 with host networking gives each broker its own ports'
     f.services['gateway-0'].environment?.AMQP_URL,
     'amqp://guest:guest@127.0.0.1:5672/,amqp://guest:guest@127.0.0.1:5673/,amqp://guest:guest@127.0.0.1:5674/',
   );
+});
+
+test("compose: the bulk nodes (gateways, filters) get the image's ENTRYPOINT with their V8 flags; the others and the clients keep it", () => {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  assert.ok(line !== undefined, 'an ENTRYPOINT line');
+  const [node, ...script] = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
+  assert.deepEqual([node, ...script], ['node', 'bin/coffee-analysis.js']);
+  const f = render(options());
+  for (const [name, svc] of Object.entries(f.services)) {
+    const kind = name.replace(/-\d+$/, '');
+    if ((BULK_NODE_KINDS as readonly string[]).includes(kind))
+      assert.deepEqual(svc.entrypoint, [node, ...BULK_NODE_V8_FLAGS, ...script], name);
+    else assert.equal(svc.entrypoint, undefined, name);
+  }
+  assert.ok(Object.keys(f.services).filter((n) => /^(gateway|tx-filter|item-filter)-/.test(n)).length >= 6);
 });

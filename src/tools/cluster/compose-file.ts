@@ -1,4 +1,5 @@
 import { NODE_KINDS, nodeId, type NodeKind } from '../../node/config/cluster.js';
+import { v8FlagsFor } from '../../node/v8-flags.js';
 
 /** What `coffee-analysis compose` deploys; every field set (the CLI fills in the defaults). */
 export interface ComposeOptions {
@@ -179,6 +180,9 @@ export function composeFile(opts: ComposeOptions): Record<string, unknown> {
         stop_grace_period: '10s',
       };
       volumes[`${name}-state`] = {};
+      // The image's ENTRYPOINT (`node bin/coffee-analysis.js`) with this kind's V8 flags, if any.
+      const flags = v8FlagsFor(kind);
+      if (flags.length > 0) svc.entrypoint = ['node', ...flags, 'bin/coffee-analysis.js'];
       if (kind === 'gateway') {
         const port = opts.ports.gateway + 2 * i;
         env.HEALTH_PORT = String(port + 1);

@@ -12,7 +12,7 @@ import { readRegistry, registryFile } from '../../egg-of-life/restart/registry.j
 import { runChaos, seededRandom } from '../chaos/chaos.js';
 import { WORKER_KINDS, loadClusterConfig, type ClusterConfig } from '../../node/config/cluster.js';
 import { CLI_BIN } from '../../node/config/paths.js';
-import { PIPELINE_V8_FLAGS } from '../../node/v8-flags.js';
+import { v8FlagsFor } from '../../node/v8-flags.js';
 import { freePortBlock } from '../../testing/ports.js';
 
 /** Dummy nodes only (no Egg of Life): start order, registry, readiness, chaos, stop. */
@@ -76,9 +76,10 @@ test('local cluster: starts, writes the registry, gets ready, refuses a second s
   for (const n of cluster.nodes()) {
     const nice = specs.find((s) => s.id === n.id)!.nice ?? 0;
     assert.equal(os.getPriority(n.pid), Math.min(19, os.getPriority() + nice), n.id);
-    // ... and with the pipeline's V8 flags ahead of its script (v8-flags.ts).
+    // ... and with its kind's V8 flags ahead of its script (v8-flags.ts), none for most kinds.
+    const spec = specs.find((s) => s.id === n.id)!;
     const argv = readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0');
-    assert.deepEqual(argv.slice(1, 1 + PIPELINE_V8_FLAGS.length), [...PIPELINE_V8_FLAGS], n.id);
+    assert.deepEqual(argv.slice(1, argv.indexOf(spec.args[0])), [...v8FlagsFor(spec.kind)], n.id);
   }
   assert.ok(await waitFor(() => lines.some((l) => l.startsWith('[gateway-1] ') && l.includes('dummy node up')), 5000), 'prefixed output');
 
