@@ -42,10 +42,7 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
   if (opts.htmlReport === false) args.push('--no-html');
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'],
-      signal: opts.signal,
-    });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'], signal: opts.signal });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString();
