@@ -5,7 +5,7 @@ import type { NodeKind } from './config/cluster.js';
  * filter. The local runner puts them ahead of the script; in containers, compose gives those
  * services the same entrypoint flags (compose-file.ts). The build makes the node bundle's code
  * cache once without flags and once under these (V8 refuses a cache made under other flags; a
- * refused cache costs each node ~0.15 CPU-s of compiling).
+ * refused cache costs each node ~0.1 CPU-s of compiling: README, "Start-up").
  *
  * `--initial-old-space-size=64`: a node's live heap is ~10-15 MB, and V8 set its
  * old-generation limit at about twice that, so what each batch leaves behind (message and frame
