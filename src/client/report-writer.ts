@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { REPORT_HEADERS, renderQ2BestSelling, renderQ2MostProfit, renderQ3, renderQ4, writeQ1Row } from '../queries/report-format.js';
 import { writeReports } from '../queries/report-writer.js';
-import { BatchDecodeError } from '../node/errors.js';
+import { q1RowIdEnd } from '../protocol/payloads/q1-rows.js';
 import type { ResultCollector } from './results.js';
 
 /**
@@ -41,10 +41,8 @@ class RunCursor {
       this.chunk = readFileSync(this.collector.chunkFile(this.p, this.ks[this.next++]));
       this.off = 0;
     }
-    const n = this.chunk[this.off];
-    if (this.off + 5 + n > this.chunk.length) throw new BatchDecodeError('q1 rows payload truncated');
     this.idStart = this.off + 1;
-    this.idEnd = this.idStart + n;
+    this.idEnd = q1RowIdEnd(this.chunk, this.off);
     this.cents = this.chunk.readInt32LE(this.idEnd);
   }
 

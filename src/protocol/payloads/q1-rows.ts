@@ -35,13 +35,21 @@ export class Q1RowsWriter {
   }
 }
 
+/**
+ * Where the id of the row at buf[off] ends (it starts at off + 1; its amount is the i32 at the
+ * end, and the next row starts 4 bytes later). Throws BatchDecodeError on a truncated row.
+ */
+export function q1RowIdEnd(buf: Buffer, off: number): number {
+  const end = off + 1 + buf[off];
+  if (end + 4 > buf.length) throw new BatchDecodeError('q1 rows payload truncated');
+  return end;
+}
+
 /** Calls `visit(idStart, idEnd, cents)` per row; ids are byte ranges of `buf`. */
 export function forEachQ1Row(buf: Buffer, visit: (idStart: number, idEnd: number, cents: number) => void): void {
-  let off = 0;
-  while (off < buf.length) {
-    const n = buf[off];
-    if (off + 5 + n > buf.length) throw new BatchDecodeError('q1 rows payload truncated');
-    visit(off + 1, off + 1 + n, buf.readInt32LE(off + 1 + n));
-    off += 5 + n;
+  for (let off = 0; off < buf.length;) {
+    const idEnd = q1RowIdEnd(buf, off);
+    visit(off + 1, idEnd, buf.readInt32LE(idEnd));
+    off = idEnd + 4;
   }
 }
