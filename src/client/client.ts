@@ -1,9 +1,9 @@
 import { existsSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MAX_FRAME_BYTES, FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
+import { FrameType, encodeJsonFrame, type Frame } from '../protocol/wire/frames.js';
 import {
   PROTOCOL_VERSION,
-  BATCH_HEAD_BYTES,
+  MAX_BATCH_PAYLOAD_BYTES,
   decodeBatchAck,
   decodeComplete,
   decodeErrorBody,
@@ -27,9 +27,6 @@ import { preloadChartLibraries } from '../queries/report-charts.js';
 
 /** Pause before trying again when every gateway refused the connection (nothing listening yet). */
 const REFUSED_RETRY_MS = 50;
-
-/** The largest batch payload a gateway takes (its default frame limit, less the frame's heads). */
-const MAX_BATCH_PAYLOAD_BYTES = DEFAULT_MAX_FRAME_BYTES - 1 - BATCH_HEAD_BYTES;
 
 interface Deferred<T> {
   promise: Promise<T>;

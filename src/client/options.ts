@@ -1,5 +1,7 @@
 import type { TableName } from '../dataset/tables.js';
 import type { DataQuality } from '../queries/data-quality.js';
+import { MAX_BATCH_PAYLOAD_BYTES } from '../protocol/wire/messages.js';
+import { UsageError } from '../node/errors.js';
 
 /** Options of one client run; every field but the folders has a default (`resolveClientOptions`). */
 export interface ClientOptions {
@@ -12,7 +14,9 @@ export interface ClientOptions {
   /**
    * Largest batch (bytes), counted as the encoder's upper bound (every number 4 bytes, every
    * id as text), so that a frame never exceeds the gateway's limit; packed, a batch is ~45 %
-   * of it. 4 MiB measured best on this machine kind (README, Performance).
+   * of it. Default and most: the largest a gateway's default frame limit takes (8 MiB less the
+   * frame's heads). Every batch costs each stage a message or more (README, Performance), so
+   * the largest measured best.
    */
   maxBatchBytes?: number;
   /** Batches sent but not yet acknowledged by the gateway. */
@@ -53,7 +57,7 @@ export type ClientEvent =
   | { type: 'reports-written'; address: string };
 
 export const CLIENT_DEFAULTS = {
-  maxBatchBytes: 4 * 1024 * 1024,
+  maxBatchBytes: MAX_BATCH_PAYLOAD_BYTES,
   window: 8,
   retryForMs: 60_000,
   maxRecordBytes: 1024 * 1024,
@@ -64,6 +68,11 @@ export const CLIENT_DEFAULTS = {
 export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'authToken'>> & Pick<ClientOptions, 'tls' | 'authToken'>;
 
 export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions {
+  // Above the most, a full batch's frame would be refused by the gateway (ERR_FRAME_TOO_LARGE) mid-run.
+  if (opts.maxBatchBytes !== undefined && !(opts.maxBatchBytes >= 1 && opts.maxBatchBytes <= MAX_BATCH_PAYLOAD_BYTES))
+    throw new UsageError(
+      `largest batch of ${opts.maxBatchBytes} bytes: give at most ${MAX_BATCH_PAYLOAD_BYTES} bytes (--batch-kb ${Math.floor(MAX_BATCH_PAYLOAD_BYTES / 1024)}), so that a batch's frame fits a gateway's frame limit`,
+    );
   return {
     data: opts.data,
     out: opts.out,

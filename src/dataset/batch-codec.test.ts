@@ -4,6 +4,7 @@ import { BatchDecodeError } from '../node/errors.js';
 import { BatchEncoder, ColumnScratch, decodeBatch, stringAt, TextRowReader, textIsPackedUuids } from './batch-codec.js';
 import { validateBatchValues } from './batch-validate.js';
 import { decodeRows, encodeRows, type TransactionRow } from '../testing/batch-rows.js';
+import { deriveRandom } from '../tools/generator/random.js';
 
 const tx: TransactionRow[] = [
   { transactionId: 'a-1', storeId: 3, userId: -1, finalAmountCents: 7500, createdAt: 4102444799 },
@@ -251,6 +252,46 @@ test('a column scratch: the same values as fresh columns, in memory reused from 
   assert.equal(new Set(buffers).size, 2);
   assert.equal(buffers[3], buffers[2]);
   assert.equal(buffers[4], buffers[2]);
+});
+
+test('encoder: byteLength bounds every text mode, and byteLengthWith predicts it row by row', () => {
+  // Ids packed (mode 1: every amount needed; mode 2: a few needed), a batch that turns to text at
+  // its first non-UUID id after many packed rows, and text from the first row.
+  const shapes: Array<{ name: string; textAt: number; needed: number; notNeededAt?: number; wide?: boolean }> = [
+    { name: 'all packed, all needed', textAt: -1, needed: 1 },
+    { name: 'all packed, few needed', textAt: -1, needed: 0.03 },
+    // Numbers over their whole range (4 bytes each, as the bound counts them): only the presence bits' bound is left.
+    { name: 'all packed, all needed but one, wide numbers', textAt: -1, needed: 1, notNeededAt: 1000, wide: true },
+    { name: 'turns to text late', textAt: 2900, needed: 0.03 },
+    { name: 'text from the first row', textAt: 0, needed: 0.5 },
+  ];
+  for (const shape of shapes) {
+    for (const rows of [1, 2, 9, 2900, 2901, 3000]) {
+      const r = deriveRandom(4242, rows);
+      const enc = new BatchEncoder('transactions', 16);
+      for (let i = 0; i < rows; i++) {
+        const id = Buffer.from(i === shape.textAt ? 'not-a-uuid' : r.uuid(), 'latin1');
+        const packs = enc.wouldPack(id, 0, id.length);
+        assert.equal(packs, enc.takesPackedRows && id.length === 36, `${shape.name}: row ${i} packs`);
+        const before = enc.byteLength;
+        const predicted = enc.byteLengthWith(id.length, packs);
+        const w = shape.wide === true && i % 2 === 0;
+        enc.setNum(0, w ? -1 : 1 + r.int(10)); // u32 0xffffffff
+        enc.setNum(1, w ? -2147483648 : 1 + r.int(1_000_000));
+        const needed = i !== shape.notNeededAt && r.float() < shape.needed;
+        enc.setNum(2, w && needed ? 2147483647 : needed ? 7500 + r.int(100_000) : r.int(7500));
+        enc.setNum(3, w ? 0 : 1704067200 + r.int(60_000_000));
+        enc.setStringBytes(id, 0, id.length);
+        enc.commitRow();
+        assert.equal(enc.byteLength, predicted, `${shape.name}: row ${i}`);
+        if (packs) assert.equal(enc.byteLength - before, enc.packedRowBytes, `${shape.name}: row ${i} adds packedRowBytes`);
+      }
+      const bound = enc.byteLength;
+      const payload = enc.finish();
+      assert.ok(payload.length <= bound, `${shape.name}, ${rows} rows: ${payload.length} > ${bound}`);
+      assert.equal(decodeRows(payload).rows.length, rows);
+    }
+  }
 });
 
 test('encoder grows, is reusable after finish, byteLength bounds the size', () => {

@@ -172,6 +172,11 @@ export function stringAt(offsets: Uint32Array, heap: Buffer, i: number): string 
  * setNum(col, v) for each numeric column, setString*(...) for the string column (if any),
  * then commitRow(). Allocation-free per row (amortised growth).
  */
+/** A packed id's bound in `byteLength`: 16 bytes, and its presence bit (text mode 2) counted as a whole byte. */
+const PACKED_ROW_TEXT_BYTES = UUID_BYTES + 1;
+/** Where `wouldPack` tries an id (the answer is all it needs). */
+const PACK_PROBE = new Uint8Array(UUID_BYTES);
+
 export class BatchEncoder {
   readonly code: number;
   readonly numeric: number;
@@ -217,20 +222,52 @@ export class BatchEncoder {
 
   /**
    * An upper bound of the encoded size if finished now (the exact size depends on the values:
-   * numbers at most 4 bytes, text at most as offsets plus heap).
+   * numbers at most 4 bytes; text, while every id packs, at most 16 bytes and a presence bit a
+   * row, else offsets plus heap).
    */
   get byteLength(): number {
-    return (
-      BATCH_HEADER_BYTES +
-      this.numeric * COLUMN_HEADER_BYTES +
-      this.rows * 4 * this.numeric +
-      // As if the text were offsets plus heap (what a packing batch falls back to): a batch's
-      // size never depends on a later row turning out not to be a UUID.
-      (this.hasString ? 1 + 4 * (this.rows + 1) + (this.packing ? this.rows * UUID_TEXT_BYTES : this.heapLen) : 0)
-    );
+    return this.numericBound(this.rows) + (this.hasString ? this.textBound(this.rows, this.packing, this.heapLen) : 0);
   }
 
-  /** Bytes one more row would add (its string column being strBytes long). */
+  /**
+   * The bound `byteLength` would be after one more row whose text is `strBytes` long and packs
+   * (`packs`: a lowercase UUID while the batch still packs) or not. A row that does not pack
+   * turns every id of a packing batch into text: the bound then counts them all as text, so a
+   * batch is cut before such a row rather than outgrow its limit.
+   */
+  byteLengthWith(strBytes: number, packs: boolean): number {
+    const rows = this.rows + 1;
+    if (!this.hasString) return this.numericBound(rows);
+    if (this.packing && packs) return this.numericBound(rows) + this.textBound(rows, true, 0);
+    const heap = (this.packing ? this.rows * UUID_TEXT_BYTES : this.heapLen) + strBytes;
+    return this.numericBound(rows) + this.textBound(rows, false, heap);
+  }
+
+  /** Whether a row with a packed id can be added (no text column, or every id so far packed). */
+  get takesPackedRows(): boolean {
+    return !this.hasString || this.packing;
+  }
+
+  /** What each row whose text packs adds to `byteLength` (the fast path's rows: numbers and a packed id). */
+  get packedRowBytes(): number {
+    return 4 * this.numeric + (this.hasString ? PACKED_ROW_TEXT_BYTES : 0);
+  }
+
+  private numericBound(rows: number): number {
+    return BATCH_HEADER_BYTES + this.numeric * COLUMN_HEADER_BYTES + rows * 4 * this.numeric;
+  }
+
+  /** Text column bound: mode byte, then packed ids (16 bytes, and a presence bit bounded by a byte) or offsets plus heap. */
+  private textBound(rows: number, packed: boolean, heapLen: number): number {
+    return 1 + (packed ? rows * PACKED_ROW_TEXT_BYTES : 4 * (rows + 1) + heapLen);
+  }
+
+  /** Whether src[start..end) would be this row's packed id (the batch still packs and it is a lowercase UUID). */
+  wouldPack(src: Uint8Array, start: number, end: number): boolean {
+    return this.packing && end - start === UUID_TEXT_BYTES && packUuid(src, start, PACK_PROBE, 0);
+  }
+
+  /** Bytes one more row would add as text (its string column being strBytes long): a one-row batch's worst case. */
   rowBytes(strBytes: number): number {
     return 4 * this.numeric + (this.hasString ? 4 + strBytes : 0);
   }

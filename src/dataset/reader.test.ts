@@ -7,6 +7,7 @@ import { DatasetError } from '../node/errors.js';
 import { decodeRows, type TransactionRow } from '../testing/batch-rows.js';
 import { listTableFiles } from './files.js';
 import { forEachRow, readTableBatches, validateDataset } from './reader.js';
+import { BatchEncoder } from './batch-codec.js';
 import type { RejectedRow } from './rows.js';
 
 function tmp(): string {
@@ -206,6 +207,35 @@ test('a record over the maximum record size fails the read naming file and line'
       })(),
       (err: unknown) => (err as { code?: string }).code === 'ERR_RECORD_TOO_LARGE' && /a\.csv: the record at line 3/.test(String(err)),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readTableBatches: a batch of packed ids is cut before a row that would turn them to text past the limit', async () => {
+  const dir = tmp();
+  try {
+    mkdirSync(path.join(dir, 'transactions'));
+    const maxBatchBytes = 20_000;
+    // As many rows as fit with packed ids; the last of them has an id that does not pack, and
+    // with every id as text that many rows would not fit.
+    const empty = new BatchEncoder('transactions');
+    const fit = Math.floor((maxBatchBytes - empty.byteLength) / empty.packedRowBytes);
+    assert.ok(empty.byteLengthWith(36, false) + (fit - 1) * (empty.rowBytes(36) + 4) > maxBatchBytes, 'as text they would not fit');
+    const lines = ['transaction_id,store_id,payment_method_id,voucher_id,user_id,original_amount,discount_applied,final_amount,created_at'];
+    const id = (i: number): string => (i === fit - 1 ? 'NOT-A-UUID' : `${(0x10000000 + i).toString(16)}-aaaa-4bbb-8ccc-dddddddddddd`);
+    for (let i = 0; i < 2 * fit; i++)
+      lines.push(`${id(i)},${1 + (i % 9)},1,,${i + 1}.0,90.5,0,${i % 2 === 0 ? '80.5' : '10.0'},2024-03-01 10:00:00`);
+    writeFileSync(path.join(dir, 'transactions', 't.csv'), lines.join('\n') + '\n');
+    for (const fastPath of [true, false]) {
+      const batches = [];
+      for await (const b of readTableBatches(dir, 'transactions', { maxBatchBytes, fastPath })) batches.push(b);
+      for (const b of batches) assert.ok(b.payload.length <= maxBatchBytes, `fastPath ${fastPath}: ${b.payload.length} bytes`);
+      assert.equal(batches[0].rows, fit - 1, `fastPath ${fastPath}: cut before the id that does not pack`);
+      const ids = batches.flatMap((b) => (decodeRows(b.payload).rows as TransactionRow[]).map((r) => r.transactionId));
+      assert.equal(ids.length, 2 * fit);
+      assert.equal(ids[fit - 1], 'NOT-A-UUID');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -86,7 +86,8 @@ export async function* readTableBatches(
       for (;;) {
         // Plain lines of the big tables go through the one-pass decoder; it leaves anything
         // else (quotes, blank lines, invalid values, a line split across chunks) to the generic path.
-        if (fast !== null && parser.fastReady()) {
+        // (Its rows pack their id: a batch whose ids turned to text takes them the generic way.)
+        if (fast !== null && enc.takesPackedRows && parser.fastReady()) {
           if (fastRoom <= 0) {
             if (pendingRows > 0 && enc.byteLength + fastRowBytes > maxBytes) cut(doneBytes + parser.consumed);
             fastRoom = Math.floor((maxBytes - enc.byteLength) / fastRowBytes);
@@ -105,8 +106,8 @@ export async function* readTableBatches(
         if (rp === null) {
           rp = new RowParser(table, rec, f.name);
           // Its rows are small (numbers and a 36-byte id): never over maxRowBytes unless that is tiny.
-          fastRowBytes = enc.rowBytes(rp.textField >= 0 ? UUID_TEXT_BYTES : 0);
-          if (options.fastPath !== false && BATCH_HEADER_BYTES + 4 + fastRowBytes <= maxRowBytes)
+          fastRowBytes = enc.packedRowBytes;
+          if (options.fastPath !== false && BATCH_HEADER_BYTES + 4 + enc.rowBytes(rp.textField >= 0 ? UUID_TEXT_BYTES : 0) <= maxRowBytes)
             fast = FastRowDecoder.for(rp, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
           continue;
         }
@@ -122,7 +123,11 @@ export async function* readTableBatches(
           if (rejects.length >= MAX_REJECTS_PER_BATCH) cut(doneBytes + rec.byteEnd);
           continue;
         }
-        if (pendingRows > 0 && enc.byteLength + enc.rowBytes(strBytes) > maxBytes) cut(doneBytes + rec.byteStart);
+        if (pendingRows > 0) {
+          const tf = rp.textField;
+          const packs = tf >= 0 && enc.wouldPack(rec.buf, rec.starts[tf], rec.ends[tf]);
+          if (enc.byteLengthWith(strBytes, packs) > maxBytes) cut(doneBytes + rec.byteStart);
+        }
         encodeRecord(rp, enc, rec);
         pendingRows++;
         fastRoom = 0;

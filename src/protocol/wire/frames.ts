@@ -35,7 +35,10 @@ export interface Frame {
   body: Buffer;
 }
 
-/** Default cap on one frame: a batch of the client's default bound (4 MiB; ~1.8 MiB packed) fits with room to spare. */
+/**
+ * Default cap on one frame. The client's default batch bound is what fits it (`MAX_BATCH_PAYLOAD_BYTES`);
+ * packed, such a batch is 2.2-3.5 MiB.
+ */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /**
  * Default cap on a control frame (every type but BATCH and RESULT, whose bodies are row data).

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FrameDecoder, FrameType, encodeFrame, encodeJsonFrame, type Frame } from './frames.js';
 import {
   BATCH_HEAD_BYTES,
+  MAX_BATCH_PAYLOAD_BYTES,
   decodeBatchAck,
   decodeBatchFrame,
   decodeComplete,
@@ -26,6 +27,16 @@ function roundTrip(pieces: Buffer[]): Frame {
   return frames[0];
 }
 const malformed = (e: unknown): boolean => e instanceof ProtocolError && e.code === 'ERR_FRAME_MALFORMED';
+
+test('the largest batch payload fits a default frame exactly; one byte more is refused from the header', () => {
+  const largest = Buffer.alloc(MAX_BATCH_PAYLOAD_BYTES, 7);
+  const got = decodeBatchFrame(roundTrip(encodeBatchFrame(4, 9, largest)));
+  assert.equal(got.payload.length, MAX_BATCH_PAYLOAD_BYTES);
+  assert.throws(
+    () => new FrameDecoder().push(Buffer.concat(encodeBatchFrame(4, 9, Buffer.alloc(MAX_BATCH_PAYLOAD_BYTES + 1)))),
+    (e: unknown) => e instanceof ProtocolError && e.code === 'ERR_FRAME_TOO_LARGE',
+  );
+});
 
 test('BATCH round-trips table code, seq (full u32 range) and payload', () => {
   for (const [code, seq] of [

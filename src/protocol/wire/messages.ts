@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import { ProtocolError, ErrorCode, isErrorCode } from '../../node/errors.js';
-import { FRAME_NAMES, FrameType, frameHeader, parseJsonBody, type Frame } from './frames.js';
+import { DEFAULT_MAX_FRAME_BYTES, FRAME_NAMES, FrameType, frameHeader, parseJsonBody, type Frame } from './frames.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -97,6 +97,8 @@ export const decodeErrorBody = (frame: Frame): ErrorBody => decodeJson(ErrorBody
  * the payload 4-byte aligned, so the gateway reads its columns in place without copying.
  */
 export const BATCH_HEAD_BYTES = 8;
+/** The largest batch payload whose BATCH frame fits a gateway's default frame limit (`max_frame_bytes`). */
+export const MAX_BATCH_PAYLOAD_BYTES = DEFAULT_MAX_FRAME_BYTES - 1 - BATCH_HEAD_BYTES;
 export function encodeBatchFrame(tableCode: number, seq: number, payload: Buffer): Buffer[] {
   const head = Buffer.alloc(BATCH_HEAD_BYTES);
   head[0] = tableCode;

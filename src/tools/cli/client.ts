@@ -10,7 +10,7 @@ import { describeDataQuality } from '../../queries/data-quality.js';
 const USAGE =
   'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
   "  --gateways LIST   gateways to pick from at random (default: the local cluster's)\n" +
-  '  --batch-kb N      largest batch in KiB (default 4096)\n' +
+  '  --batch-kb N      largest batch in KiB (default and most 8191: what fits a gateway frame)\n' +
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
   '  --idle-timeout S  fail (ERR_CLIENT_TIMEOUT) when no frame arrives from a gateway for S seconds while\n' +
