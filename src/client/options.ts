@@ -12,11 +12,11 @@ export interface ClientOptions {
   /** Gateways as `host:port`; one is picked at random, the others are fallbacks. */
   gateways: string[];
   /**
-   * Largest batch (bytes), counted as the encoder's upper bound (every number 4 bytes, every
-   * id as text), so that a frame never exceeds the gateway's limit; packed, a batch is ~45 %
-   * of it. Default and most: the largest a gateway's default frame limit takes (8 MiB less the
-   * frame's heads). Every batch costs each stage a message or more (README, Performance), so
-   * the largest measured best.
+   * Largest batch (bytes), counted as the encoder's upper bound (every number 4 bytes, ids as
+   * packed while they all pack, else as text), so that a frame never exceeds the gateway's
+   * limit; as sent, a batch is ~30 % (transactions) to ~45 % (items) of it. Default and most:
+   * the largest a gateway's default frame limit takes (8 MiB less the frame's heads). Every
+   * batch costs each stage a message or more (README, Performance), so the largest measured best.
    */
   maxBatchBytes?: number;
   /** Batches sent but not yet acknowledged by the gateway. */

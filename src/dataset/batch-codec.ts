@@ -167,16 +167,16 @@ export function stringAt(offsets: Uint32Array, heap: Buffer, i: number): string 
 
 // ---------------------------------------------------------------- encoder
 
-/**
- * Appends rows column by column into growing arrays; `finish()` lays them out. Per row:
- * setNum(col, v) for each numeric column, setString*(...) for the string column (if any),
- * then commitRow(). Allocation-free per row (amortised growth).
- */
 /** A packed id's bound in `byteLength`: 16 bytes, and its presence bit (text mode 2) counted as a whole byte. */
 const PACKED_ROW_TEXT_BYTES = UUID_BYTES + 1;
 /** Where `wouldPack` tries an id (the answer is all it needs). */
 const PACK_PROBE = new Uint8Array(UUID_BYTES);
 
+/**
+ * Appends rows column by column into growing arrays; `finish()` lays them out. Per row:
+ * setNum(col, v) for each numeric column, setString*(...) for the string column (if any),
+ * then commitRow(). Allocation-free per row (amortised growth).
+ */
 export class BatchEncoder {
   readonly code: number;
   readonly numeric: number;
