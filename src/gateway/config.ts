@@ -87,8 +87,8 @@ export const GatewayConfigSchema = z.object({
   auth: z.object({ token: z.string().default('') }).prefault({}),
   /**
    * Per-session quotas (session-quotas.ts): a batch over one fails the session with ERR_QUOTA.
-   * Defaults are far above an honest scale-1 run (44.5 M rows, ~0.56 GB of batches, 57 (~390 when
-   * batches were bounded at 4 MiB) batches of the largest table, 0.5 M users; SECURITY.md).
+   * Defaults are far above an honest scale-1 run (44.5 M rows, ~0.56 GB of batches, 57
+   * batches of the largest table, 0.5 M users; SECURITY.md).
    */
   quotas: z
     .object({

@@ -6,11 +6,12 @@ import { runClient } from '../../client/client.js';
 import { writeFileSync } from 'node:fs';
 import type { ClientResources, ClientSummary } from '../../client/options.js';
 import { describeDataQuality } from '../../queries/data-quality.js';
+import { MAX_BATCH_PAYLOAD_BYTES } from '../../protocol/wire/messages.js';
 
 const USAGE =
   'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
   "  --gateways LIST   gateways to pick from at random (default: the local cluster's)\n" +
-  '  --batch-kb N      largest batch in KiB (default and most 8191: what fits a gateway frame)\n' +
+  `  --batch-kb N      largest batch in KiB (default and most ${Math.floor(MAX_BATCH_PAYLOAD_BYTES / 1024)}: what fits a gateway frame)\n` +
   '  --window N        batches in flight before waiting for acks (default 8)\n' +
   '  --retry-for S     keep retrying busy/unreachable gateways this long (default 60)\n' +
   '  --idle-timeout S  fail (ERR_CLIENT_TIMEOUT) when no frame arrives from a gateway for S seconds while\n' +
