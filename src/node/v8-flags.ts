@@ -1,4 +1,5 @@
 import type { NodeKind } from './config/cluster.js';
+import { ConfigError } from './errors.js';
 
 /**
  * V8 flags of the nodes that carry the data itself: every batch passes through a gateway and a
@@ -24,4 +25,28 @@ export const BULK_NODE_KINDS: readonly NodeKind[] = ['gateway', 'tx-filter', 'it
 /** The V8 flags a node of `kind` starts with. */
 export function v8FlagsFor(kind: NodeKind): readonly string[] {
   return BULK_NODE_KINDS.includes(kind) ? BULK_NODE_V8_FLAGS : [];
+}
+
+/** The variable naming extra Node flags for every node a local runner starts (see nodeFlagsFromEnv). */
+export const NODE_FLAGS_ENV = 'COFFEE_NODE_FLAGS';
+
+/**
+ * Extra Node flags, whitespace-separated in COFFEE_NODE_FLAGS, for every node the local runner
+ * starts (the cluster's first start and the Egg of Life's restarts alike): to profile the nodes
+ * of a real run, e.g. `COFFEE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx coffee-analysis
+ * bench`. NODE_OPTIONS cannot do that: Node refuses `--cpu-prof` there. A V8 flag may make V8
+ * refuse the build's code cache (the node then compiles its bundle, ~0.1 CPU-s a start), and a
+ * profiler costs CPU of its own: figures taken with flags are not the bench's.
+ * Anything but `--flag` words is refused, so a value cannot become the node's script.
+ */
+export function nodeFlagsFromEnv(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  const raw = env[NODE_FLAGS_ENV]?.trim();
+  if (!raw) return [];
+  const flags = raw.split(/\s+/);
+  const bad = flags.find((f) => !/^--[a-z]/.test(f));
+  if (bad !== undefined)
+    throw new ConfigError(
+      `${NODE_FLAGS_ENV}: "${bad}" is not a Node flag; give flags such as "--cpu-prof --cpu-prof-dir=DIR", separated by spaces`,
+    );
+  return flags;
 }

@@ -3,7 +3,7 @@ import { getPriority, setPriority } from 'node:os';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
-import { v8FlagsFor } from '../../node/v8-flags.js';
+import { nodeFlagsFromEnv, v8FlagsFor } from '../../node/v8-flags.js';
 import { pidFileOf, isNodeProcess, readPidFile, signal, waitFor } from '../../node/processes.js';
 import type { ClusterConfig } from '../../node/config/cluster.js';
 import type { NodeSpec } from './node-spec.js';
@@ -59,9 +59,9 @@ function lowerPriority(pid: number, nice: number): void {
 }
 
 /**
- * Spawns `process.execPath ...spec.args` detached (own process group, unref'd) with stdout and
- * stderr appended to `<logDir>/<id>.log`: a restarted node depends on no pipe of its starter
- * and survives it.
+ * Spawns `process.execPath ...flags ...spec.args` detached (own process group, unref'd) with
+ * stdout and stderr appended to `<logDir>/<id>.log`: a restarted node depends on no pipe of its
+ * starter and survives it. The flags: the kind's V8 flags, then any COFFEE_NODE_FLAGS (v8-flags.ts).
  */
 export class LocalProcessRunner implements RestartRunner {
   constructor(private readonly logDir: string) {}
@@ -74,10 +74,11 @@ export class LocalProcessRunner implements RestartRunner {
     mkdirSync(this.logDir, { recursive: true });
     const fd = openSync(this.logFile(spec.id), 'a');
     try {
-      const child = spawn(process.execPath, [...v8FlagsFor(spec.kind), ...spec.args], {
+      const env = nodeEnv(spec);
+      const child = spawn(process.execPath, [...v8FlagsFor(spec.kind), ...nodeFlagsFromEnv(env), ...spec.args], {
         detached: true,
         stdio: ['ignore', fd, fd],
-        env: nodeEnv(spec),
+        env,
         cwd: REPO_ROOT,
       });
       await new Promise<void>((resolve, reject) => {

@@ -18,6 +18,7 @@ import { listPidFiles, liveNodes, removePidFile, signal } from '../../node/proce
 import { writeRegistry } from '../../egg-of-life/restart/registry.js';
 import { loadClusterSecret } from '../../node/heartbeat/auth.js';
 import { LocalProcessRunner } from '../../egg-of-life/restart/runner.js';
+import { nodeFlagsFromEnv } from '../../node/v8-flags.js';
 import { LogFollower } from './log-follower.js';
 import { clusterTargets, stopClusterProcesses } from './stop-all.js';
 import { eventsFile } from '../../node/cluster-events.js';
@@ -117,6 +118,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   mkdirSync(logDir(config), { recursive: true });
   // Creates the local cluster's secret (mode 0600) if needed, and fails here, not in 20 nodes, if it is unusable.
   loadClusterSecret(config);
+  nodeFlagsFromEnv(); // likewise: bad COFFEE_NODE_FLAGS fail the start, not every spawn and restart
 
   const base = options.specs ?? buildNodeSpecs(config, configFile);
   const overrides = { ...userOverrides(), ...(options.env ?? {}) };
