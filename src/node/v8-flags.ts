@@ -37,7 +37,7 @@ export const NODE_FLAGS_ENV = 'COFFEE_NODE_FLAGS';
  * bench`. NODE_OPTIONS cannot do that: Node refuses `--cpu-prof` there. A V8 flag may make V8
  * refuse the build's code cache (the node then compiles its bundle, ~0.1 CPU-s a start), and a
  * profiler costs CPU of its own: figures taken with flags are not the bench's.
- * Anything but `--flag` words is refused, so a value cannot become the node's script.
+ * Anything but `--flag` words is refused, so a stray word cannot become the node's script.
  */
 export function nodeFlagsFromEnv(env: NodeJS.ProcessEnv = process.env): readonly string[] {
   const raw = env[NODE_FLAGS_ENV]?.trim();
