@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runClient } from './client.js';
@@ -354,3 +354,89 @@ test(
     assert.ok(mock.delivered.has(summary.session));
   },
 );
+
+test('client: readers 2 reads the largest table in a reader process: the same batches, rows and rejects file as readers 1', async () => {
+  const data = tinyDataset(30_000);
+  // A bad row in a smaller table too, so the rejects file joins tables read by both processes.
+  writeFileSync(
+    path.join(data, 'transaction_items', 'transaction_items.csv'),
+    'transaction_id,item_id,quantity,unit_price,subtotal,created_at\nt000000,1,2,10.0,20.0,2024-03-01 10:00:00\nt000001,x,2,10.0,20.0,2024-03-01 10:00:00\n',
+  );
+  const runs: Array<{
+    summary: Awaited<ReturnType<typeof runClient>>;
+    batches: Map<string, Map<number, number>>;
+    ended: Map<string, number>;
+    out: string;
+  }> = [];
+  for (const readers of [1, 2] as const) {
+    const mock = new GatewayMock({ results: tinyResults() });
+    const address = await mock.listen();
+    const out = mkdtempSync(path.join(os.tmpdir(), `coffee-readers-${readers}-`));
+    try {
+      const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 3, readers });
+      runs.push({ summary, batches: mock.batches.get(summary.session)!, ended: mock.ended.get(summary.session)!, out });
+    } finally {
+      await mock.close();
+    }
+  }
+  const [one, two] = runs;
+  assert.equal(one.summary.readerResources, null);
+  assert.ok(two.summary.readerResources !== null && two.summary.readerResources.cpuSeconds > 0, 'the reader process reports its CPU');
+  assert.deepEqual(two.summary.rows, one.summary.rows);
+  assert.equal(two.summary.inputBytes, one.summary.inputBytes);
+  assert.ok(one.batches.get('transactions')!.size > 10, 'many batches of the largest table');
+  for (const table of ['stores', 'menu_items', 'users', 'transactions', 'transaction_items'])
+    assert.deepEqual(
+      [...two.batches.get(table)!].sort((a, b) => a[0] - b[0]),
+      [...one.batches.get(table)!].sort((a, b) => a[0] - b[0]),
+      table,
+    );
+  assert.deepEqual(two.ended, one.ended);
+  assert.equal(two.summary.rejected, 2);
+  const rejects = (r: (typeof runs)[number]): string => readFileSync(r.summary.rejectsFile!, 'utf8');
+  assert.equal(rejects(two), rejects(one));
+  assert.match(
+    rejects(two),
+    /^file,line,reason\ntransactions\/transactions\.csv,30002,[^\n]+\ntransaction_items\/transaction_items\.csv,3,/,
+  );
+  for (const r of runs) assert.equal(readFileSync(path.join(r.out, 'q1_transactions.csv'), 'utf8'), TINY_Q1_REPORT);
+});
+
+test('client: one reader by default', async () => {
+  const { summary } = await runOnMock({});
+  assert.equal(summary.readerResources, null);
+});
+
+test('client: an error in the reader process fails the run with the same error as one reader would', async () => {
+  const data = tinyDataset(100);
+  // An unterminated quote: the record runs past --max-record-kb.
+  writeFileSync(
+    path.join(data, 'transactions', 'transactions.csv'),
+    `${readFileSync(path.join(data, 'transactions', 'transactions.csv'), 'utf8')}"open,1\n${'x'.repeat(5000)}\n`,
+  );
+  const failures: Array<{ code?: string; message: string }> = [];
+  for (const readers of [1, 2] as const) {
+    const mock = new GatewayMock({ results: tinyResults() });
+    const address = await mock.listen();
+    try {
+      const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
+      await assert.rejects(
+        runClient({ data, out, gateways: [address], progress: false, maxRecordBytes: 1024, readers }),
+        (err: Error & { code?: string }) => {
+          failures.push({ code: err.code, message: err.message });
+          return true;
+        },
+      );
+      assert.deepEqual(
+        readdirSync(out).filter((f) => f.endsWith('.part')),
+        [],
+        'no part file left behind',
+      );
+    } finally {
+      await mock.close();
+    }
+  }
+  assert.equal(failures[0].code, 'ERR_RECORD_TOO_LARGE');
+  assert.match(failures[0].message, /^transactions\/transactions\.csv: the record at line 103 /);
+  assert.deepEqual(failures[1], failures[0]);
+});

@@ -12,14 +12,21 @@ import {
   decodeTableEndAck,
 } from '../protocol/wire/messages.js';
 import { CoffeeError, NoGatewayError, UsageError, BusyError, ErrorCode, isRetryable } from '../node/errors.js';
-import { TABLES, isTableName } from '../dataset/tables.js';
-import { readTableBatches, validateDataset } from '../dataset/reader.js';
+import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
+import { readTableBatches, validateDataset, type TableBatch } from '../dataset/reader.js';
+import { readTableInProcess, readerProcessTable } from './reader-process.js';
 import { Link, loadCa, shuffled } from './link.js';
 import { ResultCollector } from './results.js';
 import { writeCollectedReports } from './report-writer.js';
 import { RejectsFile } from './rejects.js';
 import { UploadProgress } from './progress.js';
-import { resolveClientOptions, type ClientOptions, type ClientSummary, type ResolvedClientOptions } from './options.js';
+import {
+  resolveClientOptions,
+  type ClientOptions,
+  type ClientResources,
+  type ClientSummary,
+  type ResolvedClientOptions,
+} from './options.js';
 import { Uploader } from './uploader.js';
 import { writeHtmlReport } from '../queries/report-html.js';
 import { InactivityWatch } from './inactivity.js';
@@ -131,27 +138,46 @@ export class CoffeeClient {
     const progress = new UploadProgress(totalBytes, this.opts.progress);
     const rows: Record<string, number> = {};
     let inputBytes = 0;
+    let readerResources: ClientResources | null = null;
+    const readOptions = { maxBatchBytes, maxRecordBytes: this.opts.maxRecordBytes, maxRowBytes: MAX_BATCH_PAYLOAD_BYTES };
+    // One table may be read by a process of its own, uploaded alongside the others (reader-process.ts).
+    const helperTable = readerProcessTable(files, this.opts.readers);
+    if (helperTable) rejects.perTable();
+    const upload = async (table: TableName, batches: AsyncIterable<TableBatch>): Promise<void> => {
+      let seq = 0;
+      rows[table] = 0;
+      for await (const b of batches) {
+        rejects.add(b.rejects, table);
+        inputBytes += b.inputBytes;
+        progress.update(b.inputBytes, table, rejects.count, b.rows);
+        if (b.rows === 0) continue;
+        rows[table] += b.rows;
+        await this.windowSpace();
+        await this.uploader.send(table, seq++, b.payload);
+      }
+      this.uploader.endTable(table, seq);
+    };
+    let failed = true;
     this.inactivity?.start();
     try {
       this.session = await this.connect(undefined);
-      for (const table of TABLES) {
-        let seq = 0;
-        rows[table] = 0;
-        for await (const b of readTableBatches(data, table, {
-          maxBatchBytes,
-          maxRecordBytes: this.opts.maxRecordBytes,
-          maxRowBytes: MAX_BATCH_PAYLOAD_BYTES,
-        })) {
-          rejects.add(b.rejects);
-          inputBytes += b.inputBytes;
-          progress.update(b.inputBytes, table, rejects.count, b.rows);
-          if (b.rows === 0) continue;
-          rows[table] += b.rows;
-          await this.windowSpace();
-          await this.uploader.send(table, seq++, b.payload);
-        }
-        this.uploader.endTable(table, seq);
+      const helper = helperTable
+        ? upload(
+            helperTable,
+            readTableInProcess(data, helperTable, readOptions, (r) => (readerResources = r)),
+          )
+        : Promise.resolve();
+      // Whichever of the two fails first fails the run; the other is then stopped by windowSpace().
+      helper.catch((err: unknown) => this.fail(err));
+      try {
+        for (const table of TABLES) if (table !== helperTable) await upload(table, readTableBatches(data, table, readOptions));
+      } catch (err) {
+        // The reader process's upload waits on the window: failing the run stops it (and the process).
+        this.fail(err);
+        throw err;
       }
+      await helper;
+      failed = false;
       progress.stop();
       this.uploaded = true;
       this.opts.onEvent({ type: 'uploaded' });
@@ -163,9 +189,11 @@ export class CoffeeClient {
       progress.stop();
       this.link?.close();
       this.collector.dispose();
+      if (failed) rejects.discardParts();
     }
     const rejectsFile = await rejects.close();
     const summary: ClientSummary = {
+      readerResources,
       session: this.session,
       rows,
       rejected: rejects.count,

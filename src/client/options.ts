@@ -47,6 +47,14 @@ export interface ClientOptions {
    * 15 s while a session is open); then it fails with ERR_CLIENT_TIMEOUT. 0: no limit.
    */
   idleTimeoutMs?: number;
+  /**
+   * Processes that read the dataset: 1 (the default), the client alone; 2, the client and a
+   * reader process for the largest table, read at the same time (reader-process.ts). It pays
+   * where the client's one thread bounds a run while cores are idle: against a warm cluster here,
+   * 5-6 % less wall time; in `bench` on two cores (a fresh cluster keeps both busy) nothing at
+   * scale 0.33 and more client CPU at scale 1 (README, "Round twelve"). Not the default.
+   */
+  readers?: 1 | 2;
 }
 
 export type ClientEvent =
@@ -62,6 +70,7 @@ export const CLIENT_DEFAULTS = {
   retryForMs: 60_000,
   maxRecordBytes: 1024 * 1024,
   idleTimeoutMs: 120_000,
+  readers: 1,
 } as const;
 
 /** The options with every default applied: resolved once, at the start of a run. */
@@ -69,6 +78,8 @@ export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'authTo
 
 export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions {
   // Above the most, a full batch's frame would be refused by the gateway (ERR_FRAME_TOO_LARGE) mid-run.
+  if (opts.readers !== undefined && opts.readers !== 1 && opts.readers !== 2)
+    throw new UsageError(`readers: ${String(opts.readers)}: give 1 or 2`);
   if (opts.maxBatchBytes !== undefined && !(opts.maxBatchBytes >= 1 && opts.maxBatchBytes <= MAX_BATCH_PAYLOAD_BYTES))
     throw new UsageError(
       `largest batch of ${opts.maxBatchBytes} bytes: give at most ${MAX_BATCH_PAYLOAD_BYTES} bytes (--batch-kb ${Math.floor(MAX_BATCH_PAYLOAD_BYTES / 1024)}), so that a batch's frame fits a gateway's frame limit`,
@@ -89,7 +100,15 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
     authToken: opts.authToken,
     maxRecordBytes: opts.maxRecordBytes ?? CLIENT_DEFAULTS.maxRecordBytes,
     idleTimeoutMs: opts.idleTimeoutMs ?? CLIENT_DEFAULTS.idleTimeoutMs,
+    readers: opts.readers ?? CLIENT_DEFAULTS.readers,
   };
+}
+
+/** A `--readers 1|2` flag of `command`; unset: undefined (the default). */
+export function readersFlag(v: string | undefined, command: string): 1 | 2 | undefined {
+  if (v === undefined) return undefined;
+  if (v === '1' || v === '2') return Number(v) as 1 | 2;
+  throw new UsageError(`${command}: --readers must be 1 or 2, got '${v}'`);
 }
 
 /** What a client process measured about itself (for the benchmark). */
@@ -99,6 +118,8 @@ export interface ClientResources {
 }
 
 export interface ClientSummary {
+  /** What the reader process used (readers: 2), counted in the client's resources; null without one. */
+  readerResources: ClientResources | null;
   /** Rows whose store / item / user is missing from its reference table, per check (queries/data-quality.ts). */
   dataQuality: DataQuality;
   /** report.html, when written. */

@@ -14,6 +14,8 @@ export interface ClientProcessOptions {
   progress?: boolean;
   /** Write report.html too (default true; the benchmark measures the pipeline without it). */
   htmlReport?: boolean;
+  /** Processes the client reads its dataset with (client `--readers`; default 1). */
+  readers?: 1 | 2;
   /** Aborting it kills the client (SIGTERM); the run then rejects with an AbortError. */
   signal?: AbortSignal;
 }
@@ -40,6 +42,7 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
   ];
   args.push(opts.progress ? '--progress' : '--no-progress');
   if (opts.htmlReport === false) args.push('--no-html');
+  if (opts.readers !== undefined) args.push('--readers', String(opts.readers));
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'], signal: opts.signal });

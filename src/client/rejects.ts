@@ -1,11 +1,20 @@
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import type { RejectedRow } from '../dataset/rows.js';
+import { TABLES, type TableName } from '../dataset/tables.js';
 import { csvField } from '../queries/report-format.js';
 
-/** Rejected rows go to `<out>/rejected_rows.csv` (file,line,reason), opened only if there is one. */
+/**
+ * Rejected rows go to `<out>/rejected_rows.csv` (file,line,reason), opened only if there is one,
+ * in table order, then file and line order. Tables read at the same time (a reader process)
+ * each write a part file of their own, joined in table order at close, so the file is the
+ * same whichever way the dataset was read.
+ */
 export class RejectsFile {
   private stream: WriteStream | undefined;
+  private readonly parts = new Map<TableName, { file: string; stream: WriteStream }>();
+  private partsMode = false;
   count = 0;
   readonly file: string;
 
@@ -15,21 +24,60 @@ export class RejectsFile {
     rmSync(this.file, { force: true });
   }
 
-  add(rows: readonly RejectedRow[]): void {
+  /** From now on each table's rejects go to a part file of its own (call before any add). */
+  perTable(): void {
+    this.partsMode = true;
+  }
+
+  add(rows: readonly RejectedRow[], table: TableName): void {
     if (rows.length === 0) return;
+    let chunk = '';
+    for (const r of rows) chunk += `${csvField(r.file)},${r.line},${csvField(r.reason)}\n`;
+    this.target(table).write(chunk);
+    this.count += rows.length;
+  }
+
+  async close(): Promise<string | null> {
+    for (const table of TABLES) {
+      const part = this.parts.get(table);
+      if (!part) continue;
+      part.stream.end();
+      await once(part.stream, 'close');
+      const main = this.main();
+      for await (const chunk of createReadStream(part.file)) if (!main.write(chunk)) await once(main, 'drain');
+      rmSync(part.file, { force: true });
+    }
+    this.parts.clear();
+    const s = this.stream;
+    if (!s) return null;
+    return new Promise((resolve) => s.end(() => resolve(this.file)));
+  }
+
+  /** A failed run: removes the part files (the main file stays, as far as it got). */
+  discardParts(): void {
+    for (const part of this.parts.values()) {
+      part.stream.destroy();
+      rmSync(part.file, { force: true });
+    }
+    this.parts.clear();
+  }
+
+  private target(table: TableName): WriteStream {
+    if (!this.partsMode) return this.main();
+    let part = this.parts.get(table);
+    if (!part) {
+      const file = path.join(path.dirname(this.file), `.rejected_rows.${table}.${process.pid}.part`);
+      part = { file, stream: createWriteStream(file) };
+      this.parts.set(table, part);
+    }
+    return part.stream;
+  }
+
+  private main(): WriteStream {
     if (!this.stream) {
       this.stream = createWriteStream(this.file);
       this.stream.write('file,line,reason\n');
     }
-    let chunk = '';
-    for (const r of rows) chunk += `${csvField(r.file)},${r.line},${csvField(r.reason)}\n`;
-    this.stream.write(chunk);
-    this.count += rows.length;
-  }
-
-  close(): Promise<string | null> {
-    const s = this.stream;
-    if (!s) return Promise.resolve(null);
-    return new Promise((resolve) => s.end(() => resolve(this.file)));
+    return this.stream;
   }
 }

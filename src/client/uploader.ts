@@ -20,7 +20,10 @@ export class Uploader {
   private link: Link | undefined;
   private readonly inflight = new Map<number, Buffer[]>();
   private readonly pendingEnds = new Map<TableName, number>();
-  private spaceWaiter: (() => void) | undefined;
+  /** Callers waiting for room, first come first served (the client uploads two tables at once with a reader process). */
+  private readonly spaceWaiters: Array<() => void> = [];
+  /** Room handed to a caller by space() that its send() has not taken yet. */
+  private reserved = 0;
   /** Batches acknowledged so far (each once). */
   acked = 0;
 
@@ -34,15 +37,22 @@ export class Uploader {
     return this.inflight.size;
   }
 
-  /** Resolves when one more batch fits in the window. */
+  /** Resolves when one more batch fits in the window, keeping that room for the caller's next send(). */
   space(): Promise<void> {
-    if (this.inflight.size < this.window) return Promise.resolve();
-    return new Promise((resolve) => (this.spaceWaiter = resolve));
+    if (this.spaceWaiters.length === 0 && this.inflight.size + this.reserved < this.window) {
+      this.reserved++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.spaceWaiters.push(resolve);
+      this.wakeIfSpace();
+    });
   }
 
   /** Sends one batch (the caller waited for space); resolves once the link has taken it. */
   async send(table: TableName, seq: number, payload: Buffer): Promise<void> {
     const frame = encodeBatchFrame(TABLE_CODES[table], seq, payload);
+    if (this.reserved > 0) this.reserved--;
     this.inflight.set(batchKey(TABLE_CODES[table], seq), frame);
     const link = this.link;
     if (!link) return;
@@ -92,9 +102,9 @@ export class Uploader {
   }
 
   private wakeIfSpace(): void {
-    if (this.spaceWaiter && this.inflight.size < this.window) {
-      this.spaceWaiter();
-      this.spaceWaiter = undefined;
+    while (this.spaceWaiters.length > 0 && this.inflight.size + this.reserved < this.window) {
+      this.reserved++;
+      this.spaceWaiters.shift()!();
     }
   }
 }

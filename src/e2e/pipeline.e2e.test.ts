@@ -57,6 +57,19 @@ test('one client: the five reports equal the reference on data with every hard c
   );
 });
 
+test('one client reading its largest table in a reader process (readers 2): the reports equal the reference, rejects as with one reader', async () => {
+  const data = await dataset({ scale: 0.001, seed: 15, hardCases: true, badRows: true });
+  const outs = [tempDir('coffee-out-2-'), tempDir('coffee-out-1-')];
+  const two = await runClient({ data, out: outs[0], gateways: tc.cluster.gateways(), progress: false, htmlReport: false, readers: 2 });
+  assert.ok(two.readerResources !== null, 'a reader process read a table');
+  await assertMatchesReference(data, outs[0]);
+  const one = await runClient({ data, out: outs[1], gateways: tc.cluster.gateways(), progress: false, htmlReport: false, readers: 1 });
+  assert.equal(one.readerResources, null);
+  assert.equal(two.rejected, BAD_ROW_COUNT);
+  assert.equal(readFileSync(two.rejectsFile!, 'utf8'), readFileSync(one.rejectsFile!, 'utf8'));
+  assert.deepEqual(two.rows, one.rows);
+});
+
 test('three clients at once, different datasets: each gets exactly its own reports', async () => {
   const datas = await Promise.all([11, 12, 13].map((seed, i) => dataset({ scale: 0.0005 * (i + 1), seed, hardCases: i !== 1 })));
   const outs = datas.map(() => tempDir('coffee-out-'));

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { UsageError } from '../../node/errors.js';
 import { REPO_ROOT } from '../../node/config/paths.js';
 import { MAX_SCALE, MIN_SCALE } from '../generator/index.js';
+import { readersFlag } from '../../client/options.js';
 
 export const BENCH_USAGE =
-  'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--dashboard] [--keep]\n' +
+  'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--dashboard] [--keep] [--readers 1|2]\n' +
   `  --scale X         dataset size, 1 = real size (~3 GB); ${MIN_SCALE}..${MAX_SCALE} (default 0.1)\n` +
   '  --clients K       clients at once, each with its own dataset (seeds N, N+1, ...) (default 1)\n' +
   '  --json FILE       where the results go (default bench-results/bench-<scale>-<K>.json)\n' +
@@ -13,7 +14,8 @@ export const BENCH_USAGE =
   '  --data-cache DIR  generated datasets are kept and reused here (default data/bench)\n' +
   '  --chaos S         SIGKILL one random node (any kind) every S seconds while the clients run\n' +
   '  --dashboard       serve the dashboard and keep it open in headless chromium during the run (what watching costs)\n' +
-  '  --keep            keep the temporary folder (cluster run dir, client outputs, reference reports)\n';
+  '  --keep            keep the temporary folder (cluster run dir, client outputs, reference reports)\n' +
+  '  --readers 1|2     processes each client reads its dataset with (client --readers; default 1)\n';
 
 export interface BenchArgs {
   scale: number;
@@ -26,6 +28,8 @@ export interface BenchArgs {
   chaos: number | null;
   /** The dashboard served and open in a headless browser while the clients run. */
   dashboard: boolean;
+  /** Processes each client reads its dataset with (client `--readers`). */
+  readers: 1 | 2;
 }
 
 const MAX_CLIENTS = 16;
@@ -45,6 +49,7 @@ export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs |
       keep: { type: 'boolean' },
       dashboard: { type: 'boolean' },
       chaos: { type: 'string' },
+      readers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,6 +84,7 @@ export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs |
     keep: values.keep === true,
     chaos,
     dashboard: values.dashboard === true,
+    readers: readersFlag(values.readers, 'bench') ?? 1,
   };
 }
 

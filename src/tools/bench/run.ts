@@ -133,6 +133,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
               out: path.join(tmp, 'out', `client-${i + 1}`),
               gateways: bc.cluster.gateways(),
               htmlReport: false,
+              readers: args.readers,
             }),
           ),
         );
@@ -200,7 +201,7 @@ export async function runBench(args: BenchArgs): Promise<number> {
       version: 1,
       startedAt,
       machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() },
-      params: { scale: args.scale, clients: args.clients, seed: args.seed },
+      params: { scale: args.scale, clients: args.clients, seed: args.seed, readers: args.readers },
       datasets: datasets.map((d) => ({
         seed: d.seed,
         dir: d.dir,

@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { CLI_BIN } from '../node/config/paths.js';
+import { CoffeeError, ErrorCode, isCoffeeError } from '../node/errors.js';
+import { readTableBatches, type TableBatch } from '../dataset/reader.js';
+import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
+import type { TableFile } from '../dataset/files.js';
+import { ReaderRecordDecoder, RecordKind, encodeBatchRecordHead, encodeJsonRecord, type ReaderResources } from './batch-records.js';
+
+/**
+ * A table read in a process of its own (client `--readers 2`, issue 11). The client's one thread
+ * parses and encodes every CSV byte; while it reads the items table, a warm cluster needs less
+ * than the second core and the machine sits 15-25 % idle (measured at scale 1). A second process
+ * reading the largest table while the client reads the others puts that core to work. A process,
+ * not a worker thread: two reader threads in one process cost 35-40 % more CPU for the same bytes
+ * (README, round five). Measured (README, "Round twelve"): 5-6 % less wall time against a warm
+ * cluster, none in `bench` on two cores, whose fresh cluster keeps both cores busy; so it is an
+ * option, for machines whose cores the cluster leaves idle.
+ *
+ * The reader process is the client's own bundle (`coffee-analysis client --read-table T ...`),
+ * reading exactly what `readTableBatches` reads in the client, and writing each batch as a record
+ * (batch-records.ts) on fd 3; stdout and stderr stay free for a message a person should see.
+ */
+
+export interface TableReaderOptions {
+  maxBatchBytes: number;
+  maxRecordBytes: number;
+  maxRowBytes: number;
+}
+
+/** The records' pipe in the reader process. */
+const RECORDS_FD = 3;
+/** Records decoded and not yet taken before the client stops reading the pipe (each is at most a frame). */
+const READ_AHEAD_RECORDS = 2;
+/** The last bytes of the reader process's stderr kept for an error message. */
+const STDERR_TAIL_BYTES = 2048;
+
+/** The table a reader process reads with `readers` 2 (the largest), or null with 1. */
+export function readerProcessTable(files: Readonly<Record<TableName, readonly TableFile[]>>, readers: 1 | 2): TableName | null {
+  if (readers === 1) return null;
+  let largest: TableName | null = null;
+  let largestBytes = -1;
+  for (const t of TABLES) {
+    const bytes = files[t].reduce((a, f) => a + f.size, 0);
+    if (bytes > largestBytes) [largest, largestBytes] = [t, bytes];
+  }
+  return largest;
+}
+
+/** The reader process's side: streams `table`'s batches to fd 3, then DONE (or FAILED with the error). Returns the exit code. */
+export async function serveTableReader(data: string, table: TableName, o: TableReaderOptions): Promise<number> {
+  const out = new net.Socket({ fd: RECORDS_FD, readable: false, writable: true });
+  let broken: Error | undefined;
+  out.on('error', (err) => (broken ??= err));
+  const drained = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onDrain = (): void => settle(broken);
+      const onClose = (): void => settle(broken ?? new Error('the client closed the records pipe'));
+      const settle = (err: Error | undefined): void => {
+        out.off('drain', onDrain);
+        out.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      out.once('drain', onDrain);
+      out.once('close', onClose);
+    });
+  let code = 0;
+  try {
+    for await (const b of readTableBatches(data, table, o)) {
+      out.write(encodeBatchRecordHead(b));
+      if (!out.write(b.payload)) await drained();
+      if (broken) throw broken;
+    }
+    const ru = process.resourceUsage();
+    const resources: ReaderResources = { cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssBytes: ru.maxRSS * 1024 };
+    out.end(encodeJsonRecord(RecordKind.DONE, resources));
+  } catch (err) {
+    code = 1;
+    const failure = isCoffeeError(err)
+      ? { code: err.code, message: err.message }
+      : { code: ErrorCode.CLIENT, message: `reading ${table}: ${err instanceof Error ? err.message : String(err)}` };
+    if (!out.destroyed) out.end(encodeJsonRecord(RecordKind.FAILED, failure));
+  }
+  await new Promise<void>((resolve) => (out.writableFinished || out.destroyed ? resolve() : out.once('close', () => resolve())));
+  return code;
+}
+
+const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * The client's side: starts a reader process for `table` and yields its batches as they come,
+ * the same batches `readTableBatches` would yield here. Reading ahead is bounded (the pipe, and
+ * READ_AHEAD_RECORDS decoded). An error the reader met is raised here as the same CoffeeError
+ * code and message; a reader that dies is an ERR_CLIENT naming its exit. Leaving the loop early
+ * stops the process. `onResources` gets what the process used, once it is done.
+ */
+export async function* readTableInProcess(
+  data: string,
+  table: TableName,
+  o: TableReaderOptions,
+  onResources: (r: ReaderResources) => void,
+): AsyncGenerator<TableBatch> {
+  const args = [CLI_BIN, 'client', '--read-table', table, '--data', data];
+  args.push(
+    '--batch-bytes',
+    String(o.maxBatchBytes),
+    '--max-record-bytes',
+    String(o.maxRecordBytes),
+    '--max-row-bytes',
+    String(o.maxRowBytes),
+  );
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe', 'pipe'] });
+  const records = child.stdio[3] as net.Socket;
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-STDERR_TAIL_BYTES)));
+
+  const decoder = new ReaderRecordDecoder();
+  const queue: TableBatch[] = [];
+  let ended: { error?: Error; done: boolean } | undefined;
+  let finished: ReaderResources | undefined;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  const fail = (error: Error): void => {
+    ended ??= { error, done: true };
+    notify();
+  };
+
+  records.on('data', (chunk: Buffer) => {
+    let got;
+    try {
+      got = decoder.push(chunk);
+    } catch (err) {
+      fail(new CoffeeError(ErrorCode.CLIENT, `the reader process for ${table} sent a broken stream: ${(err as Error).message}`));
+      return;
+    }
+    for (const r of got) {
+      if (r.kind === RecordKind.BATCH) queue.push(r.batch);
+      else if (r.kind === RecordKind.DONE) finished = r.resources;
+      else {
+        const code = ERROR_CODES.has(r.failure.code) ? (r.failure.code as ErrorCode) : ErrorCode.CLIENT;
+        fail(new CoffeeError(code, r.failure.message));
+      }
+    }
+    if (queue.length >= READ_AHEAD_RECORDS) records.pause();
+    notify();
+  });
+  records.on('error', (err) => fail(new CoffeeError(ErrorCode.CLIENT, `the reader process for ${table}: ${err.message}`)));
+  child.on('error', (err) => fail(new CoffeeError(ErrorCode.CLIENT, `could not start a reader process for ${table}: ${err.message}`)));
+  child.on('exit', (code, signal) => {
+    // The pipe may still hold the last records: exit is final only once the stream has ended too.
+    const settle = (): void => {
+      if (finished && code === 0 && decoder.pending === 0) {
+        ended ??= { done: true };
+        onResources(finished);
+      } else {
+        const last = stderr.trim().split('\n').pop() ?? '';
+        fail(
+          new CoffeeError(
+            ErrorCode.CLIENT,
+            `the reader process for ${table} ended without finishing (${signal ? `signal ${signal}` : `exit code ${code}`})${last ? `: ${last}` : ''}`,
+          ),
+        );
+      }
+      notify();
+    };
+    if (records.readableEnded || records.destroyed) settle();
+    else records.once('close', settle);
+  });
+
+  try {
+    for (;;) {
+      const b = queue.shift();
+      if (b !== undefined) {
+        if (queue.length < READ_AHEAD_RECORDS && records.isPaused()) records.resume();
+        yield b;
+        continue;
+      }
+      if (ended?.error) throw ended.error;
+      if (ended?.done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+}
+
+/** Whether `name` names a table (the reader process's argument check). */
+export function readerTable(name: string): TableName {
+  if (!isTableName(name)) throw new CoffeeError(ErrorCode.USAGE, `client: --read-table ${name} is not a table`);
+  return name;
+}
