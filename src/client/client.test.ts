@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runClient } from './client.js';
@@ -402,7 +402,44 @@ test('client: readers 2 reads the largest table in a reader process: the same ba
   for (const r of runs) assert.equal(readFileSync(path.join(r.out, 'q1_transactions.csv'), 'utf8'), TINY_Q1_REPORT);
 });
 
-test('client: one reader by default', async () => {
+test('client: readers 2 splits a table of several files: the client reads the earlier ones, a reader process the rest; same batches and rejects', async () => {
+  const data = tinyDataset(10);
+  const dir = path.join(data, 'transactions');
+  const header = readFileSync(path.join(dir, 'transactions.csv'), 'utf8').split('\r\n')[0];
+  rmSync(path.join(dir, 'transactions.csv'));
+  for (let f = 0; f < 4; f++) {
+    let text = `${header}\n`;
+    for (let i = 0; i < 5000; i++) text += `f${f}-${String(i).padStart(6, '0')},1,1,,7.0,80.0,0.0,80.0,2024-03-0${1 + (i % 9)} 10:00:00\n`;
+    if (f === 0 || f === 3) text += `bad${f},1,1,,7.0,abc,0.0,abc,2024-03-01 10:00:00\n`;
+    writeFileSync(path.join(dir, `transactions_${f}.csv`), text);
+  }
+  const runs: Array<{ summary: Awaited<ReturnType<typeof runClient>>; batches: Map<string, Map<number, number>> }> = [];
+  for (const readers of [1, 2] as const) {
+    const mock = new GatewayMock({ results: tinyResults() });
+    const address = await mock.listen();
+    const out = mkdtempSync(path.join(os.tmpdir(), `coffee-split-${readers}-`));
+    try {
+      const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 3, readers });
+      runs.push({ summary, batches: mock.batches.get(summary.session)! });
+    } finally {
+      await mock.close();
+    }
+  }
+  const [one, two] = runs;
+  assert.ok(two.summary.readerResources !== null);
+  assert.deepEqual(two.summary.rows, one.summary.rows);
+  assert.equal(two.summary.rows.transactions, 20_000);
+  // Batches of the two sources arrive interleaved: the same rows under contiguous sequence numbers.
+  const seqs = [...two.batches.get('transactions')!.keys()].sort((a, b) => a - b);
+  assert.deepEqual(seqs, [...seqs.keys()]);
+  const total = (m: Map<number, number>): number => [...m.values()].reduce((a, n) => a + n, 0);
+  assert.equal(total(two.batches.get('transactions')!), total(one.batches.get('transactions')!));
+  const rejects = (r: (typeof runs)[number]): string => readFileSync(r.summary.rejectsFile!, 'utf8');
+  assert.equal(rejects(two), rejects(one));
+  assert.match(rejects(two), /^file,line,reason\ntransactions\/transactions_0\.csv,5002,[^\n]+\ntransactions\/transactions_3\.csv,5002,/);
+});
+
+test('client: readers auto (the default) reads a small dataset in one process', async () => {
   const { summary } = await runOnMock({});
   assert.equal(summary.readerResources, null);
 });

@@ -14,7 +14,7 @@ import {
 import { CoffeeError, NoGatewayError, UsageError, BusyError, ErrorCode, isRetryable } from '../node/errors.js';
 import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
 import { readTableBatches, validateDataset, type TableBatch } from '../dataset/reader.js';
-import { readTableInProcess, readerProcessTable } from './reader-process.js';
+import { readTableInProcess, readerPlan, type ReaderPlan } from './reader-process.js';
 import { Link, loadCa, shuffled } from './link.js';
 import { ResultCollector } from './results.js';
 import { writeCollectedReports } from './report-writer.js';
@@ -140,43 +140,63 @@ export class CoffeeClient {
     let inputBytes = 0;
     let readerResources: ClientResources | null = null;
     const readOptions = { maxBatchBytes, maxRecordBytes: this.opts.maxRecordBytes, maxRowBytes: MAX_BATCH_PAYLOAD_BYTES };
-    // One table may be read by a process of its own, uploaded alongside the others (reader-process.ts).
-    const helperTable = readerProcessTable(files, this.opts.readers);
-    if (helperTable) rejects.perTable();
-    const upload = async (table: TableName, batches: AsyncIterable<TableBatch>): Promise<void> => {
-      let seq = 0;
-      rows[table] = 0;
+    // With readers 2, a process of its own reads the largest table's later files while this one
+    // reads the earlier ones, both uploading at once; a table of one file it reads alongside all
+    // the others, from the start (reader-process.ts).
+    const plan = readerPlan(files, this.opts.readers);
+    if (plan) rejects.perTable();
+    const seqs = new Map<TableName, number>();
+    /** Uploads one source of `table`'s batches; `part` orders its rejects among the table's sources. */
+    const upload = async (table: TableName, batches: AsyncIterable<TableBatch>, part = 0): Promise<void> => {
       for await (const b of batches) {
-        rejects.add(b.rejects, table);
+        rejects.add(b.rejects, table, part);
         inputBytes += b.inputBytes;
         progress.update(b.inputBytes, table, rejects.count, b.rows);
         if (b.rows === 0) continue;
         rows[table] += b.rows;
         await this.windowSpace();
-        await this.uploader.send(table, seq++, b.payload);
+        const seq = seqs.get(table) ?? 0;
+        seqs.set(table, seq + 1);
+        await this.uploader.send(table, seq, b.payload);
       }
-      this.uploader.endTable(table, seq);
+    };
+    const readerUpload = (p: ReaderPlan): Promise<void> =>
+      upload(
+        p.table,
+        readTableInProcess(data, p.table, { ...readOptions, files: p }, (r) => (readerResources = r)),
+        1,
+      );
+    /** Several uploads at once: the first failure fails the run, which stops the others at their next window wait. */
+    const together = async (uploads: Array<Promise<void>>): Promise<void> => {
+      try {
+        await Promise.all(uploads);
+      } catch (err) {
+        this.fail(err);
+        await Promise.allSettled(uploads);
+        throw err;
+      }
     };
     let failed = true;
     this.inactivity?.start();
     try {
       this.session = await this.connect(undefined);
-      const helper = helperTable
-        ? upload(
-            helperTable,
-            readTableInProcess(data, helperTable, readOptions, (r) => (readerResources = r)),
-          )
-        : Promise.resolve();
-      // Whichever of the two fails first fails the run; the other is then stopped by windowSpace().
-      helper.catch((err: unknown) => this.fail(err));
-      try {
-        for (const table of TABLES) if (table !== helperTable) await upload(table, readTableBatches(data, table, readOptions));
-      } catch (err) {
-        // The reader process's upload waits on the window: failing the run stops it (and the process).
-        this.fail(err);
-        throw err;
-      }
-      await helper;
+      for (const table of TABLES) rows[table] = 0;
+      const early = plan?.from === 0 ? readerUpload(plan) : null;
+      early?.catch(() => undefined); // awaited below; a failure meanwhile is the run's (together)
+      const own = async (): Promise<void> => {
+        for (const table of TABLES) {
+          if (table === plan?.table) {
+            if (plan.from > 0)
+              await together([
+                upload(table, readTableBatches(data, table, { ...readOptions, files: { from: 0, to: plan.from } })),
+                readerUpload(plan),
+              ]);
+            else await early;
+          } else await upload(table, readTableBatches(data, table, readOptions));
+          this.uploader.endTable(table, seqs.get(table) ?? 0);
+        }
+      };
+      await together(early ? [own(), early] : [own()]);
       failed = false;
       progress.stop();
       this.uploaded = true;

@@ -48,14 +48,18 @@ export interface ClientOptions {
    */
   idleTimeoutMs?: number;
   /**
-   * Processes that read the dataset: 1 (the default), the client alone; 2, the client and a
-   * reader process for the largest table, read at the same time (reader-process.ts). It pays
-   * where the client's one thread bounds a run while cores are idle: against a warm cluster here,
-   * 5-6 % less wall time; in `bench` on two cores (a fresh cluster keeps both busy) nothing at
-   * scale 0.33 and more client CPU at scale 1 (README, "Round twelve"). Not the default.
+   * Processes that read the dataset: 1, the client alone; 2, the client reads the largest
+   * table's earlier files while a reader process reads the later ones, both uploading at once
+   * (reader-process.ts). 'auto' (the default): 2 when that table has READER_PROCESS_MIN_BYTES or
+   * more and the machine two cores or more, else 1 (README, "Round twelve": on two cores 7 % less
+   * wall time at scale 1, none at 0.33 or 0.1, where the second process's start and warm-up cost
+   * what it saves).
    */
-  readers?: 1 | 2;
+  readers?: 'auto' | 1 | 2;
 }
+
+/** The size of the largest table from which `readers: 'auto'` reads it with two processes (1 GiB). */
+export const READER_PROCESS_MIN_BYTES = 1024 * 1024 * 1024;
 
 export type ClientEvent =
   | { type: 'connected'; address: string; session: string; resumed: boolean }
@@ -70,7 +74,7 @@ export const CLIENT_DEFAULTS = {
   retryForMs: 60_000,
   maxRecordBytes: 1024 * 1024,
   idleTimeoutMs: 120_000,
-  readers: 1,
+  readers: 'auto',
 } as const;
 
 /** The options with every default applied: resolved once, at the start of a run. */
@@ -78,8 +82,8 @@ export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'authTo
 
 export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions {
   // Above the most, a full batch's frame would be refused by the gateway (ERR_FRAME_TOO_LARGE) mid-run.
-  if (opts.readers !== undefined && opts.readers !== 1 && opts.readers !== 2)
-    throw new UsageError(`readers: ${String(opts.readers)}: give 1 or 2`);
+  if (opts.readers !== undefined && opts.readers !== 'auto' && opts.readers !== 1 && opts.readers !== 2)
+    throw new UsageError(`readers: ${String(opts.readers)}: give auto, 1 or 2`);
   if (opts.maxBatchBytes !== undefined && !(opts.maxBatchBytes >= 1 && opts.maxBatchBytes <= MAX_BATCH_PAYLOAD_BYTES))
     throw new UsageError(
       `largest batch of ${opts.maxBatchBytes} bytes: give at most ${MAX_BATCH_PAYLOAD_BYTES} bytes (--batch-kb ${Math.floor(MAX_BATCH_PAYLOAD_BYTES / 1024)}), so that a batch's frame fits a gateway's frame limit`,
@@ -104,11 +108,12 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
   };
 }
 
-/** A `--readers 1|2` flag of `command`; unset: undefined (the default). */
-export function readersFlag(v: string | undefined, command: string): 1 | 2 | undefined {
+/** A `--readers auto|1|2` flag of `command`; unset: undefined (the default). */
+export function readersFlag(v: string | undefined, command: string): 'auto' | 1 | 2 | undefined {
   if (v === undefined) return undefined;
+  if (v === 'auto') return 'auto';
   if (v === '1' || v === '2') return Number(v) as 1 | 2;
-  throw new UsageError(`${command}: --readers must be 1 or 2, got '${v}'`);
+  throw new UsageError(`${command}: --readers must be auto, 1 or 2, got '${v}'`);
 }
 
 /** What a client process measured about itself (for the benchmark). */

@@ -14,8 +14,8 @@ export interface ClientProcessOptions {
   progress?: boolean;
   /** Write report.html too (default true; the benchmark measures the pipeline without it). */
   htmlReport?: boolean;
-  /** Processes the client reads its dataset with (client `--readers`; default 1). */
-  readers?: 1 | 2;
+  /** Processes the client reads its dataset with (client `--readers`; default auto). */
+  readers?: 'auto' | 1 | 2;
   /** Aborting it kills the client (SIGTERM); the run then rejects with an AbortError. */
   signal?: AbortSignal;
 }

@@ -1,31 +1,35 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode, isCoffeeError } from '../node/errors.js';
-import { readTableBatches, type TableBatch } from '../dataset/reader.js';
+import { readTableBatches, type FileRange, type TableBatch } from '../dataset/reader.js';
 import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
 import type { TableFile } from '../dataset/files.js';
+import { READER_PROCESS_MIN_BYTES } from './options.js';
 import { ReaderRecordDecoder, RecordKind, encodeBatchRecordHead, encodeJsonRecord, type ReaderResources } from './batch-records.js';
 
 /**
- * A table read in a process of its own (client `--readers 2`, issue 11). The client's one thread
- * parses and encodes every CSV byte; while it reads the items table, a warm cluster needs less
- * than the second core and the machine sits 15-25 % idle (measured at scale 1). A second process
- * reading the largest table while the client reads the others puts that core to work. A process,
- * not a worker thread: two reader threads in one process cost 35-40 % more CPU for the same bytes
- * (README, round five). Measured (README, "Round twelve"): 5-6 % less wall time against a warm
- * cluster, none in `bench` on two cores, whose fresh cluster keeps both cores busy; so it is an
- * option, for machines whose cores the cluster leaves idle.
+ * The largest table read by two processes at once (client `--readers`, issue 11). The client's
+ * one thread parses and encodes every CSV byte; while it reads the items table, the workers need
+ * less than the second core and the machine sits 15-25 % idle (measured at scale 1). So the
+ * client reads the table's earlier files while a reader process reads the later ones, and both
+ * upload. A process, not a worker thread: two reader threads in one process cost 35-40 % more
+ * CPU for the same bytes (README, round five). Measured (README, "Round twelve"): 7 % less wall
+ * time at scale 1 on two cores, none at 0.33 or 0.1; hence READER_PROCESS_MIN_BYTES.
  *
- * The reader process is the client's own bundle (`coffee-analysis client --read-table T ...`),
- * reading exactly what `readTableBatches` reads in the client, and writing each batch as a record
- * (batch-records.ts) on fd 3; stdout and stderr stay free for a message a person should see.
+ * The reader process is the client's own bundle (`coffee-analysis client --read-table T --files
+ * FROM:TO ...`), reading exactly what `readTableBatches` reads in the client, and writing each
+ * batch as a record (batch-records.ts) on fd 3; stdout and stderr stay free for a message a
+ * person should see.
  */
 
 export interface TableReaderOptions {
   maxBatchBytes: number;
   maxRecordBytes: number;
   maxRowBytes: number;
+  /** The table's files to read (default: all). */
+  files?: FileRange;
 }
 
 /** The records' pipe in the reader process. */
@@ -35,16 +39,39 @@ const READ_AHEAD_RECORDS = 2;
 /** The last bytes of the reader process's stderr kept for an error message. */
 const STDERR_TAIL_BYTES = 2048;
 
-/** The table a reader process reads with `readers` 2 (the largest), or null with 1. */
-export function readerProcessTable(files: Readonly<Record<TableName, readonly TableFile[]>>, readers: 1 | 2): TableName | null {
+/** What a reader process reads: the files [from, to) of `table` (the client reads [0, from) at the same time). */
+export interface ReaderPlan {
+  table: TableName;
+  from: number;
+  /** The table's file count. */
+  to: number;
+}
+
+/** Of the largest table, the share of bytes the client reads itself (it also sends every batch). */
+const CLIENT_SHARE = 0.45;
+
+/**
+ * What a reader process reads: the later files of the largest table, from where the earlier ones
+ * hold CLIENT_SHARE of its bytes (all of it when it has one file). Null (the client reads it all)
+ * with `readers` 1, and with 'auto' below READER_PROCESS_MIN_BYTES or on one core.
+ */
+export function readerPlan(
+  files: Readonly<Record<TableName, readonly TableFile[]>>,
+  readers: 'auto' | 1 | 2,
+  cores = os.availableParallelism(),
+): ReaderPlan | null {
   if (readers === 1) return null;
-  let largest: TableName | null = null;
+  let largest: TableName = TABLES[0];
   let largestBytes = -1;
   for (const t of TABLES) {
     const bytes = files[t].reduce((a, f) => a + f.size, 0);
     if (bytes > largestBytes) [largest, largestBytes] = [t, bytes];
   }
-  return largest;
+  if (readers === 'auto' && (largestBytes < READER_PROCESS_MIN_BYTES || cores < 2)) return null;
+  const list = files[largest];
+  let from = 0;
+  for (let seen = 0; from < list.length - 1 && seen + list[from].size <= CLIENT_SHARE * largestBytes; from++) seen += list[from].size;
+  return { table: largest, from, to: list.length };
 }
 
 /** The reader process's side: streams `table`'s batches to fd 3, then DONE (or FAILED with the error). Returns the exit code. */
@@ -110,6 +137,7 @@ export async function* readTableInProcess(
     '--max-row-bytes',
     String(o.maxRowBytes),
   );
+  if (o.files) args.push('--files', `${o.files.from}:${o.files.to}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe', 'pipe'] });
   const records = child.stdio[3] as net.Socket;
   let stderr = '';
@@ -186,6 +214,14 @@ export async function* readTableInProcess(
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
+}
+
+/** `--files FROM:TO` of the reader process. */
+export function readerFiles(v: string | undefined): FileRange | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(v);
+  if (!m || Number(m[1]) > Number(m[2])) throw new CoffeeError(ErrorCode.USAGE, `client: --files ${v}: give FROM:TO file indexes`);
+  return { from: Number(m[1]), to: Number(m[2]) };
 }
 
 /** Whether `name` names a table (the reader process's argument check). */

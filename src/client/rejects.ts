@@ -13,7 +13,8 @@ import { csvField } from '../queries/report-format.js';
  */
 export class RejectsFile {
   private stream: WriteStream | undefined;
-  private readonly parts = new Map<TableName, { file: string; stream: WriteStream }>();
+  /** Part files by table, then by source within the table (`add`'s `part`). */
+  private readonly parts = new Map<TableName, Map<number, { file: string; stream: WriteStream }>>();
   private partsMode = false;
   count = 0;
   readonly file: string;
@@ -29,23 +30,27 @@ export class RejectsFile {
     this.partsMode = true;
   }
 
-  add(rows: readonly RejectedRow[], table: TableName): void {
+  /** Rows rejected in `table`; `part` orders the sources of one table read at the same time (its earlier files first). */
+  add(rows: readonly RejectedRow[], table: TableName, part = 0): void {
     if (rows.length === 0) return;
     let chunk = '';
     for (const r of rows) chunk += `${csvField(r.file)},${r.line},${csvField(r.reason)}\n`;
-    this.target(table).write(chunk);
+    this.target(table, part).write(chunk);
     this.count += rows.length;
   }
 
   async close(): Promise<string | null> {
     for (const table of TABLES) {
-      const part = this.parts.get(table);
-      if (!part) continue;
-      part.stream.end();
-      await once(part.stream, 'close');
-      const main = this.main();
-      for await (const chunk of createReadStream(part.file)) if (!main.write(chunk)) await once(main, 'drain');
-      rmSync(part.file, { force: true });
+      const byPart = this.parts.get(table);
+      if (!byPart) continue;
+      for (const k of [...byPart.keys()].sort((a, b) => a - b)) {
+        const part = byPart.get(k)!;
+        part.stream.end();
+        await once(part.stream, 'close');
+        const main = this.main();
+        for await (const chunk of createReadStream(part.file)) if (!main.write(chunk)) await once(main, 'drain');
+        rmSync(part.file, { force: true });
+      }
     }
     this.parts.clear();
     const s = this.stream;
@@ -55,20 +60,23 @@ export class RejectsFile {
 
   /** A failed run: removes the part files (the main file stays, as far as it got). */
   discardParts(): void {
-    for (const part of this.parts.values()) {
-      part.stream.destroy();
-      rmSync(part.file, { force: true });
-    }
+    for (const byPart of this.parts.values())
+      for (const part of byPart.values()) {
+        part.stream.destroy();
+        rmSync(part.file, { force: true });
+      }
     this.parts.clear();
   }
 
-  private target(table: TableName): WriteStream {
+  private target(table: TableName, k: number): WriteStream {
     if (!this.partsMode) return this.main();
-    let part = this.parts.get(table);
+    let byPart = this.parts.get(table);
+    if (!byPart) this.parts.set(table, (byPart = new Map<number, { file: string; stream: WriteStream }>()));
+    let part = byPart.get(k);
     if (!part) {
-      const file = path.join(path.dirname(this.file), `.rejected_rows.${table}.${process.pid}.part`);
+      const file = path.join(path.dirname(this.file), `.rejected_rows.${table}.${k}.${process.pid}.part`);
       part = { file, stream: createWriteStream(file) };
-      this.parts.set(table, part);
+      byPart.set(k, part);
     }
     return part.stream;
   }

@@ -11,6 +11,12 @@ import { RowParser, type RejectedRow } from './rows.js';
 import { TABLES, type RowView, type TableName } from './tables.js';
 
 export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
+
+/** Files [from, to) of a table, in name order. */
+export interface FileRange {
+  from: number;
+  to: number;
+}
 /** A batch is cut when this many rejects accumulated (bounds memory on a bad file). */
 export const MAX_REJECTS_PER_BATCH = 1000;
 
@@ -49,13 +55,16 @@ export async function* readTableBatches(
     maxRowBytes?: number;
     /** The one-pass decoder for plain lines (fast-rows.ts); false: every record the generic way (tests compare both). */
     fastPath?: boolean;
+    /** Only the table's files [from, to) in name order (a table read by two processes, client --readers 2). */
+    files?: FileRange;
   } = {},
 ): AsyncGenerator<TableBatch> {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   // A row that alone exceeds what one batch may carry (the frame limit) is rejected like any
   // invalid row, naming it, rather than failing the whole run at the gateway.
   const maxRowBytes = options.maxRowBytes ?? Infinity;
-  const files = await listTableFiles(dataDir, table);
+  const all = await listTableFiles(dataDir, table);
+  const files = options.files ? all.slice(options.files.from, options.files.to) : all;
   const enc = new BatchEncoder(table, 4096);
   let rejects: RejectedRow[] = [];
   let doneBytes = 0; // bytes of the files finished so far

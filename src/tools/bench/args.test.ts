@@ -14,7 +14,7 @@ test('parseBenchArgs: defaults', () => {
     keep: false,
     chaos: null,
     dashboard: false,
-    readers: 1,
+    readers: 'auto',
   });
 });
 
@@ -32,11 +32,11 @@ test('parseBenchArgs: flags, relative paths from the current folder', () => {
     keep: true,
     chaos: null,
     dashboard: false,
-    readers: 1,
+    readers: 'auto',
   });
   const r = parseBenchArgs(['--readers', '2'], '/w');
   assert.ok(r !== 'help' && r.readers === 2);
-  assert.throws(() => parseBenchArgs(['--readers', '3'], '/w'), /bench: --readers must be 1 or 2, got '3'/);
+  assert.throws(() => parseBenchArgs(['--readers', '3'], '/w'), /bench: --readers must be auto, 1 or 2, got '3'/);
   const c = parseBenchArgs(['--chaos', '1'], '/w');
   assert.ok(c !== 'help' && c.chaos === 1 && c.json.endsWith('bench-0.1-1-chaos.json'));
   // With the dashboard open: its own results file, so a plain run's figures are not overwritten.

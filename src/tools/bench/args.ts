@@ -6,7 +6,7 @@ import { MAX_SCALE, MIN_SCALE } from '../generator/index.js';
 import { readersFlag } from '../../client/options.js';
 
 export const BENCH_USAGE =
-  'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--dashboard] [--keep] [--readers 1|2]\n' +
+  'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--dashboard] [--keep] [--readers auto|1|2]\n' +
   `  --scale X         dataset size, 1 = real size (~3 GB); ${MIN_SCALE}..${MAX_SCALE} (default 0.1)\n` +
   '  --clients K       clients at once, each with its own dataset (seeds N, N+1, ...) (default 1)\n' +
   '  --json FILE       where the results go (default bench-results/bench-<scale>-<K>.json)\n' +
@@ -15,7 +15,7 @@ export const BENCH_USAGE =
   '  --chaos S         SIGKILL one random node (any kind) every S seconds while the clients run\n' +
   '  --dashboard       serve the dashboard and keep it open in headless chromium during the run (what watching costs)\n' +
   '  --keep            keep the temporary folder (cluster run dir, client outputs, reference reports)\n' +
-  '  --readers 1|2     processes each client reads its dataset with (client --readers; default 1)\n';
+  '  --readers auto|1|2  processes each client reads its dataset with (client --readers; default auto)\n';
 
 export interface BenchArgs {
   scale: number;
@@ -29,7 +29,7 @@ export interface BenchArgs {
   /** The dashboard served and open in a headless browser while the clients run. */
   dashboard: boolean;
   /** Processes each client reads its dataset with (client `--readers`). */
-  readers: 1 | 2;
+  readers: 'auto' | 1 | 2;
 }
 
 const MAX_CLIENTS = 16;
@@ -84,7 +84,7 @@ export function parseBenchArgs(argv: string[], cwd = process.cwd()): BenchArgs |
     keep: values.keep === true,
     chaos,
     dashboard: values.dashboard === true,
-    readers: readersFlag(values.readers, 'bench') ?? 1,
+    readers: readersFlag(values.readers, 'bench') ?? 'auto',
   };
 }
 

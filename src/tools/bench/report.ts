@@ -48,7 +48,7 @@ export interface BenchResult {
   version: 1;
   startedAt: string;
   machine: { cpus: number; node: string; loadBefore: number[]; loadAfter: number[] };
-  params: { scale: number; clients: number; seed: number; readers?: 1 | 2 };
+  params: { scale: number; clients: number; seed: number; readers?: 'auto' | 1 | 2 };
   datasets: BenchDataset[];
   clients: BenchClient[];
   /** First client start -> last client done. */
@@ -93,7 +93,7 @@ export function formatResult(r: BenchResult): string {
   const totalBytes = r.datasets.reduce((a, d) => a + d.bytes, 0);
   const totalRows = r.datasets.reduce((a, d) => a + d.rows, 0);
   lines.push(
-    `dataset     scale ${r.params.scale}, ${r.datasets.length} dataset(s), ${mb(totalBytes)} MB, ${num(totalRows)} rows (seeds ${r.datasets.map((d) => d.seed).join(', ')})${r.params.readers === 2 ? ', each client reading with 2 processes' : ''}`,
+    `dataset     scale ${r.params.scale}, ${r.datasets.length} dataset(s), ${mb(totalBytes)} MB, ${num(totalRows)} rows (seeds ${r.datasets.map((d) => d.seed).join(', ')})${r.params.readers !== undefined && r.params.readers !== 'auto' ? `, clients --readers ${r.params.readers}` : ''}`,
   );
   for (const c of r.clients) {
     lines.push(

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { ClientResources, ClientSummary } from '../../client/options.js';
 import { describeDataQuality } from '../../queries/data-quality.js';
 import { MAX_BATCH_PAYLOAD_BYTES } from '../../protocol/wire/messages.js';
-import { readerTable, serveTableReader } from '../../client/reader-process.js';
+import { readerFiles, readerTable, serveTableReader } from '../../client/reader-process.js';
 import { readersFlag } from '../../client/options.js';
 
 const USAGE =
@@ -24,8 +24,8 @@ const USAGE =
   '  --progress / --no-progress   progress bar on stderr (default: when it is a terminal)\n' +
   '  --summary-json FILE          also write the run summary as JSON\n' +
   '  --no-html                    only the CSV files, no report.html\n' +
-  '  --readers 1|2     processes reading the dataset (default 1); 2 reads the largest table in a second\n' +
-  '                    process at the same time: for machines whose cores the cluster leaves idle';
+  "  --readers auto|1|2  processes reading the dataset: 2 reads the largest table's later files in a\n" +
+  '                    second process at the same time (default auto: 2 from a 1 GiB table, on 2+ cores)';
 
 /** The local cluster's gateways, as `127.0.0.1:port`. */
 export function localGateways(): string[] {
@@ -84,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
         'batch-bytes': { type: 'string' },
         'max-record-bytes': { type: 'string' },
         'max-row-bytes': { type: 'string' },
+        files: { type: 'string' },
       },
     },
     USAGE,
@@ -99,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
       maxBatchBytes: bytes('batch-bytes'),
       maxRecordBytes: bytes('max-record-bytes'),
       maxRowBytes: bytes('max-row-bytes'),
+      files: readerFiles(values.files),
     });
   }
   if (!values.out) throw new UsageError('client: --out DIR is required');

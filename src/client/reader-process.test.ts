@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readerFiles, readerPlan } from './reader-process.js';
+import { READER_PROCESS_MIN_BYTES } from './options.js';
+import { TABLES, type TableName } from '../dataset/tables.js';
+import type { TableFile } from '../dataset/files.js';
+
+/** A listing with `sizes` as the files of transaction_items and a one-byte file for every other table. */
+function listing(sizes: number[]): Record<TableName, TableFile[]> {
+  const out = {} as Record<TableName, TableFile[]>;
+  for (const t of TABLES) out[t] = [{ path: `/d/${t}/a.csv`, name: `${t}/a.csv`, size: 1 }];
+  out.transaction_items = sizes.map((size, i) => ({ path: `/d/i/${i}.csv`, name: `transaction_items/${i}.csv`, size }));
+  return out;
+}
+
+test('reader plan: the largest table, its later files from where the earlier hold 45 % of its bytes', () => {
+  assert.deepEqual(readerPlan(listing([10, 10, 10, 10]), 2), { table: 'transaction_items', from: 1, to: 4 });
+  assert.deepEqual(readerPlan(listing([40, 5, 5, 50]), 2), { table: 'transaction_items', from: 2, to: 4 });
+  // One file: the reader process reads all of it (alongside the other tables).
+  assert.deepEqual(readerPlan(listing([5000]), 2), { table: 'transaction_items', from: 0, to: 1 });
+  // A first file past the client's share: the reader process reads the whole table.
+  assert.deepEqual(readerPlan(listing([90, 1]), 2), { table: 'transaction_items', from: 0, to: 2 });
+  assert.equal(readerPlan(listing([10, 10]), 1), null);
+});
+
+test('reader plan: auto reads with two processes only from READER_PROCESS_MIN_BYTES and on two cores or more', () => {
+  const quarter = READER_PROCESS_MIN_BYTES / 4;
+  const big = listing([quarter, quarter, quarter, quarter]);
+  assert.deepEqual(readerPlan(big, 'auto', 2), { table: 'transaction_items', from: 1, to: 4 });
+  assert.equal(readerPlan(big, 'auto', 1), null);
+  assert.equal(readerPlan(listing([quarter, quarter, quarter, quarter - 1]), 'auto', 8), null);
+});
+
+test('reader process flags: --files FROM:TO', () => {
+  assert.deepEqual(readerFiles('2:24'), { from: 2, to: 24 });
+  assert.equal(readerFiles(undefined), undefined);
+  for (const bad of ['3:1', '1', 'a:b', '-1:2']) assert.throws(() => readerFiles(bad), /--files/);
+});
