@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { CLI_BIN } from '../node/config/paths.js';
 import assert from 'node:assert/strict';
 import { readerFiles, readerPlan } from './reader-process.js';
 import { READER_PROCESS_MIN_BYTES } from './options.js';
@@ -35,4 +38,33 @@ test('reader process flags: --files FROM:TO', () => {
   assert.deepEqual(readerFiles('2:24'), { from: 2, to: 24 });
   assert.equal(readerFiles(undefined), undefined);
   for (const bad of ['3:1', '1', 'a:b', '-1:2']) assert.throws(() => readerFiles(bad), /--files/);
+});
+
+test('reader process: started by hand, without its pipe on fd 3, it is a one-line usage error', () => {
+  const r = spawnSync(
+    process.execPath,
+    [
+      CLI_BIN,
+      'client',
+      '--read-table',
+      'stores',
+      '--data',
+      os.tmpdir(),
+      '--batch-bytes',
+      '1',
+      '--max-record-bytes',
+      '1',
+      '--max-row-bytes',
+      '1',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 2);
+  assert.match(
+    r.stderr,
+    /^coffee-analysis: client: --read-table is the client's own reader process: it writes to a pipe on fd 3, which is not open here\n$/,
+  );
 });

@@ -76,7 +76,15 @@ export function readerPlan(
 
 /** The reader process's side: streams `table`'s batches to fd 3, then DONE (or FAILED with the error). Returns the exit code. */
 export async function serveTableReader(data: string, table: TableName, o: TableReaderOptions): Promise<number> {
-  const out = new net.Socket({ fd: RECORDS_FD, readable: false, writable: true });
+  let out: net.Socket;
+  try {
+    out = new net.Socket({ fd: RECORDS_FD, readable: false, writable: true });
+  } catch {
+    throw new CoffeeError(
+      ErrorCode.USAGE,
+      `client: --read-table is the client's own reader process: it writes to a pipe on fd ${RECORDS_FD}, which is not open here`,
+    );
+  }
   let broken: Error | undefined;
   out.on('error', (err) => (broken ??= err));
   const drained = (): Promise<void> =>
@@ -131,11 +139,12 @@ export async function* readTableInProcess(
   const args = [CLI_BIN, 'client', '--read-table', table, '--data', data];
   args.push(
     '--batch-bytes',
-    String(o.maxBatchBytes),
+    // Whole bytes: sizes are compared with integers, so a fractional bound (--batch-kb 1.1) means its floor.
+    String(Math.floor(o.maxBatchBytes)),
     '--max-record-bytes',
-    String(o.maxRecordBytes),
+    String(Math.floor(o.maxRecordBytes)),
     '--max-row-bytes',
-    String(o.maxRowBytes),
+    String(Math.floor(o.maxRowBytes)),
   );
   if (o.files) args.push('--files', `${o.files.from}:${o.files.to}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe', 'pipe'] });
