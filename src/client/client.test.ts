@@ -355,6 +355,21 @@ test(
   },
 );
 
+/** Runs `run` with readers 1, then 2, each against a fresh mock and into a fresh output folder; returns both outcomes. */
+async function withReaders<T>(run: (readers: 1 | 2, gateway: string, out: string, mock: GatewayMock) => Promise<T>): Promise<[T, T]> {
+  const outcomes: T[] = [];
+  for (const readers of [1, 2] as const) {
+    const mock = new GatewayMock({ results: tinyResults() });
+    const address = await mock.listen();
+    try {
+      outcomes.push(await run(readers, address, mkdtempSync(path.join(os.tmpdir(), `coffee-readers-${readers}-`)), mock));
+    } finally {
+      await mock.close();
+    }
+  }
+  return [outcomes[0], outcomes[1]];
+}
+
 test('client: readers 2 reads the largest table in a reader process: the same batches, rows and rejects file as readers 1', async () => {
   const data = tinyDataset(30_000);
   // A bad row in a smaller table too, so the rejects file joins tables read by both processes.
@@ -362,23 +377,10 @@ test('client: readers 2 reads the largest table in a reader process: the same ba
     path.join(data, 'transaction_items', 'transaction_items.csv'),
     'transaction_id,item_id,quantity,unit_price,subtotal,created_at\nt000000,1,2,10.0,20.0,2024-03-01 10:00:00\nt000001,x,2,10.0,20.0,2024-03-01 10:00:00\n',
   );
-  const runs: Array<{
-    summary: Awaited<ReturnType<typeof runClient>>;
-    batches: Map<string, Map<number, number>>;
-    ended: Map<string, number>;
-    out: string;
-  }> = [];
-  for (const readers of [1, 2] as const) {
-    const mock = new GatewayMock({ results: tinyResults() });
-    const address = await mock.listen();
-    const out = mkdtempSync(path.join(os.tmpdir(), `coffee-readers-${readers}-`));
-    try {
-      const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 3, readers });
-      runs.push({ summary, batches: mock.batches.get(summary.session)!, ended: mock.ended.get(summary.session)!, out });
-    } finally {
-      await mock.close();
-    }
-  }
+  const runs = await withReaders(async (readers, gateway, out, mock) => {
+    const summary = await runClient({ data, out, gateways: [gateway], progress: false, maxBatchBytes: 16 * 1024, window: 3, readers });
+    return { summary, batches: mock.batches.get(summary.session)!, ended: mock.ended.get(summary.session)!, out };
+  });
   const [one, two] = runs;
   assert.equal(one.summary.readerResources, null);
   assert.ok(two.summary.readerResources !== null && two.summary.readerResources.cpuSeconds > 0, 'the reader process reports its CPU');
@@ -413,18 +415,10 @@ test('client: readers 2 splits a table of several files: the client reads the ea
     if (f === 0 || f === 3) text += `bad${f},1,1,,7.0,abc,0.0,abc,2024-03-01 10:00:00\n`;
     writeFileSync(path.join(dir, `transactions_${f}.csv`), text);
   }
-  const runs: Array<{ summary: Awaited<ReturnType<typeof runClient>>; batches: Map<string, Map<number, number>> }> = [];
-  for (const readers of [1, 2] as const) {
-    const mock = new GatewayMock({ results: tinyResults() });
-    const address = await mock.listen();
-    const out = mkdtempSync(path.join(os.tmpdir(), `coffee-split-${readers}-`));
-    try {
-      const summary = await runClient({ data, out, gateways: [address], progress: false, maxBatchBytes: 16 * 1024, window: 3, readers });
-      runs.push({ summary, batches: mock.batches.get(summary.session)! });
-    } finally {
-      await mock.close();
-    }
-  }
+  const runs = await withReaders(async (readers, gateway, out, mock) => {
+    const summary = await runClient({ data, out, gateways: [gateway], progress: false, maxBatchBytes: 16 * 1024, window: 3, readers });
+    return { summary, batches: mock.batches.get(summary.session)! };
+  });
   const [one, two] = runs;
   assert.ok(two.summary.readerResources !== null);
   assert.deepEqual(two.summary.rows, one.summary.rows);
@@ -451,28 +445,22 @@ test('client: an error in the reader process fails the run with the same error a
     path.join(data, 'transactions', 'transactions.csv'),
     `${readFileSync(path.join(data, 'transactions', 'transactions.csv'), 'utf8')}"open,1\n${'x'.repeat(5000)}\n`,
   );
-  const failures: Array<{ code?: string; message: string }> = [];
-  for (const readers of [1, 2] as const) {
-    const mock = new GatewayMock({ results: tinyResults() });
-    const address = await mock.listen();
-    try {
-      const out = mkdtempSync(path.join(os.tmpdir(), 'o-'));
-      await assert.rejects(
-        runClient({ data, out, gateways: [address], progress: false, maxRecordBytes: 1024, readers }),
-        (err: Error & { code?: string }) => {
-          failures.push({ code: err.code, message: err.message });
-          return true;
-        },
-      );
-      assert.deepEqual(
-        readdirSync(out).filter((f) => f.endsWith('.part')),
-        [],
-        'no part file left behind',
-      );
-    } finally {
-      await mock.close();
-    }
-  }
+  const failures = await withReaders(async (readers, gateway, out) => {
+    let failure: { code?: string; message: string } | undefined;
+    await assert.rejects(
+      runClient({ data, out, gateways: [gateway], progress: false, maxRecordBytes: 1024, readers }),
+      (err: Error & { code?: string }) => {
+        failure = { code: err.code, message: err.message };
+        return true;
+      },
+    );
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.endsWith('.part')),
+      [],
+      'no part file left behind',
+    );
+    return failure!;
+  });
   assert.equal(failures[0].code, 'ERR_RECORD_TOO_LARGE');
   assert.match(failures[0].message, /^transactions\/transactions\.csv: the record at line 103 /);
   assert.deepEqual(failures[1], failures[0]);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import { CLI_BIN } from '../node/config/paths.js';
-import { CoffeeError, ErrorCode, isCoffeeError } from '../node/errors.js';
+import { CoffeeError, ErrorCode, UsageError, isCoffeeError, isErrorCode } from '../node/errors.js';
 import { readTableBatches, type FileRange, type TableBatch } from '../dataset/reader.js';
 import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
 import type { TableFile } from '../dataset/files.js';
@@ -80,8 +80,7 @@ export async function serveTableReader(data: string, table: TableName, o: TableR
   try {
     out = new net.Socket({ fd: RECORDS_FD, readable: false, writable: true });
   } catch {
-    throw new CoffeeError(
-      ErrorCode.USAGE,
+    throw new UsageError(
       `client: --read-table is the client's own reader process: it writes to a pipe on fd ${RECORDS_FD}, which is not open here`,
     );
   }
@@ -120,8 +119,6 @@ export async function serveTableReader(data: string, table: TableName, o: TableR
   await new Promise<void>((resolve) => (out.writableFinished || out.destroyed ? resolve() : out.once('close', () => resolve())));
   return code;
 }
-
-const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
  * The client's side: starts a reader process for `table` and yields its batches as they come,
@@ -178,7 +175,7 @@ export async function* readTableInProcess(
       if (r.kind === RecordKind.BATCH) queue.push(r.batch);
       else if (r.kind === RecordKind.DONE) finished = r.resources;
       else {
-        const code = ERROR_CODES.has(r.failure.code) ? (r.failure.code as ErrorCode) : ErrorCode.CLIENT;
+        const code = isErrorCode(r.failure.code) ? r.failure.code : ErrorCode.CLIENT;
         fail(new CoffeeError(code, r.failure.message));
       }
     }
@@ -229,12 +226,12 @@ export async function* readTableInProcess(
 export function readerFiles(v: string | undefined): FileRange | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+):(\d+)$/.exec(v);
-  if (!m || Number(m[1]) > Number(m[2])) throw new CoffeeError(ErrorCode.USAGE, `client: --files ${v}: give FROM:TO file indexes`);
+  if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`client: --files ${v}: give FROM:TO file indexes`);
   return { from: Number(m[1]), to: Number(m[2]) };
 }
 
 /** Whether `name` names a table (the reader process's argument check). */
 export function readerTable(name: string): TableName {
-  if (!isTableName(name)) throw new CoffeeError(ErrorCode.USAGE, `client: --read-table ${name} is not a table`);
+  if (!isTableName(name)) throw new UsageError(`client: --read-table ${name} is not a table`);
   return name;
 }
