@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchDecodeError } from '../node/errors.js';
-import { BatchEncoder, ColumnScratch, decodeBatch, stringAt, TextRowReader, textIsPackedUuids } from './batch-codec.js';
+import {
+  BatchEncoder,
+  ColumnScratch,
+  columnBounds,
+  decodeBatch,
+  stringAt,
+  TextRowReader,
+  textIsPackedUuids,
+  type TransactionItemsBatch,
+} from './batch-codec.js';
 import { validateBatchValues } from './batch-validate.js';
 import { decodeRows, encodeRows, type TransactionRow } from '../testing/batch-rows.js';
 import { deriveRandom } from '../tools/generator/random.js';
@@ -179,6 +188,65 @@ test('the gateway rejects a mode-2 batch that leaves out an id a query needs, an
   past[bits + 2] |= 0x80;
   assert.throws(() => decodeBatch(past), /presence bits set past the 21 transactions rows/);
   assert.throws(() => decodeBatch(p.subarray(0, p.length - 1)), /7 packed ids/);
+});
+
+test('a column header bounds its values: every decoded value lies within, and null where they could wrap', () => {
+  const r = deriveRandom(11, 1);
+  // Two-row item batches whose first column (item_id, u32) is forged to every width and to bases
+  // near both ends of the u32 range, values random: a hostile client picks any header.
+  const p = encodeRows('transaction_items', [
+    { itemId: 0, quantity: -5, subtotalCents: 1, createdAt: 3 },
+    { itemId: 1, quantity: 7, subtotalCents: 2, createdAt: 3 },
+  ]);
+  const rest = p.subarray(8 + 5 + 2 * p[8]);
+  for (let round = 0; round < 200; round++) {
+    const w = 1 + r.int(4);
+    const edge = [0, 0x7fffffff, 0x80000000, 0xffffffff][round % 4];
+    const base = (edge - Math.floor(r.float() * 2 ** (8 * w))) >>> 0;
+    const column = Buffer.alloc(5 + 2 * w);
+    column[0] = w;
+    column.writeUInt32LE(base, 1);
+    for (let i = 5; i < column.length; i++) column[i] = r.int(256);
+    const batch = decodeBatch(Buffer.concat([p.subarray(0, 8), column, rest])) as TransactionItemsBatch;
+    const bounds = columnBounds(batch, 'itemId');
+    const span = 2 ** (8 * w) - 1;
+    assert.equal(bounds === null, base + span > 0xffffffff, `width ${w} base ${base}`);
+    if (bounds === null) continue;
+    assert.deepEqual(bounds, { min: base, max: base + span });
+    for (const v of batch.itemId) assert.ok(v >= bounds.min && v <= bounds.max, `${v} in ${bounds.min}..${bounds.max}`);
+  }
+  // Signed columns: the i32 range's end is where values wrap.
+  const b = decodeBatch(
+    encodeRows('transaction_items', [
+      { itemId: 1, quantity: 2147483647 - 300, subtotalCents: -2147483648, createdAt: 3 },
+      { itemId: 1, quantity: 2147483647, subtotalCents: -2147483648 + 255, createdAt: 3 },
+    ]),
+  );
+  assert.equal(columnBounds(b, 'quantity'), null); // base + 65535 passes 2^31 - 1
+  assert.deepEqual(columnBounds(b, 'subtotalCents'), { min: -2147483648, max: -2147483648 + 255 });
+  assert.throws(() => columnBounds(b, 'userId'), /no numeric column userId/);
+});
+
+test('the gateway checks id ranges from the column headers when they suffice, and reads the values when not', () => {
+  const rows = [0, 1, 2].map((i) => ({ transactionId: uuid(i), storeId: 10 + i, userId: i - 1, finalAmountCents: 3, createdAt: 4 }));
+  const honest = decodeBatch(encodeRows('transactions', rows));
+  assert.equal(validateBatchValues(honest), null);
+  // Neither id column, nor final_amount (no row reaches 75.00), was expanded: cols[k] stays unset.
+  assert.deepEqual((honest as unknown as { cols: unknown[] }).cols, [undefined, undefined, undefined, undefined]);
+  // An item id header whose bound passes 2^31 - 1: the values are read, and an id above is refused...
+  const items = encodeRows('transaction_items', [
+    { itemId: 2147483640, quantity: 1, subtotalCents: 1, createdAt: 3 },
+    { itemId: 2147483647, quantity: 1, subtotalCents: 1, createdAt: 3 },
+  ]);
+  assert.equal(items[8], 1); // one byte per value: bounds 2147483640..2147483895
+  assert.equal(validateBatchValues(decodeBatch(items)), null);
+  items[13 + 1] = 8; // ...2147483648
+  assert.match(validateBatchValues(decodeBatch(items)) ?? '', /row 1: item_id 2147483648 is out of range \(0\.\.2147483647\)/);
+  // A user id column whose header starts below -1: read, and the row below -1 named.
+  const tx = encodeRows('transactions', rows);
+  const userHeader = 8 + 5 + 3 * tx[8];
+  tx.writeInt32LE(-3, userHeader + 1);
+  assert.match(validateBatchValues(decodeBatch(tx)) ?? '', /row 0: user_id -3 is out of range/);
 });
 
 test('one id that is not a lowercase UUID keeps the batch in text mode, exact', () => {

@@ -79,6 +79,30 @@ export function textIsPackedUuids(batch: DecodedBatch): boolean {
   return mode === TEXT_UUID || mode === TEXT_UUID_SPARSE;
 }
 
+/** The range every value of a numeric column lies in, known from its header alone. */
+export interface ColumnBounds {
+  min: number;
+  max: number;
+}
+
+/**
+ * Where every value of numeric column `field` lies, read from the column's header (frame of
+ * reference: each value is `base` plus an unsigned delta of `width` bytes), without expanding
+ * the column; null when base plus the widest delta passes the end of the 32-bit range, so that
+ * values may wrap and only reading them tells. The gateway's range checks need no values for a
+ * column whose bounds already satisfy them (issue 11: expanding the id columns of every batch
+ * was most of its validation).
+ */
+export function columnBounds(batch: DecodedBatch, field: string): ColumnBounds | null {
+  const l = (batch as unknown as DecodedInternals).layout;
+  const k = (TABLE_SPEC[batch.table] as TableSpec).numeric.findIndex((c) => c.field === field);
+  if (k < 0) throw new RangeError(`${batch.table} batches have no numeric column ${field}`);
+  const span = 2 ** (8 * l.numWidth[k]) - 1;
+  const min = l.numSigned[k] ? l.numBase[k] : l.numBase[k] >>> 0;
+  const max = min + span;
+  return max > (l.numSigned[k] ? 0x7fffffff : 0xffffffff) ? null : { min, max };
+}
+
 /**
  * The first row whose text the queries need (tables.ts `textNeeded`) but the batch left out
  * (text mode 2), or -1. The gateway rejects such a batch: Q1 would report an empty id.
@@ -88,6 +112,9 @@ export function firstMissingNeededText(batch: DecodedBatch): number {
   const l = self.layout;
   if (l.textMode !== TEXT_UUID_SPARSE) return -1;
   const needed = (TABLE_SPEC[batch.table] as TableSpec).textNeeded!;
+  // No row reaches the bound: none needs its text (and the column is never expanded).
+  const bounds = columnBounds(batch, needed.field);
+  if (bounds !== null && bounds.max < needed.atLeast) return -1;
   const values = (batch as unknown as Record<string, Int32Array | Uint32Array>)[needed.field];
   const { buf, textOffset: bits } = l;
   for (let i = 0; i < l.count; i++) if (values[i] >= needed.atLeast && !isPresent(buf, bits, i)) return i;
