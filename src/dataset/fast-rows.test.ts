@@ -155,12 +155,13 @@ for (const { table, headers, line } of TABLE_FILES) {
     try {
       const r = deriveRandom(table.length * 7919);
       mkdirSync(path.join(dir, table));
-      headers.forEach((header, h) => {
+      // The first header again last: the read goes from one plan to another and back.
+      [...headers, headers[0]].forEach((header, h) => {
         // The header names the columns; each line is made in the standard order, then reordered to match.
         const standard = headers[0].split(',');
         const cols = header.split(',');
         const reorder = (l: string): string => {
-          if (h === 0) return l;
+          if (header === headers[0]) return l;
           const f = l.split(',');
           return cols.map((c) => f[standard.indexOf(c)] ?? '').join(',');
         };
@@ -255,4 +256,30 @@ test('fast path: an unneeded field as wide as a UUID is skipped by words, never 
       assert.deepEqual(decodeRows(enc.finish()).rows, [row]);
     }
   }
+});
+
+test('one decoder serves the files of a read that share a column plan; a file with another plan gets its own', () => {
+  const parserOf = (header: string): RowParser<'transaction_items'> => {
+    const p = new CsvParser();
+    p.feed(Buffer.from(`${header}\n`));
+    assert.ok(p.next());
+    return new RowParser('transaction_items', p.record, 'items.csv');
+  };
+  const standard = 'transaction_id,item_id,quantity,unit_price,subtotal,created_at';
+  const first = FastRowDecoder.for(parserOf(standard), 1 << 20)!;
+  assert.ok(first !== null);
+  // The same plan: the same decoder (one decode function for the reader's loop to call).
+  assert.equal(FastRowDecoder.for(parserOf(standard), 1 << 20, first), first);
+  // Another column order, or another record limit: a decoder of its own.
+  const reordered = FastRowDecoder.for(parserOf('item_id,created_at,subtotal,quantity'), 1 << 20, first)!;
+  assert.ok(reordered !== null && reordered !== first);
+  assert.notEqual(FastRowDecoder.for(parserOf(standard), 1 << 10, first), first);
+  // And each reads its own layout.
+  const enc = new BatchEncoder('transaction_items');
+  const line = Buffer.from('4,2024-08-28 20:16:45,19.0,2\n');
+  assert.equal(reordered.decode(line, 0, enc), line.length);
+  enc.commitRow();
+  assert.deepEqual(decodeRows(enc.finish()).rows, [
+    { itemId: 4, quantity: 2, subtotalCents: 1900, createdAt: Date.UTC(2024, 7, 28, 20, 16, 45) / 1000 },
+  ]);
 });

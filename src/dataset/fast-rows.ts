@@ -66,7 +66,7 @@ export class FastRowDecoder implements DecoderState {
    */
   readonly decode: DecodeFn;
 
-  private constructor(source: string) {
+  private constructor(private readonly source: string) {
     let factory = FACTORIES.get(source);
     if (factory === undefined) {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the compiled scan above: its source is built from numbers only
@@ -88,13 +88,17 @@ export class FastRowDecoder implements DecoderState {
   /**
    * The decoder for a file whose header `rp` read, or null for a table it does not serve: one
    * whose text column is not the record id (the small reference tables keep the generic path).
+   * `previous` (the last file's decoder of the same read) is returned when the plan is the same:
+   * one decode function for a whole table keeps its callers' compiled code valid (a new one per
+   * file made V8 compile the reader's loop again for each file, issue 11).
    */
-  static for(rp: Pick<RowParser, 'columnPlan'>, maxRecordBytes: number): FastRowDecoder | null {
+  static for(rp: Pick<RowParser, 'columnPlan'>, maxRecordBytes: number, previous: FastRowDecoder | null = null): FastRowDecoder | null {
     const plan = rp.columnPlan();
     if (plan.isText.includes(1) && !plan.textIsRecordId) return null;
     // No limit is a limit no line reaches (the generated source holds integers only).
     const limit = Number.isFinite(maxRecordBytes) ? Math.floor(maxRecordBytes) : Number.MAX_SAFE_INTEGER;
-    return new FastRowDecoder(decoderSource(plan, limit));
+    const source = decoderSource(plan, limit);
+    return previous !== null && previous.source === source ? previous : new FastRowDecoder(source);
   }
 }
 
