@@ -196,8 +196,11 @@ export function stringAt(offsets: Uint32Array, heap: Buffer, i: number): string 
 
 /** A packed id's bound in `byteLength`: 16 bytes, and its presence bit (text mode 2) counted as a whole byte. */
 const PACKED_ROW_TEXT_BYTES = UUID_BYTES + 1;
-/** Where `wouldPack` tries an id (the answer is all it needs). */
-const PACK_PROBE = new Uint8Array(UUID_BYTES);
+/**
+ * Where `wouldPack` tries an id (the answer is all it needs). A Buffer like the encoder's own:
+ * a plain Uint8Array here made V8 throw away packUuid's optimized code once per process.
+ */
+const PACK_PROBE = Buffer.alloc(UUID_BYTES);
 
 /**
  * Appends rows column by column into growing arrays; `finish()` lays them out. Per row:
