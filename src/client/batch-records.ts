@@ -1,5 +1,6 @@
 import type { TableBatch } from '../dataset/reader.js';
 import type { RejectedRow } from '../dataset/rows.js';
+import type { ClientResources } from './options.js';
 
 /**
  * The byte stream from a reader process to its client (reader-process.ts): one record per
@@ -19,12 +20,6 @@ const JSON_HEAD = 1 + 4;
 /** A batch payload or a record's JSON larger than this is a broken stream (batches are bounded by a frame: 8 MiB). */
 const MAX_PART_BYTES = 1 << 30;
 
-/** What a reader process used, as it measured itself. */
-export interface ReaderResources {
-  cpuSeconds: number;
-  maxRssBytes: number;
-}
-
 /** The error that stopped a reader process. */
 export interface ReaderFailure {
   code: string;
@@ -33,7 +28,7 @@ export interface ReaderFailure {
 
 export type ReaderRecord =
   | { kind: typeof RecordKind.BATCH; batch: TableBatch }
-  | { kind: typeof RecordKind.DONE; resources: ReaderResources }
+  | { kind: typeof RecordKind.DONE; resources: ClientResources }
   | { kind: typeof RecordKind.FAILED; failure: ReaderFailure };
 
 /** The head and rejects of a batch record; the payload follows it as it is (no copy). */
@@ -49,7 +44,7 @@ export function encodeBatchRecordHead(b: TableBatch): Buffer {
   return head;
 }
 
-export function encodeJsonRecord(kind: typeof RecordKind.DONE | typeof RecordKind.FAILED, value: ReaderResources | ReaderFailure): Buffer {
+export function encodeJsonRecord(kind: typeof RecordKind.DONE | typeof RecordKind.FAILED, value: ClientResources | ReaderFailure): Buffer {
   const json = Buffer.from(JSON.stringify(value));
   const out = Buffer.allocUnsafe(JSON_HEAD + json.length);
   out.writeUInt8(kind, 0);
@@ -105,7 +100,7 @@ export class ReaderRecordDecoder {
     if (this.buffered < JSON_HEAD + len) return null;
     this.take(JSON_HEAD);
     const value: unknown = JSON.parse(this.take(len).toString());
-    return kind === RecordKind.DONE ? { kind, resources: value as ReaderResources } : { kind, failure: value as ReaderFailure };
+    return kind === RecordKind.DONE ? { kind, resources: value as ClientResources } : { kind, failure: value as ReaderFailure };
   }
 
   /** The first n buffered bytes (n ≤ buffered), without consuming them. */

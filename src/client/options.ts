@@ -55,8 +55,11 @@ export interface ClientOptions {
    * wall time at scale 1, none at 0.33 or 0.1, where the second process's start and warm-up cost
    * what it saves).
    */
-  readers?: 'auto' | 1 | 2;
+  readers?: Readers;
 }
+
+/** How many processes read the dataset (`ClientOptions.readers`). */
+export type Readers = 'auto' | 1 | 2;
 
 /** The size of the largest table from which `readers: 'auto'` reads it with two processes (1 GiB). */
 export const READER_PROCESS_MIN_BYTES = 1024 * 1024 * 1024;
@@ -109,7 +112,7 @@ export function resolveClientOptions(opts: ClientOptions): ResolvedClientOptions
 }
 
 /** A `--readers auto|1|2` flag of `command`; unset: undefined (the default). */
-export function readersFlag(v: string | undefined, command: string): 'auto' | 1 | 2 | undefined {
+export function readersFlag(v: string | undefined, command: string): Readers | undefined {
   if (v === undefined) return undefined;
   if (v === 'auto') return 'auto';
   if (v === '1' || v === '2') return Number(v) as 1 | 2;
@@ -120,6 +123,12 @@ export function readersFlag(v: string | undefined, command: string): 'auto' | 1 
 export interface ClientResources {
   cpuSeconds: number;
   maxRssBytes: number;
+}
+
+/** This process's CPU time and peak RSS so far (the client's, or its reader process's). */
+export function ownResources(): ClientResources {
+  const ru = process.resourceUsage();
+  return { cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssBytes: ru.maxRSS * 1024 };
 }
 
 export interface ClientSummary {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode } from '../node/errors.js';
-import type { ClientResources, ClientSummary } from './options.js';
+import type { ClientResources, ClientSummary, Readers } from './options.js';
 
 export interface ClientProcessOptions {
   data: string;
@@ -15,7 +15,7 @@ export interface ClientProcessOptions {
   /** Write report.html too (default true; the benchmark measures the pipeline without it). */
   htmlReport?: boolean;
   /** Processes the client reads its dataset with (client `--readers`; default auto). */
-  readers?: 'auto' | 1 | 2;
+  readers?: Readers;
   /** Aborting it kills the client (SIGTERM); the run then rejects with an AbortError. */
   signal?: AbortSignal;
 }

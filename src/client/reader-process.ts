@@ -3,11 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode, UsageError, isCoffeeError, isErrorCode } from '../node/errors.js';
-import { readTableBatches, type FileRange, type TableBatch } from '../dataset/reader.js';
+import { readTableBatches, type FileRange, type ReadTableOptions, type TableBatch } from '../dataset/reader.js';
 import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
 import type { TableFile } from '../dataset/files.js';
-import { READER_PROCESS_MIN_BYTES } from './options.js';
-import { ReaderRecordDecoder, RecordKind, encodeBatchRecordHead, encodeJsonRecord, type ReaderResources } from './batch-records.js';
+import { READER_PROCESS_MIN_BYTES, ownResources, type ClientResources, type Readers } from './options.js';
+import { ReaderRecordDecoder, RecordKind, encodeBatchRecordHead, encodeJsonRecord } from './batch-records.js';
 
 /**
  * The largest table read by two processes at once (client `--readers`, issue 11). The client's
@@ -24,13 +24,9 @@ import { ReaderRecordDecoder, RecordKind, encodeBatchRecordHead, encodeJsonRecor
  * person should see.
  */
 
-export interface TableReaderOptions {
-  maxBatchBytes: number;
-  maxRecordBytes: number;
-  maxRowBytes: number;
-  /** The table's files to read (default: all). */
-  files?: FileRange;
-}
+/** What both readers of a split table read with: the client's bounds, and the files to read (default: all). */
+export type TableReaderOptions = Required<Pick<ReadTableOptions, 'maxBatchBytes' | 'maxRecordBytes' | 'maxRowBytes'>> &
+  Pick<ReadTableOptions, 'files'>;
 
 /** The records' pipe in the reader process. */
 const RECORDS_FD = 3;
@@ -57,7 +53,7 @@ const CLIENT_SHARE = 0.45;
  */
 export function readerPlan(
   files: Readonly<Record<TableName, readonly TableFile[]>>,
-  readers: 'auto' | 1 | 2,
+  readers: Readers,
   cores = os.availableParallelism(),
 ): ReaderPlan | null {
   if (readers === 1) return null;
@@ -106,9 +102,7 @@ export async function serveTableReader(data: string, table: TableName, o: TableR
       if (!out.write(b.payload)) await drained();
       if (broken) throw broken;
     }
-    const ru = process.resourceUsage();
-    const resources: ReaderResources = { cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssBytes: ru.maxRSS * 1024 };
-    out.end(encodeJsonRecord(RecordKind.DONE, resources));
+    out.end(encodeJsonRecord(RecordKind.DONE, ownResources()));
   } catch (err) {
     code = 1;
     const failure = isCoffeeError(err)
@@ -131,7 +125,7 @@ export async function* readTableInProcess(
   data: string,
   table: TableName,
   o: TableReaderOptions,
-  onResources: (r: ReaderResources) => void,
+  onResources: (r: ClientResources) => void,
 ): AsyncGenerator<TableBatch> {
   const args = [CLI_BIN, 'client', '--read-table', table, '--data', data];
   args.push(
@@ -152,7 +146,7 @@ export async function* readTableInProcess(
   const decoder = new ReaderRecordDecoder();
   const queue: TableBatch[] = [];
   let ended: { error?: Error; done: boolean } | undefined;
-  let finished: ReaderResources | undefined;
+  let finished: ClientResources | undefined;
   let wake: (() => void) | undefined;
   const notify = (): void => {
     wake?.();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../../node/errors.js';
 import { REPO_ROOT } from '../../node/config/paths.js';
 import { MAX_SCALE, MIN_SCALE } from '../generator/index.js';
-import { readersFlag } from '../../client/options.js';
+import { readersFlag, type Readers } from '../../client/options.js';
 
 export const BENCH_USAGE =
   'usage: coffee-analysis bench [--scale X] [--clients K] [--chaos S] [--json FILE] [--seed N] [--data-cache DIR] [--dashboard] [--keep] [--readers auto|1|2]\n' +
@@ -29,7 +29,7 @@ export interface BenchArgs {
   /** The dashboard served and open in a headless browser while the clients run. */
   dashboard: boolean;
   /** Processes each client reads its dataset with (client `--readers`). */
-  readers: 'auto' | 1 | 2;
+  readers: Readers;
 }
 
 const MAX_CLIENTS = 16;

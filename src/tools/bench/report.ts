@@ -1,5 +1,6 @@
 import { formatCostModel, type CostModel } from './cost-model.js';
 import type { KindStats } from './stats.js';
+import type { Readers } from '../../client/options.js';
 
 export interface BenchDataset {
   seed: number;
@@ -48,7 +49,7 @@ export interface BenchResult {
   version: 1;
   startedAt: string;
   machine: { cpus: number; node: string; loadBefore: number[]; loadAfter: number[] };
-  params: { scale: number; clients: number; seed: number; readers?: 'auto' | 1 | 2 };
+  params: { scale: number; clients: number; seed: number; readers?: Readers };
   datasets: BenchDataset[];
   clients: BenchClient[];
   /** First client start -> last client done. */

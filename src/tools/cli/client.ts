@@ -8,7 +8,7 @@ import type { ClientResources, ClientSummary } from '../../client/options.js';
 import { describeDataQuality } from '../../queries/data-quality.js';
 import { MAX_BATCH_PAYLOAD_BYTES } from '../../protocol/wire/messages.js';
 import { readerFiles, readerTable, serveTableReader } from '../../client/reader-process.js';
-import { readersFlag } from '../../client/options.js';
+import { ownResources, readersFlag } from '../../client/options.js';
 
 const USAGE =
   'usage: coffee-analysis client --data DIR --out DIR [--gateways host:port,...]\n' +
@@ -135,8 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   printSummary(summary, values.out);
   if (values['summary-json']) {
-    const ru = process.resourceUsage();
-    const own: ClientResources = { cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssBytes: ru.maxRSS * 1024 };
+    const own = ownResources();
     // A reader process's CPU is the client's too; the peak RSS is the larger process's (each is bounded on its own).
     const r = summary.readerResources;
     const resources: ClientResources = r
