@@ -60,7 +60,7 @@ await build({
 const cachedDir = path.join(root, 'dist', 'bundle', 'cached');
 const codeCache = path.join(root, 'dist', 'tools', 'cli', 'code-cache.js');
 const { cacheFileFor } = await import(codeCache);
-const { BULK_NODE_V8_FLAGS } = await import(path.join(root, 'dist', 'node', 'v8-flags.js'));
+const { BULK_NODE_V8_FLAGS, CLIENT_V8_FLAGS } = await import(path.join(root, 'dist', 'node', 'v8-flags.js'));
 for (const [name, entry] of Object.entries(CACHED)) {
   const file = path.join(cachedDir, `${name}.cjs`);
   await build({
@@ -84,10 +84,11 @@ for (const [name, entry] of Object.entries(CACHED)) {
     logLevel: 'warning',
   });
   // One cache per set of V8 flags the bundle runs under (V8 refuses a cache made under other
-  // flags): none, and for the node bundle also the bulk nodes' flags (src/node/v8-flags.ts).
+  // flags): none, and also the bulk nodes' flags for the node bundle, the client's for the client
+  // bundle (src/node/v8-flags.ts).
   // Each made by a child, so the modules' side effects (timers, handlers) die with it; same
   // Node, no NODE_OPTIONS.
-  for (const flags of name === 'node' ? [[], BULK_NODE_V8_FLAGS] : [[]]) {
+  for (const flags of name === 'node' ? [[], BULK_NODE_V8_FLAGS] : name === 'client' ? [[], CLIENT_V8_FLAGS] : [[]]) {
     execFileSync(
       process.execPath,
       [

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode } from '../node/errors.js';
+import { CLIENT_V8_FLAGS } from '../node/v8-flags.js';
 import type { ClientResources, ClientSummary, Readers } from './options.js';
 
 export interface ClientProcessOptions {
@@ -20,15 +21,10 @@ export interface ClientProcessOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Runs one client as its own OS process (`coffee-analysis client`), as a user would: several
- * clients then really run in parallel instead of sharing one event loop. Resolves with the
- * child's summary and the CPU and peak RSS it measured on itself.
- */
-export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSummary & { resources: ClientResources }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-'));
-  const summaryFile = path.join(dir, 'summary.json');
+/** The command line of a client process (after `node`): the client's V8 flags, then the CLI's arguments. */
+export function clientProcessArgs(opts: Omit<ClientProcessOptions, 'signal'>, summaryFile: string): string[] {
   const args = [
+    ...CLIENT_V8_FLAGS,
     CLI_BIN,
     'client',
     '--data',
@@ -43,6 +39,18 @@ export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSumm
   args.push(opts.progress ? '--progress' : '--no-progress');
   if (opts.htmlReport === false) args.push('--no-html');
   if (opts.readers !== undefined) args.push('--readers', String(opts.readers));
+  return args;
+}
+
+/**
+ * Runs one client as its own OS process (`coffee-analysis client`), as a user would: several
+ * clients then really run in parallel instead of sharing one event loop. Resolves with the
+ * child's summary and the CPU and peak RSS it measured on itself.
+ */
+export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSummary & { resources: ClientResources }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-'));
+  const summaryFile = path.join(dir, 'summary.json');
+  const args = clientProcessArgs(opts, summaryFile);
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'], signal: opts.signal });

@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { CLI_BIN } from '../node/config/paths.js';
 import assert from 'node:assert/strict';
-import { readerFiles, readerPlan } from './reader-process.js';
+import { readerFiles, readerPlan, readerProcessArgs } from './reader-process.js';
+import { clientProcessArgs } from './process.js';
+import { CLIENT_V8_FLAGS } from '../node/v8-flags.js';
 import { READER_PROCESS_MIN_BYTES } from './options.js';
 import { TABLES, type TableName } from '../dataset/tables.js';
 import type { TableFile } from '../dataset/files.js';
@@ -38,6 +40,49 @@ test('reader process flags: --files FROM:TO', () => {
   assert.deepEqual(readerFiles('2:24'), { from: 2, to: 24 });
   assert.equal(readerFiles(undefined), undefined);
   for (const bad of ['3:1', '1', 'a:b', '-1:2']) assert.throws(() => readerFiles(bad), /--files/);
+});
+
+test("a client's processes (a client of npm start or bench, a reader process) start with the client's V8 flags, ahead of the CLI", () => {
+  assert.ok(CLIENT_V8_FLAGS.length > 0);
+  const reader = readerProcessArgs('/d', 'transaction_items', {
+    maxBatchBytes: 4096.5,
+    maxRecordBytes: 1024,
+    maxRowBytes: 2048,
+    files: { from: 1, to: 3 },
+  });
+  assert.deepEqual(reader, [
+    ...CLIENT_V8_FLAGS,
+    CLI_BIN,
+    'client',
+    '--read-table',
+    'transaction_items',
+    '--data',
+    '/d',
+    '--batch-bytes',
+    '4096',
+    '--max-record-bytes',
+    '1024',
+    '--max-row-bytes',
+    '2048',
+    '--files',
+    '1:3',
+  ]);
+  const client = clientProcessArgs({ data: '/d', out: '/o', gateways: ['h:1', 'h:2'], htmlReport: false, readers: 2 }, '/s.json');
+  assert.deepEqual(client.slice(0, CLIENT_V8_FLAGS.length + 2), [...CLIENT_V8_FLAGS, CLI_BIN, 'client']);
+  assert.deepEqual(client.slice(CLIENT_V8_FLAGS.length + 2), [
+    '--data',
+    '/d',
+    '--out',
+    '/o',
+    '--gateways',
+    'h:1,h:2',
+    '--summary-json',
+    '/s.json',
+    '--no-progress',
+    '--no-html',
+    '--readers',
+    '2',
+  ]);
 });
 
 test('reader process: started by hand, without its pipe on fd 3, it is a one-line usage error', () => {

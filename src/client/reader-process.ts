@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode, UsageError, isCoffeeError, isErrorCode } from '../node/errors.js';
+import { CLIENT_V8_FLAGS } from '../node/v8-flags.js';
 import { readTableBatches, type FileRange, type ReadTableOptions, type TableBatch } from '../dataset/reader.js';
 import { TABLES, isTableName, type TableName } from '../dataset/tables.js';
 import type { TableFile } from '../dataset/files.js';
@@ -114,6 +115,22 @@ export async function serveTableReader(data: string, table: TableName, o: TableR
   return code;
 }
 
+/** The command line of a reader process (after `node`): the client's V8 flags, then `client --read-table`. */
+export function readerProcessArgs(data: string, table: TableName, o: TableReaderOptions): string[] {
+  const args = [...CLIENT_V8_FLAGS, CLI_BIN, 'client', '--read-table', table, '--data', data];
+  args.push(
+    '--batch-bytes',
+    // Whole bytes: sizes are compared with integers, so a fractional bound (--batch-kb 1.1) means its floor.
+    String(Math.floor(o.maxBatchBytes)),
+    '--max-record-bytes',
+    String(Math.floor(o.maxRecordBytes)),
+    '--max-row-bytes',
+    String(Math.floor(o.maxRowBytes)),
+  );
+  if (o.files) args.push('--files', `${o.files.from}:${o.files.to}`);
+  return args;
+}
+
 /**
  * The client's side: starts a reader process for `table` and yields its batches as they come,
  * the same batches `readTableBatches` would yield here. Reading ahead is bounded (the pipe, and
@@ -127,18 +144,7 @@ export async function* readTableInProcess(
   o: TableReaderOptions,
   onResources: (r: ClientResources) => void,
 ): AsyncGenerator<TableBatch> {
-  const args = [CLI_BIN, 'client', '--read-table', table, '--data', data];
-  args.push(
-    '--batch-bytes',
-    // Whole bytes: sizes are compared with integers, so a fractional bound (--batch-kb 1.1) means its floor.
-    String(Math.floor(o.maxBatchBytes)),
-    '--max-record-bytes',
-    String(Math.floor(o.maxRecordBytes)),
-    '--max-row-bytes',
-    String(Math.floor(o.maxRowBytes)),
-  );
-  if (o.files) args.push('--files', `${o.files.from}:${o.files.to}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, readerProcessArgs(data, table, o), { stdio: ['ignore', 'inherit', 'pipe', 'pipe'] });
   const records = child.stdio[3] as net.Socket;
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-STDERR_TAIL_BYTES)));

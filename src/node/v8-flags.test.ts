@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './config/paths.js';
 import { NODE_KINDS } from './config/cluster.js';
-import { BULK_NODE_KINDS, BULK_NODE_V8_FLAGS, NODE_FLAGS_ENV, nodeFlagsFromEnv, v8FlagsFor } from './v8-flags.js';
+import { BULK_NODE_KINDS, BULK_NODE_V8_FLAGS, CLIENT_V8_FLAGS, NODE_FLAGS_ENV, nodeFlagsFromEnv, v8FlagsFor } from './v8-flags.js';
 import { ConfigError } from './errors.js';
 import { waitFor } from './processes.js';
 import { LocalProcessRunner } from '../egg-of-life/restart/runner.js';
@@ -18,8 +18,10 @@ test('the bulk kinds (gateways, filters) get the flags, every other kind none', 
 });
 
 test('this Node accepts the flags (an unknown one exits with "bad option")', () => {
-  const r = spawnSync(process.execPath, [...BULK_NODE_V8_FLAGS, '-e', '0'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  for (const flags of [BULK_NODE_V8_FLAGS, CLIENT_V8_FLAGS]) {
+    const r = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
 });
 
 test('the build made a code cache V8 accepts for each way a cached bundle is started', () => {
@@ -46,7 +48,8 @@ test('the build made a code cache V8 accepts for each way a cached bundle is sta
     };
     assert.equal(rejected('node', BULK_NODE_V8_FLAGS), 'false', 'node bundle, bulk flags');
     assert.equal(rejected('node', []), 'false', 'node bundle, no flags');
-    assert.equal(rejected('client', []), 'false', 'client bundle');
+    assert.equal(rejected('client', CLIENT_V8_FLAGS), 'false', 'client bundle, client flags');
+    assert.equal(rejected('client', []), 'false', 'client bundle, no flags');
     assert.equal(rejected('start', []), 'false', 'start bundle');
   } finally {
     rmSync(dir, { recursive: true, force: true });

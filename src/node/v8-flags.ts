@@ -19,6 +19,19 @@ import { ConfigError } from './errors.js';
  */
 export const BULK_NODE_V8_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
 
+/**
+ * V8 flags of a client process this system starts (`npm start`'s and `bench`'s clients, a
+ * client's reader process, a compose file's client services): the same old-generation start as
+ * the bulk nodes, for the same reason. A client's live heap is ~12 MB and it holds the batches of
+ * its upload window (1-4 MB buffers outside the heap); V8 kept starting a full mark-compact every
+ * 200-400 ms: 8-17 per scale-0.33 run, 145-244 ms of its main thread in `--trace-gc`, against 1-2
+ * and 65-80 ms with the flag (three alternating runs each, issue 11). A client run by hand
+ * (`npx coffee-analysis client`) starts without it unless given (`node
+ * --initial-old-space-size=64 bin/coffee-analysis.js client ...`): the launcher does not start a
+ * second process to add it.
+ */
+export const CLIENT_V8_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+
 /** The kinds that get BULK_NODE_V8_FLAGS. */
 export const BULK_NODE_KINDS: readonly NodeKind[] = ['gateway', 'tx-filter', 'item-filter'];
 

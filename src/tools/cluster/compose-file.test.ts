@@ -7,7 +7,7 @@ import { clusterConfigFor, composeFile, rabbitmqConf, type ComposeOptions } from
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../node/config/paths.js';
-import { BULK_NODE_KINDS, BULK_NODE_V8_FLAGS } from '../../node/v8-flags.js';
+import { BULK_NODE_KINDS, BULK_NODE_V8_FLAGS, CLIENT_V8_FLAGS } from '../../node/v8-flags.js';
 
 const replicas = ClusterConfigSchema.parse({}).replicas;
 
@@ -146,7 +146,7 @@ test('compose: --brokers 3 with host networking gives each broker its own ports'
   );
 });
 
-test("compose: the bulk nodes (gateways, filters) get the image's ENTRYPOINT with their V8 flags; the others and the clients keep it", () => {
+test("compose: the bulk nodes (gateways, filters) and the clients get the image's ENTRYPOINT with their V8 flags; the others keep it", () => {
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
   const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
   assert.ok(line !== undefined, 'an ENTRYPOINT line');
@@ -157,7 +157,9 @@ test("compose: the bulk nodes (gateways, filters) get the image's ENTRYPOINT wit
     const kind = name.replace(/-\d+$/, '');
     if ((BULK_NODE_KINDS as readonly string[]).includes(kind))
       assert.deepEqual(svc.entrypoint, [node, ...BULK_NODE_V8_FLAGS, ...script], name);
+    else if (kind === 'client') assert.deepEqual(svc.entrypoint, [node, ...CLIENT_V8_FLAGS, ...script], name);
     else assert.equal(svc.entrypoint, undefined, name);
   }
+  assert.ok(Object.keys(f.services).some((n) => n.startsWith('client-')), 'a client service');
   assert.ok(Object.keys(f.services).filter((n) => /^(gateway|tx-filter|item-filter)-/.test(n)).length >= 6);
 });

@@ -1,5 +1,5 @@
 import { NODE_KINDS, nodeId, type NodeKind } from '../../node/config/cluster.js';
-import { v8FlagsFor } from '../../node/v8-flags.js';
+import { CLIENT_V8_FLAGS, v8FlagsFor } from '../../node/v8-flags.js';
 
 /** What `coffee-analysis compose` deploys; every field set (the CLI fills in the defaults). */
 export interface ComposeOptions {
@@ -225,6 +225,8 @@ export function composeFile(opts: ComposeOptions): Record<string, unknown> {
     const svc: Service = {
       image: opts.image,
       container_name: containerName(opts, name),
+      // The image's ENTRYPOINT with the client's V8 flags, as the local tools start a client.
+      entrypoint: ['node', ...CLIENT_V8_FLAGS, 'bin/coffee-analysis.js'],
       command: ['client', '--data', '/data', '--out', '/results', '--gateways', gateways.join(','), '--no-progress'],
       user: opts.clientUser,
       volumes: [`${data}:/data:ro`, `${opts.results}/${name}:/results`],
