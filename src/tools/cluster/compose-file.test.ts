@@ -160,6 +160,9 @@ test("compose: the bulk nodes (gateways, filters) and the clients get the image'
     else if (kind === 'client') assert.deepEqual(svc.entrypoint, [node, ...CLIENT_V8_FLAGS, ...script], name);
     else assert.equal(svc.entrypoint, undefined, name);
   }
-  assert.ok(Object.keys(f.services).some((n) => n.startsWith('client-')), 'a client service');
+  assert.ok(
+    Object.keys(f.services).some((n) => n.startsWith('client-')),
+    'a client service',
+  );
   assert.ok(Object.keys(f.services).filter((n) => /^(gateway|tx-filter|item-filter)-/.test(n)).length >= 6);
 });
