@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode } from '../node/errors.js';
-import { CLIENT_V8_FLAGS } from '../node/v8-flags.js';
+import { clientV8Flags } from '../node/v8-flags.js';
+import { listTableFiles } from '../dataset/files.js';
+import { TABLES } from '../dataset/tables.js';
 import type { ClientResources, ClientSummary, Readers } from './options.js';
 
 export interface ClientProcessOptions {
@@ -21,10 +23,17 @@ export interface ClientProcessOptions {
   signal?: AbortSignal;
 }
 
-/** The command line of a client process (after `node`): the client's V8 flags, then the CLI's arguments. */
-export function clientProcessArgs(opts: Omit<ClientProcessOptions, 'signal'>, summaryFile: string): string[] {
+/** Bytes of a dataset's table files; what cannot be listed counts 0 (the client then says what is wrong). */
+export async function datasetBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const t of TABLES) for (const f of await listTableFiles(dir, t).catch(() => [])) n += f.size;
+  return n;
+}
+
+/** The command line of a client process (after `node`): its V8 flags (`clientV8Flags`), then the CLI's arguments. */
+export function clientProcessArgs(opts: Omit<ClientProcessOptions, 'signal'>, summaryFile: string, v8Flags: readonly string[]): string[] {
   const args = [
-    ...CLIENT_V8_FLAGS,
+    ...v8Flags,
     CLI_BIN,
     'client',
     '--data',
@@ -47,10 +56,11 @@ export function clientProcessArgs(opts: Omit<ClientProcessOptions, 'signal'>, su
  * clients then really run in parallel instead of sharing one event loop. Resolves with the
  * child's summary and the CPU and peak RSS it measured on itself.
  */
-export function runClientProcess(opts: ClientProcessOptions): Promise<ClientSummary & { resources: ClientResources }> {
+export async function runClientProcess(opts: ClientProcessOptions): Promise<ClientSummary & { resources: ClientResources }> {
+  const flags = clientV8Flags(await datasetBytes(opts.data));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coffee-client-'));
   const summaryFile = path.join(dir, 'summary.json');
-  const args = clientProcessArgs(opts, summaryFile);
+  const args = clientProcessArgs(opts, summaryFile, flags);
   return new Promise((resolve, reject) => {
     // With a progress bar the child draws on our terminal itself; otherwise we relay its lines.
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', opts.progress ? 'inherit' : 'pipe'], signal: opts.signal });

@@ -4,7 +4,6 @@ import os from 'node:os';
 import { CLI_BIN } from '../node/config/paths.js';
 import assert from 'node:assert/strict';
 import { readerFiles, readerPlan, readerProcessArgs } from './reader-process.js';
-import { clientProcessArgs } from './process.js';
 import { CLIENT_V8_FLAGS } from '../node/v8-flags.js';
 import { READER_PROCESS_MIN_BYTES } from './options.js';
 import { TABLES, type TableName } from '../dataset/tables.js';
@@ -42,7 +41,7 @@ test('reader process flags: --files FROM:TO', () => {
   for (const bad of ['3:1', '1', 'a:b', '-1:2']) assert.throws(() => readerFiles(bad), /--files/);
 });
 
-test("a client's processes (a client of npm start or bench, a reader process) start with the client's V8 flags, ahead of the CLI", () => {
+test("a reader process starts with the client's V8 flags, ahead of the CLI", () => {
   assert.ok(CLIENT_V8_FLAGS.length > 0);
   const reader = readerProcessArgs('/d', 'transaction_items', {
     maxBatchBytes: 4096.5,
@@ -66,22 +65,6 @@ test("a client's processes (a client of npm start or bench, a reader process) st
     '2048',
     '--files',
     '1:3',
-  ]);
-  const client = clientProcessArgs({ data: '/d', out: '/o', gateways: ['h:1', 'h:2'], htmlReport: false, readers: 2 }, '/s.json');
-  assert.deepEqual(client.slice(0, CLIENT_V8_FLAGS.length + 2), [...CLIENT_V8_FLAGS, CLI_BIN, 'client']);
-  assert.deepEqual(client.slice(CLIENT_V8_FLAGS.length + 2), [
-    '--data',
-    '/d',
-    '--out',
-    '/o',
-    '--gateways',
-    'h:1,h:2',
-    '--summary-json',
-    '/s.json',
-    '--no-progress',
-    '--no-html',
-    '--readers',
-    '2',
   ]);
 });
 
