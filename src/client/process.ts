@@ -5,8 +5,7 @@ import path from 'node:path';
 import { CLI_BIN } from '../node/config/paths.js';
 import { CoffeeError, ErrorCode } from '../node/errors.js';
 import { clientV8Flags } from '../node/v8-flags.js';
-import { listTableFiles } from '../dataset/files.js';
-import { TABLES } from '../dataset/tables.js';
+import { datasetBytes } from '../dataset/files.js';
 import type { ClientResources, ClientSummary, Readers } from './options.js';
 
 export interface ClientProcessOptions {
@@ -21,13 +20,6 @@ export interface ClientProcessOptions {
   readers?: Readers;
   /** Aborting it kills the client (SIGTERM); the run then rejects with an AbortError. */
   signal?: AbortSignal;
-}
-
-/** Bytes of a dataset's table files; what cannot be listed counts 0 (the client then says what is wrong). */
-export async function datasetBytes(dir: string): Promise<number> {
-  let n = 0;
-  for (const t of TABLES) for (const f of await listTableFiles(dir, t).catch(() => [])) n += f.size;
-  return n;
 }
 
 /** The command line of a client process (after `node`): its V8 flags (`clientV8Flags`), then the CLI's arguments. */

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError } from '../node/errors.js';
-import { TABLE_SPEC, type TableName } from './tables.js';
+import { TABLES, TABLE_SPEC, type TableName } from './tables.js';
 
 export interface TableFile {
   /** Absolute (or dataDir-joined) path to open. */
@@ -38,4 +38,11 @@ export async function listTableFiles(dataDir: string, table: TableName): Promise
   if (out.length === 0) throw new DatasetError(`dataset folder ${dir} has no .csv file: put the ${table} CSV files there`);
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return out;
+}
+
+/** Bytes of a dataset's table files; a table that cannot be listed counts 0 (the reader says what is wrong). */
+export async function datasetBytes(dataDir: string): Promise<number> {
+  let n = 0;
+  for (const t of TABLES) for (const f of await listTableFiles(dataDir, t).catch(() => [])) n += f.size;
+  return n;
 }

@@ -1,6 +1,11 @@
 import { NODE_KINDS, nodeId, type NodeKind } from '../../node/config/cluster.js';
 import { CLIENT_V8_FLAGS, v8FlagsFor } from '../../node/v8-flags.js';
 
+/** The image's ENTRYPOINT (`node bin/coffee-analysis.js`) with V8 flags ahead of the script. */
+function entrypointWith(flags: readonly string[]): string[] {
+  return ['node', ...flags, 'bin/coffee-analysis.js'];
+}
+
 /** What `coffee-analysis compose` deploys; every field set (the CLI fills in the defaults). */
 export interface ComposeOptions {
   /** Cluster name: queue prefix, compose project name and container name prefix. */
@@ -180,9 +185,8 @@ export function composeFile(opts: ComposeOptions): Record<string, unknown> {
         stop_grace_period: '10s',
       };
       volumes[`${name}-state`] = {};
-      // The image's ENTRYPOINT (`node bin/coffee-analysis.js`) with this kind's V8 flags, if any.
       const flags = v8FlagsFor(kind);
-      if (flags.length > 0) svc.entrypoint = ['node', ...flags, 'bin/coffee-analysis.js'];
+      if (flags.length > 0) svc.entrypoint = entrypointWith(flags);
       if (kind === 'gateway') {
         const port = opts.ports.gateway + 2 * i;
         env.HEALTH_PORT = String(port + 1);
@@ -225,8 +229,8 @@ export function composeFile(opts: ComposeOptions): Record<string, unknown> {
     const svc: Service = {
       image: opts.image,
       container_name: containerName(opts, name),
-      // The image's ENTRYPOINT with the client's V8 flags, as the local tools start a client.
-      entrypoint: ['node', ...CLIENT_V8_FLAGS, 'bin/coffee-analysis.js'],
+      // As the local tools start a client of a dataset this size or larger (its size is unknown here).
+      entrypoint: entrypointWith(CLIENT_V8_FLAGS),
       command: ['client', '--data', '/data', '--out', '/results', '--gateways', gateways.join(','), '--no-progress'],
       user: opts.clientUser,
       volumes: [`${data}:/data:ro`, `${opts.results}/${name}:/results`],
