@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { decodeHeartbeat, type Heartbeat } from '../node/heartbeat/message.js';
+import { decodeHeartbeat, heartbeatKey, type Heartbeat } from '../node/heartbeat/message.js';
 import { ReplayGuard } from '../node/heartbeat/auth.js';
 
 /**
@@ -18,8 +18,9 @@ export class HeartbeatReceiver {
     onHeartbeat: (hb: Heartbeat) => void,
   ) {
     const guard = new ReplayGuard(replayWindowMs);
+    const key = heartbeatKey(secret);
     this.socket.on('message', (buf) => {
-      const hb = decodeHeartbeat(secret, buf, guard);
+      const hb = decodeHeartbeat(key, buf, guard);
       if (hb) onHeartbeat(hb);
       else this.rejected++;
     });

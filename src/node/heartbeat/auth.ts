@@ -5,12 +5,14 @@ import { runDir, type ClusterConfig } from '../config/cluster.js';
 import { ConfigError } from '../errors.js';
 
 /**
- * Authentication of cluster-internal traffic (UDP heartbeats, Bully election messages): every
- * message is `<hex HMAC-SHA256>.<json>`, the MAC keyed by the cluster secret and taken over the
- * exact JSON bytes. The JSON carries a purpose (a heartbeat can never pass as an election
- * message), the sender, its wall-clock time and a per-sender counter: a receiver rejects
- * anything outside its replay window and any (sender, counter) it has already seen, so a
- * captured message cannot be played again.
+ * Authentication of cluster-internal traffic (UDP heartbeats, Bully election messages), keyed by
+ * the cluster secret. An election message is `<hex HMAC-SHA256>.<json>`, the MAC taken over the
+ * exact JSON bytes; a heartbeat is a binary datagram with the same fields and a raw MAC tail
+ * (message.ts). Both carry the sender, its wall-clock time and a per-sender counter: a receiver
+ * rejects anything outside its replay window and any (sender, counter) it has already seen, so
+ * a captured message cannot be played again. The two formats cannot pass for each other: a
+ * heartbeat starts with 'HB', an election message with a hex digit, and each MAC covers its own
+ * leading bytes.
  */
 
 /** Environment variable holding the secret itself (wins over the file; containers use it). */
@@ -71,11 +73,12 @@ function createIfMissing(file: string): void {
   }
 }
 
-export type Purpose = 'hb' | 'el';
+/** What a sealed text message is for (heartbeats are binary, message.ts): only elections today. */
+export type Purpose = 'el';
 
 /** The authenticated envelope fields every message carries. */
 export interface Envelope {
-  /** Purpose: heartbeat or election. */
+  /** Purpose: election. */
   p: Purpose;
   /** Sender identity (node id, or `egg-<index>` for election messages). */
   s: string;

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { encodeHeartbeat } from './message.js';
+import { HeartbeatEncoder } from './message.js';
 import { everyOnGrid, type GridTimer } from '../grid-timer.js';
 
 export interface HeartbeatTarget {
@@ -27,9 +27,11 @@ export class HeartbeatSender {
   private readonly socket = dgram.createSocket('udp4');
   private timer: GridTimer | undefined;
   private options: HeartbeatSenderOptions;
+  private readonly encoder: HeartbeatEncoder;
 
   constructor(options: HeartbeatSenderOptions) {
     this.options = options;
+    this.encoder = new HeartbeatEncoder(options.secret, { id: options.id, kind: options.kind, pid: process.pid });
     // A missing receiver (ICMP port unreachable) must never take the node down.
     this.socket.on('error', () => undefined);
     this.socket.unref();
@@ -39,7 +41,7 @@ export class HeartbeatSender {
     if (this.timer) return this;
     const beat = (): void => {
       // Signed afresh each time: a time and counter inside the MAC make every datagram unique (no replay).
-      const payload = encodeHeartbeat(this.options.secret, { id: this.options.id, kind: this.options.kind, pid: process.pid });
+      const payload = this.encoder.encode();
       for (const t of this.options.targets) this.socket.send(payload, t.port, t.host, () => undefined);
     };
     beat();
