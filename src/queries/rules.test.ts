@@ -5,6 +5,9 @@ import {
   inHourWindow,
   monthKey,
   halfKey,
+  halfIndex,
+  halfKeyAt,
+  HALVES,
   monthLabel,
   halfLabel,
   q2Beats,
@@ -68,4 +71,20 @@ test('monthKey and halfKey agree with the calendar at every hour of the period, 
     const e = new Date(end * 1000);
     assert.equal(monthKey(t + 3599), e.getUTCFullYear() * 100 + e.getUTCMonth() + 1);
   }
+});
+
+test('half index: dense 0..HALVES-1 in time order, and halfKeyAt inverts it on every day of the period', () => {
+  const seen = new Set<number>();
+  let last = -1;
+  for (let t = QUERY_PERIOD_START; t < QUERY_PERIOD_END; t += 86_400) {
+    for (const at of [t, t + 86_399]) {
+      const i = halfIndex(at);
+      assert.ok(i >= 0 && i < HALVES && i >= last, `${at}: ${i}`);
+      assert.equal(halfKeyAt(i), halfKey(at));
+      last = i;
+      seen.add(i);
+    }
+  }
+  assert.equal(seen.size, HALVES);
+  assert.deepEqual([halfIndex(ts('2024-06-30 23:59:59')), halfIndex(ts('2024-07-01 00:00:00'))], [0, 1]);
 });

@@ -72,6 +72,25 @@ export function halfKey(ts: number): number {
   return HALF_OF_DAY[periodDay(ts)];
 }
 
+/** Half years of the query period, numbered 0.. in time order (halfIndex). */
+export const HALVES = (LAST_QUERY_YEAR - FIRST_QUERY_YEAR + 1) * 2;
+const HALF_INDEX_OF_DAY = new Int32Array(PERIOD_DAYS);
+for (let d = 0; d < PERIOD_DAYS; d++) HALF_INDEX_OF_DAY[d] = halfIndexOfKey(HALF_OF_DAY[d]);
+
+function halfIndexOfKey(hk: number): number {
+  return (Math.floor(hk / 10) - FIRST_QUERY_YEAR) * 2 + (hk % 10) - 1;
+}
+
+/** The half year of a timestamp in the query period as 0..HALVES-1 (a dense index for typed arrays). */
+export function halfIndex(ts: number): number {
+  return HALF_INDEX_OF_DAY[periodDay(ts)];
+}
+
+/** The half-year key `yyyyh` of a half index (the inverse of halfIndex over halfKey). */
+export function halfKeyAt(index: number): number {
+  return halfKeyOf(FIRST_QUERY_YEAR + (index >> 1), (index & 1) === 0 ? 1 : 7);
+}
+
 /** Half-year key of a year and month 1..12. */
 export function halfKeyOf(year: number, month: number): number {
   return year * 10 + (month <= 6 ? 1 : 2);

@@ -2,7 +2,7 @@ import type { InMessage } from '../../node/middleware/broker.js';
 import { partitionOf, type Topology } from '../../node/middleware/topology.js';
 import { ColumnScratch, decodeBatch, TextRowReader } from '../../dataset/batch-codec.js';
 import { BatchDecodeError } from '../../node/errors.js';
-import { inQueryPeriod, inHourWindow, halfKey, Q1_MIN_FINAL_AMOUNT_CENTS } from '../../queries/rules.js';
+import { inQueryPeriod, inHourWindow, Q1_MIN_FINAL_AMOUNT_CENTS } from '../../queries/rules.js';
 import { Q1RowsWriter } from '../../protocol/payloads/q1-rows.js';
 import { encodeTuples, type Q3Partial } from '../../protocol/payloads/json.js';
 import { routedId } from '../../protocol/internal/ids.js';
@@ -11,12 +11,14 @@ import type { Emit } from '../runtime/emit.js';
 import { metricsIfEnabled } from '../../node/metrics.js';
 import type { StatelessHandler } from '../runtime/stateless.js';
 import { StoreUserCounts } from './store-user-counts.js';
+import { StoreHalfSums } from './store-half-sums.js';
 
 export function txFilterLogic(topology: Topology): StatelessHandler {
-  // Per node, reused for each batch: one Q4 table per q4-count partition, the decoded columns.
+  // Per node, reused for each batch: one Q4 table per q4-count partition, the Q3 sums, the decoded columns.
   const q4 = Array.from({ length: topology.partitions('q4-count') }, () => new StoreUserCounts());
+  const q3 = new StoreHalfSums();
   const columns = new ColumnScratch();
-  return (msg) => filterTransactions(msg, topology, q4, columns);
+  return (msg) => filterTransactions(msg, topology, q4, columns, q3);
 }
 
 /**
@@ -30,6 +32,7 @@ export function filterTransactions(
   topology: Topology,
   q4 = Array.from({ length: topology.partitions('q4-count') }, () => new StoreUserCounts()),
   columns?: ColumnScratch,
+  q3 = new StoreHalfSums(),
 ): Emit[] {
   const batch = decodeBatch(msg.body, columns);
   if (batch.table !== 'transactions') throw new BatchDecodeError(`tx-filter got a ${batch.table} batch`);
@@ -37,9 +40,9 @@ export function filterTransactions(
   const p3 = topology.partitions('q3-agg');
   const p4 = topology.partitions('q4-count');
   const q1 = Array.from({ length: p1 }, () => new Q1RowsWriter());
-  const q3 = new Map<number, Map<number, [number, number]>>(); // store -> half -> [cents, rows]
   if (q4.length !== p4) throw new RangeError(`tx-filter: ${q4.length} Q4 tables for ${p4} q4-count partitions`);
   for (const counts of q4) counts.reset();
+  q3.reset();
 
   const q1Of = partitionOf['q1-sort'];
   const q3Of = partitionOf['q3-agg'];
@@ -59,14 +62,7 @@ export function filterTransactions(
     if (user >= 0) q4[q4Of(user, p4)].add(store, user);
     if (!inHourWindow(ts)) continue;
     const cents = finalAmountCents[i];
-    const hk = halfKey(ts);
-    let halves = q3.get(store);
-    if (!halves) q3.set(store, (halves = new Map<number, [number, number]>()));
-    const acc = halves.get(hk);
-    if (acc) {
-      acc[0] += cents;
-      acc[1]++;
-    } else halves.set(hk, [cents, 1]);
+    q3.add(store, ts, cents);
     if (cents >= Q1_MIN_FINAL_AMOUNT_CENTS) {
       ids.at(i);
       // The gateway rejects a batch that leaves out a needed id (batch-validate.ts); never report an empty one.
@@ -84,7 +80,7 @@ export function filterTransactions(
     if (w.rows > 0) emit('q1-sort', p, 'q1-rows', w.finish());
   });
   const q3Parts: Q3Partial[][] = Array.from({ length: p3 }, () => []);
-  for (const [store, halves] of q3) for (const [hk, [cents, rows]] of halves) q3Parts[q3Of(store, p3)].push([hk, store, cents, rows]);
+  q3.forEach((part) => q3Parts[q3Of(part[1], p3)].push(part));
   q3Parts.forEach((rows, p) => {
     if (rows.length > 0) emit('q3-agg', p, 'q3-partial', encodeTuples(rows));
   });
