@@ -62,7 +62,7 @@ test('counts every (store, user) pair like nested Maps, across growth and batche
   }
 });
 
-test('a group per store, in order of first appearance; reset forgets the last batch', () => {
+test('a group per store, in order of first appearance, users ascending; reset forgets the last batch', () => {
   const counts = new StoreUserCounts();
   for (const [s, u] of [
     [9, 1],
@@ -73,8 +73,8 @@ test('a group per store, in order of first appearance; reset forgets the last ba
   ])
     counts.add(s, u);
   assert.deepEqual(triples(counts.encode()), [
-    [9, 2, 1],
     [9, 1, 2],
+    [9, 2, 1],
     [2000, 1, 1],
     [3, 1, 1],
   ]);
@@ -87,4 +87,31 @@ test('a group per store, in order of first appearance; reset forgets the last ba
     [2000, 5, 1],
     [9, 5, 1],
   ]);
+});
+
+test('counts right in either sort, and when its passes are skipped: one user, one store, users sharing high or low digits', () => {
+  const counts = new StoreUserCounts();
+  const next = rng(11);
+  const shapes: Array<[name: string, store: () => number, user: () => number]> = [
+    ['one user at one store', () => 5, () => 77],
+    ['one store, users below 2^11', () => 5, () => Math.floor(next() * 2048)],
+    ['users that differ only above bit 21', () => [3, 4][Math.floor(next() * 2)], () => Math.floor(next() * 1024) << 21],
+    ['users that differ only in bits 11..20', () => 1 + Math.floor(next() * 3), () => Math.floor(next() * 1024) << 11],
+    // Below 2^21 with up to 64 stores: the two-pass sort; more stores, or larger users: the general one.
+    ['40 stores, users below 2^21', () => Math.floor(next() * 40), () => Math.floor(next() * (1 << 21))],
+    ['90 stores, users below 2^21', () => 2000 + Math.floor(next() * 90), () => Math.floor(next() * 3000)],
+    ['the largest user (2^31 - 1) among small ones', () => 1, () => (next() < 0.5 ? 0x7fffffff : Math.floor(next() * 100))],
+  ];
+  for (const [name, store, user] of shapes) {
+    counts.reset();
+    const pairs: Array<[number, number]> = [];
+    for (let i = 0; i < 5_000; i++) {
+      const pair: [number, number] = [store(), user()];
+      pairs.push(pair);
+      counts.add(...pair);
+    }
+    const expected = encodeQ4Counts(model(pairs));
+    assert.deepEqual(sorted(triples(counts.encode())), sorted(triples(expected)), name);
+    assert.equal(counts.size, triples(expected).length, name);
+  }
 });
