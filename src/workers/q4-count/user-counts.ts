@@ -5,8 +5,9 @@
  * the node's CPU (issue 11). Ids are 0..2^31-1, stored + 1 as int32 (0 marks an empty slot;
  * 2^31 wraps to -2^31, still unique); counts are below the rows quota, so they fit an int32.
  *
- * A user's slot is its id modulo the table size, not a scrambled hash: the tx-filter sends each
- * store's users in ascending order (store-user-counts.ts) and user ids are dense, so a batch
+ * A user's slot is its id modulo the table size (plus an offset per wrap of the ids around the
+ * table, so ids a table size apart do not pile up), not a scrambled hash: the tx-filter sends
+ * each store's users in ascending order (store-user-counts.ts) and user ids are dense, so a batch
  * walks the table front to back instead of missing the cache at every pair (round sixteen).
  * Ids that crowd some slots (a dataset of multiples of a power of two, or one built to collide)
  * would make probes long: the first probe longer than MAX_PROBE switches the table to a
