@@ -89,7 +89,7 @@ test('a group per store, in order of first appearance, users ascending; reset fo
   ]);
 });
 
-test('counts right in either sort, and when its passes are skipped: one user, one store, users sharing high or low digits', () => {
+test('counts right when sort passes are skipped, and with many stores: one user, one store, users sharing high or low digits', () => {
   const counts = new StoreUserCounts();
   const next = rng(11);
   const shapes: Array<[name: string, store: () => number, user: () => number]> = [
@@ -97,7 +97,7 @@ test('counts right in either sort, and when its passes are skipped: one user, on
     ['one store, users below 2^11', () => 5, () => Math.floor(next() * 2048)],
     ['users that differ only above bit 21', () => [3, 4][Math.floor(next() * 2)], () => Math.floor(next() * 1024) << 21],
     ['users that differ only in bits 11..20', () => 1 + Math.floor(next() * 3), () => Math.floor(next() * 1024) << 11],
-    // Below 2^21 with up to 64 stores: the two-pass sort; more stores, or larger users: the general one.
+    // Many stores (direct and wide), users below 2^21 (the high digit skipped) or at the top.
     ['40 stores, users below 2^21', () => Math.floor(next() * 40), () => Math.floor(next() * (1 << 21))],
     ['90 stores, users below 2^21', () => 2000 + Math.floor(next() * 90), () => Math.floor(next() * 3000)],
     ['the largest user (2^31 - 1) among small ones', () => 1, () => (next() < 0.5 ? 0x7fffffff : Math.floor(next() * 100))],

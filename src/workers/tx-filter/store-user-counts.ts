@@ -2,8 +2,6 @@ import { Q4CountsWriter } from '../../protocol/payloads/q4-counts.js';
 
 /** Store ids below this get a direct cell (a chain has tens of stores); larger ones go through a Map. */
 const DIRECT_STORES = 1024;
-/** Most stores in a batch for the two-pass sort (its second digit has stores × 1024 buckets). */
-const COMBINED_GROUPS = 64;
 
 /**
  * One batch's Q4 purchase counts per (store, user) for one q4-count partition, encoded as a
@@ -27,8 +25,6 @@ export class StoreUserCounts {
   private groupSize = new Int32Array(16);
   /** The adds since reset: user and group of each; `spareUser`/`spareGroup` are the sort's other half. */
   private adds = 0;
-  /** The largest user added: picks the sort (sortCombined below 2^21). */
-  private maxUser = 0;
   private user = new Int32Array(1024);
   private group = new Int32Array(1024);
   private spareUser = new Int32Array(1024);
@@ -42,8 +38,6 @@ export class StoreUserCounts {
   private readonly mid = new Int32Array(1024);
   private readonly high = new Int32Array(1024);
   private byGroup = new Int32Array(16);
-  /** The combined (group, user bits 11..20) histogram of sortCombined. */
-  private readonly comb = new Int32Array(COMBINED_GROUPS << 10);
 
   /** Distinct (store, user) pairs held. */
   get size(): number {
@@ -57,7 +51,6 @@ export class StoreUserCounts {
     if (this.wide.size > 0) this.wide = new Map();
     this.groupStore = [];
     this.adds = 0;
-    this.maxUser = 0;
     this.distinct = 0;
   }
 
@@ -69,7 +62,6 @@ export class StoreUserCounts {
     this.user[i] = user;
     this.group[i] = g;
     this.adds = i + 1;
-    if (user > this.maxUser) this.maxUser = user;
     this.distinct = -1;
   }
 
@@ -92,8 +84,7 @@ export class StoreUserCounts {
     if (this.distinct >= 0) return;
     const n = this.adds;
     const groups = this.groupStore.length;
-    const sorted = this.maxUser < 1 << 21 && groups <= COMBINED_GROUPS ? this.sortCombined(n, groups) : this.sortGeneral(n, groups);
-    const [user, group] = sorted;
+    const [user, group] = this.sort(n, groups);
     const [toUser, toGroup] = user === this.user ? [this.spareUser, this.spareGroup] : [this.user, this.group];
     // Runs of equal (group, user) are one pair; written over the spare half.
     if (this.groupSize.length < groups) this.groupSize = new Int32Array(2 * groups);
@@ -119,38 +110,11 @@ export class StoreUserCounts {
   }
 
   /**
-   * The common case, users below 2^21 and at most COMBINED_GROUPS stores: two passes, by the
-   * user's low 11 bits, then by its next 10 bits and the group as one digit. Returns the sorted
-   * (user, group) arrays (one of the two pairs of this.user/group and the spares).
+   * LSD radix sort of the adds: the user's three digits (11, 10, 10 bits), then the group; a digit
+   * every add shares is skipped (the high one, for users below 2^21). Returns the sorted (user,
+   * group) arrays: this.user/group or the spares.
    */
-  private sortCombined(n: number, groups: number): [Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>] {
-    const { low, comb } = this;
-    const buckets = groups << 10;
-    low.fill(0);
-    comb.fill(0, 0, buckets);
-    let [user, group, toUser, toGroup] = [this.user, this.group, this.spareUser, this.spareGroup];
-    for (let i = 0; i < n; i++) {
-      const u = user[i];
-      low[u & 0x7ff]++;
-      comb[(group[i] << 10) | (u >>> 11)]++;
-    }
-    if (n > 0 && low[user[0] & 0x7ff] !== n) {
-      scatter(low, low.length, user, group, toUser, toGroup, n, 0, 0x7ff);
-      [user, toUser, group, toGroup] = [toUser, user, toGroup, group];
-    }
-    startsOf(comb, buckets);
-    for (let i = 0; i < n; i++) {
-      const u = user[i];
-      const g = group[i];
-      const p = comb[(g << 10) | (u >>> 11)]++;
-      toUser[p] = u;
-      toGroup[p] = g;
-    }
-    return [toUser, toGroup];
-  }
-
-  /** Any users and stores: the user's three digits (11, 10, 10 bits), then the group; a digit every add shares is skipped. */
-  private sortGeneral(n: number, groups: number): [Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>] {
+  private sort(n: number, groups: number): [Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>] {
     if (this.byGroup.length < groups) this.byGroup = new Int32Array(2 * groups);
     const { low, mid, high, byGroup } = this;
     low.fill(0);
